@@ -1,0 +1,356 @@
+"""Commands: the only way to change the record. One method per command of the decree.
+
+Each command loads the agent, lets the domain check the rules and emit the event, and
+saves it with optimistic concurrency on the agent's version. When another writer saved
+first, the command is run again on the fresh record (the rules are checked again), up
+to ``RETRIES`` times; with ``expected_version`` given, a stale version is reported as a
+``ConcurrencyConflict`` at once. Nothing half-done is ever saved: the events of one
+command (and the post index it updates) are stored in one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from agent_records import persistence
+from agent_records.config import StoreSettings, parse_store, store_url
+from agent_records.domain import events as ev
+from agent_records.domain.agent import Agent, metadata
+from agent_records.domain.errors import DomainError, NotFound, RuleViolation, Violation
+from agent_records.domain.post import Post, PostOpened, post_id
+from agent_records.domain.rules.leave import LeaveAccount, leave_account
+from agent_records.domain.rules.posting import check_charge_designation
+from agent_records.domain.values import Authority, Decision, LeaveKind
+
+RETRIES = 5
+
+
+class ConcurrencyConflict(DomainError):
+    """Another writer changed the record first; reload and decide again."""
+
+    code = "concurrency_conflict"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a command returns once its event is stored."""
+
+    aggregate_id: UUID
+    version: int
+    recorded_at: datetime
+    correlation_id: str
+
+
+class AgentRecords(Application[UUID]):
+    """The records service: event store, commands and history of agents and posts."""
+
+    name = "AgentRecords"
+
+    def __init__(self, settings: StoreSettings) -> None:
+        self.settings = settings
+        with persistence.guard(settings):
+            super().__init__(env=settings.env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        persistence.register_transcodings(transcoder)
+
+    # Reading -----------------------------------------------------------------------
+
+    def get_agent(self, agent_id: UUID, version: int | None = None) -> Agent:
+        """The agent's record, whole or as of a version of it."""
+        with persistence.guard(self.settings):
+            try:
+                agent = self.repository.get(agent_id, version=version)
+            except AggregateNotFoundError:
+                raise NotFound(f"no agent {agent_id}", field="agent_id") from None
+        if not isinstance(agent, Agent):
+            raise NotFound(f"{agent_id} is not an agent", field="agent_id")
+        return agent
+
+    def agent_known_at(self, agent_id: UUID, instant: datetime) -> Agent:
+        """The record as it stood at ``instant``, before anything recorded later."""
+        past = self.get_agent(agent_id).known_at(instant)
+        if not past.events:
+            raise NotFound(f"agent {agent_id} was not yet recorded at {instant}", field="knownAt")
+        return past
+
+    def get_post(self, code: str) -> Post:
+        """A post by its code."""
+        with persistence.guard(self.settings):
+            try:
+                return self.repository.get(post_id(code))
+            except AggregateNotFoundError:
+                raise NotFound(f"no post {code!r}", field="post_code") from None
+
+    def leave_account(self, agent_id: UUID, year: int) -> LeaveAccount:
+        """Entitlement, carry-over and leave taken in ``year`` (Art. 15, 17)."""
+        return leave_account(self.get_agent(agent_id).state, year)
+
+    # Writing -----------------------------------------------------------------------
+
+    def _stamp(self, decision: Decision) -> Decision:
+        return decision if decision.correlation_id else dataclasses.replace(
+            decision, correlation_id=str(uuid.uuid4()))
+
+    def _change(self, agent_id: UUID, act: Callable[[Agent], ev.CareerEvent],
+                expected_version: int | None = None,
+                also: Callable[[Agent, ev.CareerEvent], list[Any]] | None = None) -> Receipt:
+        """Load, act, save; run again on a fresh record when another writer won."""
+        for _ in range(RETRIES):
+            agent = self.get_agent(agent_id)
+            if expected_version is not None and agent.version != expected_version:
+                raise ConcurrencyConflict(f"agent {agent_id} is at version {agent.version}, "
+                                          f"not {expected_version}", field="expected_version")
+            event = act(agent)
+            others = also(agent, event) if also else []
+            try:
+                with persistence.guard(self.settings):
+                    self.save(agent, *others)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise ConcurrencyConflict(f"agent {agent_id} was changed by another "
+                                              "writer; reload and try again") from None
+                continue
+            return Receipt(agent.id, event.originator_version, event.timestamp,
+                           event.correlation_id)
+        raise ConcurrencyConflict(f"agent {agent_id} kept changing under {RETRIES} attempts; "
+                                  "try again")
+
+    def record(self, agent_id: UUID, cls: type[ev.CareerEvent], decision: Decision,
+               expected_version: int | None = None, **payload: Any) -> Receipt:
+        """Records one career fact on an agent (the commands below name the facts)."""
+        decision = self._stamp(decision)
+        return self._change(agent_id, lambda a: a.record(cls, decision, **payload),
+                            expected_version)
+
+    def register_agent(self, decision: Decision, **identity: Any) -> Receipt:
+        """Opens a person's record (identity facts of Art. 6)."""
+        decision = self._stamp(decision)
+        identity = {"category": "diplomatic", "civil_political_rights": True,
+                    "state_official": True, "prior_public_service_days": 0,
+                    "domicile_country": "LU", "administrative_grade": None, **identity}
+        agent = Agent.register(decision, **identity)
+        with persistence.guard(self.settings):
+            self.save(agent)
+        return Receipt(agent.id, 1, agent.created_on, decision.correlation_id)
+
+    def open_post(self, decision: Decision, *, code: str, name: str, city: str, country: str,
+                  kind: str = "legation") -> Receipt:
+        """Enters a post in the records; its code is its key."""
+        decision = self._stamp(decision)
+        code = code.strip().upper()
+        payload = {"code": code, "name": name, "city": city, "country": country, "kind": kind}
+        post = Post._create(PostOpened, id=post_id(code),
+                            **metadata(PostOpened, decision, payload), **payload)
+        try:
+            with persistence.guard(self.settings):
+                self.save(post)
+        except IntegrityError:
+            raise RuleViolation(_exists(code)) from None
+        return Receipt(post.id, 1, post.created_on, decision.correlation_id)
+
+    def appoint_attache(self, agent_id: UUID, decision: Decision, *, aptitude_certificate: Any,
+                        conduct_attestation: Any, diplomas: Any,
+                        foreign_diploma_exception: str | None = None,
+                        appointing_authority: str = Authority.SOVEREIGN, **kw: Any) -> Receipt:
+        """Art. 6 and 7: appointment as attaché de légation for one year."""
+        return self.record(agent_id, ev.AttacheAppointed, decision,
+                           aptitude_certificate=aptitude_certificate,
+                           conduct_attestation=conduct_attestation, diplomas=diplomas,
+                           foreign_diploma_exception=foreign_diploma_exception,
+                           appointing_authority=appointing_authority, **kw)
+
+    def appoint_agent(self, agent_id: UUID, decision: Decision, *, grade: str,
+                      council_deliberation_ref: str | None = None, transitional: bool = False,
+                      probation_exempted: bool = False,
+                      appointing_authority: str = Authority.SOVEREIGN, **kw: Any) -> Receipt:
+        """Art. 9, 11 direct appointment; Art. 27 grade kept from 1948."""
+        return self.record(agent_id, ev.AgentAppointed, decision, grade=grade,
+                           council_deliberation_ref=council_deliberation_ref,
+                           transitional=transitional, probation_exempted=probation_exempted,
+                           appointing_authority=appointing_authority, **kw)
+
+    def renew_appointment(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
+        """Art. 7: renews an attaché's one-year appointment."""
+        return self.record(agent_id, ev.AppointmentRenewed, decision, **kw)
+
+    def record_lapse(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
+        """Art. 7: the term ended without renewal."""
+        return self.record(agent_id, ev.TermLapsed, decision, **kw)
+
+    def pledge_honour(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
+        """Art. 7: the attaché's pledge of honour."""
+        return self.record(agent_id, ev.HonourPledged, decision, **kw)
+
+    def swear_oath(self, agent_id: UUID, decision: Decision, *,
+                   already_sworn_as_state_official: bool = False, **kw: Any) -> Receipt:
+        """Art. 12: the oath, or the record that it was already sworn."""
+        return self.record(agent_id, ev.OathSworn, decision,
+                           already_sworn_as_state_official=already_sworn_as_state_official, **kw)
+
+    def enter_functions(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
+        """Art. 7, 12: entry into functions (refused without pledge or oath)."""
+        return self.record(agent_id, ev.FunctionsEntered, decision, **kw)
+
+    def promote(self, agent_id: UUID, decision: Decision, *, to_grade: str,
+                council_deliberation_ref: str | None = None,
+                appointing_authority: str = Authority.SOVEREIGN, **kw: Any) -> Receipt:
+        """Art. 8, 9, 11: promotion."""
+        return self.record(agent_id, ev.Promoted, decision, to_grade=to_grade,
+                           council_deliberation_ref=council_deliberation_ref,
+                           appointing_authority=appointing_authority, **kw)
+
+    def confer_title(self, agent_id: UUID, decision: Decision, *, title: str,
+                     **kw: Any) -> Receipt:
+        """Art. 26: title of attaché or secretary for a chef de bureau."""
+        return self.record(agent_id, ev.TitleConferred, decision, title=title, **kw)
+
+    def request_marriage_authorisation(self, agent_id: UUID, decision: Decision, *,
+                                       spouse_name: str, spouse_nationality: str,
+                                       intended_date: date | None = None, **kw: Any) -> Receipt:
+        """Art. 13: the agent asks the minister's prior authorisation."""
+        return self.record(agent_id, ev.MarriageAuthorisationRequested, decision,
+                           spouse_name=spouse_name, spouse_nationality=spouse_nationality,
+                           intended_date=intended_date, **kw)
+
+    def authorise_marriage(self, agent_id: UUID, decision: Decision, *, request_version: int,
+                           exception_justification: str | None = None, **kw: Any) -> Receipt:
+        """Art. 13: the minister authorises (a foreign spouse needs a justification)."""
+        return self.record(agent_id, ev.MarriageAuthorised, decision,
+                           request_version=request_version,
+                           exception_justification=exception_justification, **kw)
+
+    def refuse_marriage(self, agent_id: UUID, decision: Decision, *, request_version: int,
+                        **kw: Any) -> Receipt:
+        """Art. 13: the minister refuses."""
+        return self.record(agent_id, ev.MarriageAuthorisationRefused, decision,
+                           request_version=request_version, **kw)
+
+    def record_marriage(self, agent_id: UUID, decision: Decision, *, spouse_name: str,
+                        spouse_nationality: str, request_version: int | None = None,
+                        **kw: Any) -> Receipt:
+        """Art. 13: a marriage; without prior authorisation it is recorded as a breach."""
+        return self.record(agent_id, ev.MarriageRecorded, decision, spouse_name=spouse_name,
+                           spouse_nationality=spouse_nationality,
+                           request_version=request_version, **kw)
+
+    def grant_leave(self, agent_id: UUID, decision: Decision, *, end_date: date,
+                    kind: str = LeaveKind.ANNUAL, travel_days: int = 0,
+                    granted_by: str = Authority.MINISTER,
+                    council_deliberation_ref: str | None = None, **kw: Any) -> Receipt:
+        """Art. 14 to 18: leave from the decision's effective date to ``end_date``."""
+        return self.record(agent_id, ev.LeaveGranted, decision, end_date=end_date, kind=kind,
+                           travel_days=travel_days, granted_by=granted_by,
+                           council_deliberation_ref=council_deliberation_ref, **kw)
+
+    def notify_urgency_leave(self, agent_id: UUID, decision: Decision, *, leave_version: int,
+                             **kw: Any) -> Receipt:
+        """Art. 16: the head of post notified the minister of an urgency leave."""
+        return self.record(agent_id, ev.UrgencyLeaveNotified, decision,
+                           leave_version=leave_version, **kw)
+
+    def post_agent(self, agent_id: UUID, decision: Decision, *, kind: str,
+                   post_code: str | None = None, organisation: str | None = None,
+                   until: date | None = None, home_minister_agreement_ref: str | None = None,
+                   expected_version: int | None = None) -> Receipt:
+        """Art. 20: a position; a posting to a post also indexes the agent there."""
+        decision = self._stamp(decision)
+        code = post_code.strip().upper() if post_code else None
+        post = self.get_post(code) if code else None
+
+        def act(agent: Agent) -> ev.CareerEvent:
+            return agent.record(ev.Posted, decision, kind=kind, post_code=code,
+                                organisation=organisation, until=until,
+                                home_minister_agreement_ref=home_minister_agreement_ref)
+
+        def index(agent: Agent, event: ev.CareerEvent) -> list[Any]:
+            if post is None:
+                return []
+            fresh = self.get_post(post.code)
+            fresh.add_member(str(agent.id), metadata(ev.Posted, decision, {}))
+            return [fresh]
+
+        return self._change(agent_id, act, expected_version, also=index)
+
+    def designate_head_of_post(self, agent_id: UUID, decision: Decision, *, post_code: str,
+                               **kw: Any) -> Receipt:
+        """The agent becomes head of the post where they serve."""
+        code = self.get_post(post_code).code
+        return self.record(agent_id, ev.HeadOfPostDesignated, decision, post_code=code, **kw)
+
+    def designate_charge_d_affaires(self, agent_id: UUID, decision: Decision, *, post_code: str,
+                                    designated_by: str, end_date: date | None = None,
+                                    **kw: Any) -> Receipt:
+        """Art. 2: chargé d'affaires a.i.: counsellor, else secretary, else the minister's."""
+        post = self.get_post(post_code)
+        day = decision.effective_date
+        staff = {m: self.get_agent(UUID(m)).state_on(day) for m in post.members}
+        found = check_charge_designation(post.code, day, str(agent_id),
+                                         Authority(designated_by), staff)
+        if found:
+            raise RuleViolation(found)
+        return self.record(agent_id, ev.ChargeDAffairesDesignated, decision,
+                           post_code=post.code, end_date=end_date, designated_by=designated_by,
+                           **kw)
+
+    def confer_honorary_title(self, agent_id: UUID, decision: Decision, *, kind: str,
+                              title: str, conferred_by: str, uniform: bool = False,
+                              **kw: Any) -> Receipt:
+        """Art. 10 (personalities) or Art. 22 (title kept after resignation)."""
+        return self.record(agent_id, ev.HonoraryTitleConferred, decision, kind=kind,
+                           title=title, uniform=uniform, conferred_by=conferred_by, **kw)
+
+    def accept_resignation(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
+        """The agent resigns."""
+        return self.record(agent_id, ev.Resigned, decision, **kw)
+
+    def retire(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
+        """Art. 21: retirement."""
+        return self.record(agent_id, ev.Retired, decision, **kw)
+
+    def extend_service(self, agent_id: UUID, decision: Decision, *, until: date,
+                       **kw: Any) -> Receipt:
+        """Art. 21: a head of post kept one more year beyond 65."""
+        return self.record(agent_id, ev.ServiceExtended, decision, until=until, **kw)
+
+    def refer_to_discipline(self, agent_id: UUID, decision: Decision, *, body: str, facts: str,
+                            **kw: Any) -> Receipt:
+        """Art. 23, 24: the minister seizes a disciplinary body."""
+        return self.record(agent_id, ev.DisciplinaryReferral, decision, body=body, facts=facts,
+                           **kw)
+
+    def record_disciplinary_decision(self, agent_id: UUID, decision: Decision, *,
+                                     referral_version: int, outcome: str,
+                                     until: date | None = None, **kw: Any) -> Receipt:
+        """Art. 24: the decision on a referral."""
+        return self.record(agent_id, ev.DisciplinaryDecision, decision,
+                           referral_version=referral_version, outcome=outcome, until=until, **kw)
+
+    def correct_event(self, agent_id: UUID, decision: Decision, *, corrected_version: int,
+                      changes: dict[str, Any] | None = None, annulled: bool = False,
+                      expected_version: int | None = None) -> Receipt:
+        """Corrects or annuls an earlier event; both stay in the record."""
+        decision = self._stamp(decision)
+        return self._change(agent_id, lambda a: a.correct(decision, corrected_version, changes,
+                                                          annulled), expected_version)
+
+
+def _exists(code: str) -> Violation:
+    return Violation(None, "post_exists", f"post {code} is already in the records", "code")
+
+
+def open_records(url: str | None = None) -> AgentRecords:
+    """The application on the configured store (``AGENT_RECORDS_STORE``) or ``url``."""
+    settings = parse_store(url or store_url())
+    persistence.ensure_schema(settings)
+    return AgentRecords(settings)

@@ -1,0 +1,180 @@
+"""The ``Agent`` aggregate: one person's record under the decree of 28 May 1948.
+
+The aggregate keeps its events (the record) and derives its state from them (see
+``career``), so that the same code answers "what is the state today", "what was it on
+that date" and "what did the record say at that instant, before later corrections".
+Commands check every rule before anything is emitted: a refused command raises a
+``RuleViolation`` and leaves the aggregate exactly as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import date, datetime
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
+
+from agent_records.domain.career import Evaluation, evaluate
+from agent_records.domain.coercion import coerce, field_types
+from agent_records.domain.errors import InvalidInput, NotFound, RuleViolation
+from agent_records.domain.events import (
+    CORRECTABLE_METADATA,
+    METADATA_FIELDS,
+    AgentRegistered,
+    CareerEvent,
+    EventCorrected,
+)
+from agent_records.domain.state import CareerState
+from agent_records.domain.values import Decision
+
+
+def metadata(cls: type[CareerEvent], decision: Decision, payload: dict[str, Any]) -> dict:
+    """The audit metadata of an event, from the decision and the event's legal basis."""
+    day = decision.effective_date
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise InvalidInput(f"effective_date: expected a date, got {day!r}", field="effective_date")
+    if not decision.actor.id or not decision.actor.role:
+        raise InvalidInput("the actor and their role are required", field="actor")
+    return {
+        "effective_date": day,
+        "actor_id": decision.actor.id,
+        "actor_role": decision.actor.role,
+        "legal_basis": cls.legal_basis_for(payload),
+        "decision_reference": decision.decision_reference or None,
+        "reason": decision.reason,
+        "correlation_id": decision.correlation_id,
+    }
+
+
+def typed_payload(cls: type[CareerEvent], payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload checked against the event's declared fields and coerced to their types."""
+    hints = field_types(cls)
+    expected = {f.name for f in dataclasses.fields(cls)} - METADATA_FIELDS
+    missing, unknown = expected - set(payload), set(payload) - expected
+    if missing or unknown:
+        name = sorted(missing or unknown)[0]
+        raise InvalidInput(f"{cls.__name__}: {'missing' if missing else 'unknown'} field "
+                           f"{name}", field=name)
+    return {k: coerce(hints[k], v, k) for k, v in payload.items()}
+
+
+class Agent(Aggregate):
+    """A person on record: diplomatic agent, chancellor, official or personality."""
+
+    def __init__(self) -> None:
+        self._log: list[CareerEvent] = []
+        self._evaluation: Evaluation | None = None
+
+    @classmethod
+    def register(cls, decision: Decision, **identity: Any) -> Agent:
+        """Opens a person's record with the identity facts (``AgentRegistered``)."""
+        payload = typed_payload(AgentRegistered, identity)
+        if not payload["full_name"].strip():
+            raise InvalidInput("full_name must not be empty", field="full_name")
+        if len(payload["nationality"]) != 2 or not payload["nationality"].isupper():
+            raise InvalidInput("nationality: expected an ISO 3166 alpha-2 code such as LU",
+                               field="nationality")
+        if payload["prior_public_service_days"] < 0:
+            raise InvalidInput("prior_public_service_days must not be negative",
+                               field="prior_public_service_days")
+        kwargs = {**metadata(AgentRegistered, decision, payload), **payload}
+        probe = AgentRegistered(originator_topic=get_topic(cls), originator_id=uuid4(),
+                                originator_version=1, timestamp=AgentRegistered.create_timestamp(),
+                                **kwargs)
+        found = evaluate([probe]).violations
+        if found:
+            raise RuleViolation(found[0][1])
+        return cls._create(AgentRegistered, id=probe.originator_id, timestamp=probe.timestamp,
+                           **kwargs)
+
+    def admit(self, event: CareerEvent) -> None:
+        """Adds a stored or new event to the record (rules are checked before, not here)."""
+        self._log.append(event)
+        self._evaluation = None
+
+    def record(self, cls: type[CareerEvent], decision: Decision, **payload: Any) -> CareerEvent:
+        """Records one career fact after checking every rule; returns the event."""
+        if cls in (AgentRegistered, EventCorrected):
+            raise InvalidInput(f"{cls.__name__} is not recorded with record()")
+        payload = typed_payload(cls, payload)
+        return self._emit(cls, {**metadata(cls, decision, payload), **payload})
+
+    def correct(self, decision: Decision, corrected_version: int,
+                changes: dict[str, Any] | None = None, annulled: bool = False) -> CareerEvent:
+        """Corrects (or annuls) an earlier event: it stays, and a new event says why."""
+        target = next((e for e in self._log if e.originator_version == corrected_version), None)
+        if target is None or isinstance(target, EventCorrected):
+            raise NotFound(f"no correctable event {corrected_version} on this record",
+                           field="corrected_version")
+        if not decision.reason.strip():
+            raise InvalidInput("a correction states why", field="reason")
+        changes = changes or {}
+        if annulled == bool(changes):
+            raise InvalidInput("a correction either annuls the event or gives new values",
+                               field="changes")
+        if annulled and isinstance(target, AgentRegistered):
+            raise InvalidInput("a registration is corrected, not annulled", field="annulled")
+        allowed = set(target.payload()) | CORRECTABLE_METADATA
+        unknown = sorted(set(changes) - allowed)
+        if unknown:
+            raise InvalidInput(f"{unknown[0]} is not a correctable field of "
+                               f"{type(target).__name__}", field=unknown[0])
+        hints = field_types(type(target))
+        typed = {k: coerce(hints[k], v, k) for k, v in changes.items()}
+        payload = {"corrected_version": corrected_version, "changes": typed, "annulled": annulled}
+        return self._emit(EventCorrected, {**metadata(EventCorrected, decision, payload),
+                                           **payload})
+
+    def _emit(self, cls: type[CareerEvent], kwargs: dict[str, Any]) -> CareerEvent:
+        """Builds the next event, refuses it if it adds a violation, else applies it."""
+        event = cls(originator_id=self.id, originator_version=self.version + 1,
+                    timestamp=cls.create_timestamp(), **kwargs)
+        before = {(v, x.code) for v, x in self.evaluation.violations}
+        after = _evaluate([*self._log, event]).violations
+        new = [(v, x) for v, x in after if (v, x.code) not in before]
+        if new:
+            own = [x for v, x in new if v == event.originator_version]
+            raise RuleViolation(own[0] if own else new[0][1])
+        event.mutate(self)
+        self.pending_events.append(event)
+        return event
+
+    @property
+    def events(self) -> list[CareerEvent]:
+        """Every event of the record, in the order it was recorded."""
+        return list(self._log)
+
+    @property
+    def evaluation(self) -> Evaluation:
+        """The state of the whole record and the rules it breaks (cached)."""
+        if self._evaluation is None:
+            self._evaluation = _evaluate(self._log)
+        return self._evaluation
+
+    @property
+    def state(self) -> CareerState:
+        """The record's state with every fact and correction applied."""
+        return self.evaluation.state
+
+    def state_on(self, day: date) -> CareerState:
+        """The state in force on ``day`` (valid time)."""
+        return _evaluate(self._log, until=day).state
+
+    def known_at(self, instant: datetime) -> Agent:
+        """The record as it stood at ``instant`` (system time), before later events."""
+        past = copy.copy(self)
+        past._log = [e for e in self._log if e.timestamp <= instant]
+        past._evaluation = None
+        if past._log:
+            past._version = past._log[-1].originator_version
+        return past
+
+
+def _evaluate(log: list[CareerEvent], until: date | None = None) -> Evaluation:
+    facts = [e for e in log if not isinstance(e, EventCorrected)]
+    corrections = [e for e in log if isinstance(e, EventCorrected)]
+    return evaluate(facts, corrections, until)

@@ -1,0 +1,24 @@
+"""Date arithmetic the decree needs: whole years of age, one-year terms, day counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day ``years`` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Age in completed years on ``day``."""
+    before_birthday = (day.month, day.day) < (birth.month, birth.day)
+    return day.year - birth.year - (1 if before_birthday else 0)
+
+
+def days_inclusive(start: date, end: date) -> int:
+    """Number of calendar days from ``start`` to ``end``, both counted."""
+    return (end - start).days + 1

@@ -1,0 +1,124 @@
+"""Evaluates an agent's record: corrections applied, facts in effective order, rules checked.
+
+The record is the list of facts as recorded and the corrections made to them. The state
+on a day is the fold of the corrected facts effective by then, taken in order of
+effective date (recording order for facts of the same day). Evaluating the whole record
+again for each command is what lets a fact recorded late, or a correction, be checked
+against everything before and after it: a command is refused when its fact would break
+a rule anywhere in the record that was not already broken.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from agent_records.domain.breaches import breach
+from agent_records.domain.errors import Violation
+from agent_records.domain.events import AgentRegistered, CareerEvent, EventCorrected
+from agent_records.domain.rules import (
+    appointment,
+    discipline,
+    end_of_service,
+    leave,
+    marriage,
+    posting,
+)
+from agent_records.domain.rules.check import Check, Handler
+from agent_records.domain.state import CareerState
+from agent_records.domain.values import IN_SERVICE, Category, Status
+
+HANDLERS: dict[type, Handler] = {
+    **appointment.HANDLERS,
+    **posting.HANDLERS,
+    **leave.HANDLERS,
+    **marriage.HANDLERS,
+    **end_of_service.HANDLERS,
+    **discipline.HANDLERS,
+}
+ALLOWED_FOR_PERSONALITIES = frozenset({end_of_service.HonoraryTitleConferred})
+EXEMPT_FROM_AGE_LIMIT = (end_of_service.Retired, end_of_service.ServiceExtended,
+                         end_of_service.Resigned)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The state a record gives, and the rules its facts break (fact version, rule)."""
+
+    state: CareerState
+    violations: tuple[tuple[int, Violation], ...]
+
+
+def registered(s: CareerState, e: AgentRegistered, ck: Check) -> CareerState:
+    """The identity facts; the registration cannot predate birth."""
+    ck.require(e.birth_date <= e.effective_date, None, "effective_before_birth",
+               "the person cannot be registered before their birth", "birth_date")
+    return replace(
+        s, full_name=e.full_name, birth_date=e.birth_date, nationality=e.nationality,
+        category=Category(e.category), civil_political_rights=e.civil_political_rights,
+        state_official=e.state_official, prior_public_service_days=e.prior_public_service_days,
+        domicile_country=e.domicile_country, administrative_grade=e.administrative_grade,
+        registered_on=e.effective_date,
+    )
+
+
+def advance(s: CareerState, e: CareerEvent, ck: Check) -> CareerState:
+    """What time alone changes before a fact: suspensions end; checks common to all."""
+    day = e.effective_date
+    ck.require(day >= s.birth_date, None, "effective_before_birth",
+               f"no event can take effect ({day}) before the agent's birth ({s.birth_date})",
+               "effective_date")
+    if s.category == Category.PERSONALITY:
+        ck.require(type(e) in ALLOWED_FOR_PERSONALITIES, "Art. 10", "not_an_agent",
+                   "a conseiller du Commerce extérieur is not an agent: no rank, no career")
+    if s.status == Status.SUSPENDED and s.suspended_until and day >= s.suspended_until:
+        s = replace(s, status=Status.SERVING, suspended_until=None)
+    beyond = (s.status in IN_SERVICE and day > s.service_limit
+              and not isinstance(e, EXEMPT_FROM_AGE_LIMIT))
+    if beyond and not any(b.code == "serving_beyond_65" and b.on > s.service_limit
+                          for b in s.breaches):
+        s = breach(s, e, "Art. 21", "serving_beyond_65",
+                   f"in activity on {day}, beyond {s.service_limit}, without a yearly extension")
+    return s
+
+
+def corrected(fact: CareerEvent, correction: EventCorrected) -> CareerEvent:
+    """The fact as the correction says it should have been recorded."""
+    return dataclasses.replace(fact, **correction.changes)
+
+
+def effective_facts(
+    facts: Sequence[CareerEvent], corrections: Iterable[EventCorrected]
+) -> list[CareerEvent]:
+    """Facts with the latest correction of each applied, annulled ones left out, in order."""
+    latest = {c.corrected_version: c for c in corrections}
+    out = []
+    for fact in facts:
+        fix = latest.get(fact.originator_version)
+        if fix is None:
+            out.append(fact)
+        elif not fix.annulled:
+            out.append(corrected(fact, fix))
+    return sorted(out, key=lambda f: (not isinstance(f, AgentRegistered), f.effective_date,
+                                      f.originator_version))
+
+
+def evaluate(
+    facts: Sequence[CareerEvent], corrections: Iterable[EventCorrected] = (),
+    until: date | None = None,
+) -> Evaluation:
+    """Fold the corrected facts effective on or before ``until`` (all when None)."""
+    s = CareerState()
+    ck = Check()
+    for fact in effective_facts(facts, corrections):
+        if until is not None and fact.effective_date > until:
+            break
+        ck.version = fact.originator_version
+        if isinstance(fact, AgentRegistered):
+            s = registered(s, fact, ck)
+        else:
+            s = HANDLERS[type(fact)](advance(s, fact, ck), fact, ck)
+        s = replace(s, as_of=fact.effective_date, versions=(*s.versions, ck.version))
+    return Evaluation(s, tuple(ck.found))

@@ -1,0 +1,172 @@
+"""Leave (Art. 14 to 18): entitlement, carry-over, travel days, who grants it.
+
+Accounting choices, where the decree is silent:
+- leave counts in the calendar year in which it starts;
+- a year gives an entitlement when the agent held a post abroad at some time in it
+  (Art. 15 speaks of agents abroad); 45 days when the agent counts 15 years of public
+  service (declared prior service included) on 1 January of that year, else 30;
+- what a year leaves unused carries to the next entitled year, capped at three months,
+  taken as 90 days (Art. 17); travel days out and back are not counted (Art. 17);
+- exceptional leave (Art. 18) is beyond the entitlement and does not consume it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from agent_records.domain.breaches import breach
+from agent_records.domain.events import LeaveGranted, UrgencyLeaveNotified
+from agent_records.domain.rules.check import Check, Handler
+from agent_records.domain.state import CareerState, Leave
+from agent_records.domain.values import Authority, LeaveKind, PositionKind, Status
+
+ANNUAL_DAYS = 30
+LONG_SERVICE_DAYS = 45
+LONG_SERVICE_YEARS = 15
+CARRY_OVER_CAP = 90
+NOTIFICATION_DELAY_DAYS = 3
+"""Art. 16 asks the head of post to notify the minister at once: later is a breach."""
+
+
+@dataclass(frozen=True)
+class LeaveAccount:
+    """One year's leave: entitlement, carried over, taken and travel days (Art. 15, 17)."""
+
+    year: int
+    entitlement: int
+    carried_over: int
+    taken: int
+    travel_days: int
+
+    @property
+    def available(self) -> int:
+        """Days still available in the year."""
+        return self.entitlement + self.carried_over - self.taken
+
+
+def abroad_in(s: CareerState, year: int) -> bool:
+    """Whether the agent held a post abroad at some time in ``year``."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    return any(
+        p.kind == PositionKind.ABROAD and p.since <= last and (p.ended is None or p.ended > first)
+        for p in s.positions
+    )
+
+
+def entitlement(s: CareerState, year: int) -> int:
+    """Art. 15: 30 days, or 45 with fifteen years of public service on 1 January."""
+    if not abroad_in(s, year):
+        return 0
+    years = s.public_service_days_on(date(year, 1, 1)) / 365.25
+    return LONG_SERVICE_DAYS if years >= LONG_SERVICE_YEARS else ANNUAL_DAYS
+
+
+def counted_leaves(s: CareerState, year: int) -> list[Leave]:
+    """Leaves that count against ``year``'s entitlement (annual and urgency)."""
+    return [lv for lv in s.leaves if lv.start.year == year and lv.kind != LeaveKind.EXCEPTIONAL]
+
+
+def leave_account(s: CareerState, year: int) -> LeaveAccount:
+    """The leave account of ``year``, with what earlier years carry over (Art. 17)."""
+    first = min((p.since.year for p in s.positions), default=year)
+    carried = 0
+    for y in range(first, year):
+        taken = sum(lv.counted_days for lv in counted_leaves(s, y))
+        granted = entitlement(s, y)
+        if granted:
+            carried = min(CARRY_OVER_CAP, max(0, granted + carried - taken))
+    leaves = counted_leaves(s, year)
+    return LeaveAccount(
+        year=year, entitlement=entitlement(s, year), carried_over=carried,
+        taken=sum(lv.counted_days for lv in leaves),
+        travel_days=sum(lv.travel_days for lv in leaves),
+    )
+
+
+def check_authority(s: CareerState, e: LeaveGranted, ck: Check) -> None:
+    """Art. 16: minister; sovereign for a head of post; head of post in urgency."""
+    by = Authority(e.granted_by)
+    if s.head_of_post:
+        ck.require(by == Authority.SOVEREIGN, "Art. 16", "head_of_post_leave_needs_sovereign",
+                   "a head of post's own leave needs the sovereign's authorisation", "granted_by")
+        ck.require(e.kind != LeaveKind.URGENCY, "Art. 16", "urgency_leave_for_subordinates",
+                   "urgency leave is granted by a head of post to a subordinate", "kind")
+    elif e.kind == LeaveKind.URGENCY:
+        ck.require(by == Authority.HEAD_OF_POST, "Art. 16", "urgency_leave_by_head_of_post",
+                   "urgency leave is granted by the head of post", "granted_by")
+    else:
+        ck.require(by == Authority.MINISTER, "Art. 16", "leave_granted_by_minister",
+                   "leave is granted by the minister on the head of post's proposal",
+                   "granted_by")
+
+
+def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
+    """Dates in order, travel days within the span, no overlap with another leave."""
+    start, end = e.effective_date, e.end_date
+    if not ck.require(end >= start, "Art. 15", "leave_ends_before_start",
+                      f"the leave ends ({end}) before it starts ({start})", "end_date"):
+        return False
+    span = (end - start).days + 1
+    ck.require(0 <= e.travel_days < span, "Art. 17", "travel_days_out_of_range",
+               f"travel days must be between 0 and {span - 1} for a {span}-day absence",
+               "travel_days")
+    other = next((lv for lv in s.leaves if lv.start <= end and start <= lv.end), None)
+    ck.require(other is None, "Art. 14", "leave_overlaps",
+               f"the agent already has leave from {other and other.start} to "
+               f"{other and other.end}", "effective_date")
+    return True
+
+
+def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
+    """Art. 14 to 18."""
+    ck.require(s.status == Status.SERVING, "Art. 14", "not_serving",
+               f"leave is granted to an agent in functions; the agent is {s.status}")
+    if not check_span(s, e, ck):
+        return s
+    check_authority(s, e, ck)
+    leave = Leave(e.originator_version, LeaveKind(e.kind), e.effective_date, e.end_date,
+                  e.travel_days, Authority(e.granted_by))
+    if e.kind == LeaveKind.EXCEPTIONAL:
+        ck.require(bool(e.council_deliberation_ref) and bool(e.decision_reference), "Art. 18",
+                   "exceptional_leave_needs_decree",
+                   "leave beyond the regular leave needs a ministerial decree after "
+                   "deliberation of the Government in Council", "council_deliberation_ref")
+        return replace(s, leaves=(*s.leaves, leave),
+                       exceptional_leave_days=s.exceptional_leave_days + leave.counted_days)
+    position = s.position_on(e.effective_date)
+    ck.require(position is not None and position.kind == PositionKind.ABROAD, "Art. 15",
+               "not_abroad", "annual leave under Art. 15 is for agents posted abroad")
+    account = leave_account(s, e.effective_date.year)
+    ck.require(leave.counted_days <= account.available, "Art. 17", "leave_exceeds_entitlement",
+               f"{leave.counted_days} days asked, {account.available} available in "
+               f"{account.year} ({account.entitlement} entitlement + {account.carried_over} "
+               "carried over - "
+               f"{account.taken} taken)", "end_date")
+    return replace(s, leaves=(*s.leaves, leave))
+
+
+def urgency_notified(s: CareerState, e: UrgencyLeaveNotified, ck: Check) -> CareerState:
+    """Art. 16: the head of post makes the reasons known to the minister at once."""
+    leave = next((lv for lv in s.leaves if lv.version == e.leave_version), None)
+    if not ck.require(leave is not None and leave.kind == LeaveKind.URGENCY, "Art. 16",
+                      "not_an_urgency_leave", f"event {e.leave_version} is not an urgency leave",
+                      "leave_version"):
+        return s
+    assert leave is not None
+    ck.require(leave.notified_on is None, "Art. 16", "already_notified",
+               f"the leave was notified on {leave.notified_on}", "leave_version")
+    ck.require(e.effective_date >= leave.start, "Art. 16", "notified_before_leave",
+               "the notification cannot precede the leave", "effective_date")
+    notified = replace(leave, notified_on=e.effective_date)
+    s = replace(s, leaves=tuple(notified if lv is leave else lv for lv in s.leaves))
+    if e.effective_date > leave.start + timedelta(days=NOTIFICATION_DELAY_DAYS):
+        s = breach(s, e, "Art. 16", "urgency_leave_notified_late",
+                   f"urgency leave from {leave.start} notified only on {e.effective_date}")
+    return s
+
+
+HANDLERS: dict[type, Handler] = {
+    LeaveGranted: leave_granted,
+    UrgencyLeaveNotified: urgency_notified,
+}

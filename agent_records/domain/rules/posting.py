@@ -1,0 +1,148 @@
+"""Positions of active service (Art. 20), heads of post and chargés d'affaires (Art. 2).
+
+Art. 2 depends on who else serves at the post; that part is ``check_charge_designation``,
+given the states of the post's staff by the application (an aggregate only sees itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+
+from agent_records.domain.calendar import add_years
+from agent_records.domain.errors import Violation
+from agent_records.domain.events import ChargeDAffairesDesignated, HeadOfPostDesignated, Posted
+from agent_records.domain.rules.check import Check, Handler
+from agent_records.domain.state import CareerState, Charge, Position
+from agent_records.domain.values import (
+    Authority,
+    Category,
+    Grade,
+    PositionKind,
+    Status,
+)
+
+SECONDMENT_YEARS = 2
+"""Secondment to an international organisation: at most two years (Belgian FPS text)."""
+SECONDMENT_RULE = "Secondment (FPS, max. 2 years)"
+
+
+def check_position(s: CareerState, e: Posted, ck: Check) -> None:
+    """What each kind of position and each category of agent requires."""
+    kind = PositionKind(e.kind)
+    if kind == PositionKind.ABROAD:
+        ck.require(bool(e.post_code), "Art. 20", "post_required", "a posting abroad names the "
+                   "post", "post_code")
+    if kind in (PositionKind.OTHER_MINISTRY, PositionKind.INTERNATIONAL_ORGANISATION):
+        ck.require(bool(e.organisation), "Art. 20", "organisation_required",
+                   f"a {kind} position names the organisation", "organisation")
+    if kind == PositionKind.INTERNATIONAL_ORGANISATION:
+        limit = add_years(e.effective_date, SECONDMENT_YEARS)
+        ck.require(e.until is not None and e.effective_date < e.until <= limit, SECONDMENT_RULE,
+                   "secondment_too_long", f"a secondment ends after its start and by {limit} "
+                   f"(at most {SECONDMENT_YEARS} years)", "until")
+    if s.category == Category.CHANCELLERY:
+        ck.require(kind == PositionKind.ABROAD, "Art. 25", "chancellor_posted_to_legation",
+                   "a chancellor is a ministry official seconded to a legation", "kind")
+    if s.category == Category.SPECIAL_ATTRIBUTIONS:
+        ck.require(kind == PositionKind.ABROAD and bool(e.home_minister_agreement_ref), "Art. 3",
+                   "home_minister_agreement_required", "an agent with special attributions is "
+                   "attached to a legation with the agreement of their own minister",
+                   "home_minister_agreement_ref")
+
+
+def posted(s: CareerState, e: Posted, ck: Check) -> CareerState:
+    """Art. 20: a new position ends the previous one."""
+    ck.require(s.in_service, "Art. 20", "not_in_service",
+               f"only an agent in service is posted; the agent is {s.status}")
+    check_position(s, e, ck)
+    day = e.effective_date
+    ended = tuple(replace(p, ended=day) if p.ended is None else p for p in s.positions)
+    new = Position(e.originator_version, PositionKind(e.kind), day, e.post_code,
+                   e.organisation, e.until)
+    keeps_post = s.head_of_post is not None and new.post_code == s.head_of_post
+    return replace(s, positions=(*ended, new),
+                   head_of_post=s.head_of_post if keeps_post else None)
+
+
+def head_designated(s: CareerState, e: HeadOfPostDesignated, ck: Check) -> CareerState:
+    """The head of post serves at that post."""
+    ck.require(s.category == Category.DIPLOMATIC and s.status == Status.SERVING, "Art. 2",
+               "not_a_serving_diplomat", "a head of post is a serving diplomatic agent")
+    position = s.position_on(e.effective_date)
+    ck.require(position is not None and position.post_code == e.post_code, "Art. 2",
+               "not_posted_there", f"the agent is not posted at {e.post_code} on "
+               f"{e.effective_date}", "post_code")
+    return replace(s, head_of_post=e.post_code)
+
+
+def charge_designated(s: CareerState, e: ChargeDAffairesDesignated, ck: Check) -> CareerState:
+    """Art. 2: the chargé d'affaires a.i. is a diplomatic agent of the post."""
+    ck.require(s.category == Category.DIPLOMATIC and s.status == Status.SERVING, "Art. 2",
+               "not_a_serving_diplomat", "a chargé d'affaires a.i. is a serving diplomatic agent")
+    ck.require(s.head_of_post != e.post_code, "Art. 2", "head_of_post_cannot_be_charge",
+               "the head of post is the one replaced", "post_code")
+    position = s.position_on(e.effective_date)
+    ck.require(position is not None and position.post_code == e.post_code, "Art. 2",
+               "not_posted_there", f"the agent is not posted at {e.post_code} on "
+               f"{e.effective_date}", "post_code")
+    ck.require(e.end_date is None or e.end_date >= e.effective_date, "Art. 2",
+               "charge_ends_before_start", "the period ends before it starts", "end_date")
+    ck.require(Authority(e.designated_by) in (Authority.HEAD_OF_POST, Authority.MINISTER),
+               "Art. 2", "wrong_designating_authority", "the head of post or the minister "
+               "designates the chargé d'affaires a.i.", "designated_by")
+    charge = Charge(e.originator_version, e.post_code, e.effective_date, e.end_date,
+                    Authority(e.designated_by))
+    return replace(s, charges=(*s.charges, charge))
+
+
+def _present(staff: Mapping[str, CareerState], post: str, day: date) -> dict[str, CareerState]:
+    """Staff at ``post`` on ``day``, serving and not on leave (Art. 2: not absent)."""
+    out = {}
+    for agent_id, st in staff.items():
+        where = st.position_on(day)
+        if where and where.post_code == post and st.status_on(day) == Status.SERVING:
+            out[agent_id] = st
+    return out
+
+
+def check_charge_designation(
+    post: str, day: date, designee: str, by: Authority, staff: Mapping[str, CareerState]
+) -> Violation | None:
+    """Art. 2: the counsellor, failing that the secretary; else the minister designates.
+
+    ``staff`` maps agent ids to their state as of ``day`` for every agent ever posted at
+    ``post``. A counsellor or secretary on leave that day counts as absent.
+    """
+    present = _present(staff, post, day)
+    head = any(st.head_of_post == post for st in staff.values()
+               if (p := st.position_on(day)) and p.post_code == post)
+    deputies = {a for a, st in present.items() if st.grade == Grade.CONSEILLER
+                and st.head_of_post != post}
+    if not deputies:
+        deputies = {a for a, st in present.items() if st.grade == Grade.SECRETAIRE}
+    if by == Authority.MINISTER:
+        if head and deputies:
+            return Violation("Art. 2", "head_of_post_designates", "the post has a head and a "
+                             "counsellor or secretary present: the head of post designates",
+                             "designated_by")
+        return None
+    if not head:
+        return Violation("Art. 2", "post_vacant_minister_designates",
+                         "the post is vacant: the minister designates", "designated_by")
+    if not deputies:
+        return Violation("Art. 2", "minister_designates", "the post has neither counsellor nor "
+                         "secretary present: the minister designates", "designated_by")
+    if designee not in deputies:
+        return Violation("Art. 2", "counsellor_else_secretary", "the head of post designates "
+                         "the counsellor or, failing one, the secretary of legation present",
+                         "agent_id")
+    return None
+
+
+HANDLERS: dict[type, Handler] = {
+    Posted: posted,
+    HeadOfPostDesignated: head_designated,
+    ChargeDAffairesDesignated: charge_designated,
+}

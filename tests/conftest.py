@@ -1,0 +1,39 @@
+"""Fixtures that run the same test on every event-store backend.
+
+``store_url`` is parametrized over SQLite and PostgreSQL, so one test proves both
+backends behave alike (test ids read ``test_x[sqlite]`` and ``test_x[postgres]``).
+PostgreSQL tests fail, rather than skip, when the server is down: CI starts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import backends
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL store URL on a fresh schema, dropped after the test."""
+    schema = backends.create_schema()
+    try:
+        yield backends.store_url(schema)
+    finally:
+        backends.drop_schema(schema)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty event store's URL, once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/store.sqlite3"
+    else:
+        yield request.getfixturevalue("pg_schema_url")
