@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from agent_records.application import AgentRecords, open_records
 from tests import backends
 
 
@@ -37,3 +38,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path}/store.sqlite3"
     else:
         yield request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def records(store_url: str) -> Iterator[AgentRecords]:
+    """The application on an empty store, once per backend; closed afterwards."""
+    app = open_records(store_url)
+    try:
+        yield app
+    finally:
+        app.close()
