@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: venv
-	$(BIN)/agent-records serve --demo
+	$(BIN)/agent-records demo
 
 test: venv
 	$(BIN)/ruff check .

@@ -1,0 +1,105 @@
+"""``agent-records``: the command line. Thin: parse, call the application, print.
+
+Errors the user can act on (a refused rule, a store that cannot be reached, a bad
+argument) are printed as one line on stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from uuid import UUID
+
+from agent_records.application import AgentRecords, open_records
+from agent_records.config import store_url
+from agent_records.demo import load_demo
+from agent_records.domain.errors import DomainError
+from agent_records.domain.events import CareerEvent
+from agent_records.domain.state import CareerState
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} careers",
+          end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
+def cmd_demo(app: AgentRecords, args: argparse.Namespace) -> int:
+    """Records the demo careers unless the store already holds events."""
+    if app.recorder.max_notification_id():
+        print(f"the store already holds events: demo not loaded again ({app.settings.display})")
+        return 0
+    ids = load_demo(app, args.agents, progress=_progress)
+    print(f"recorded {len(ids) + 4} people, {app.recorder.max_notification_id()} events "
+          f"in {app.settings.display}")
+    if ids:
+        print(f"try: agent-records show {ids[0]}")
+    return 0
+
+
+def describe(state: CareerState, day: date | None = None) -> str:
+    """A short human summary of a state."""
+    where = state.position_on(day) if day else state.position
+    post = f" at {where.post_code or where.organisation or where.kind}" if where else ""
+    status = state.status_on(day) if day else state.status
+    return (f"{state.full_name}: {state.grade or state.category} ({status}){post}; "
+            f"renewals {state.renewals}, breaches {len(state.breaches)}")
+
+
+def line(event: CareerEvent) -> str:
+    """One event as a line of the history."""
+    payload = ", ".join(f"{k}={v}" for k, v in event.payload().items())
+    ref = f" [{event.decision_reference}]" if event.decision_reference else ""
+    return (f"{event.originator_version:>3} {event.effective_date} {type(event).__name__:<32}"
+            f" {event.legal_basis:<9}{ref} by {event.actor_id}/{event.actor_role} "
+            f"at {event.timestamp:%Y-%m-%d %H:%M:%S} {payload}")
+
+
+def cmd_show(app: AgentRecords, args: argparse.Namespace) -> int:
+    """Prints an agent's history and state, optionally on a date or as known at an instant."""
+    agent_id = UUID(args.agent_id)
+    agent = app.agent_known_at(agent_id, args.known_at) if args.known_at else app.get_agent(
+        agent_id)
+    for event in agent.events:
+        print(line(event))
+    state = agent.state_on(args.on) if args.on else agent.state
+    print(describe(state, args.on))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="agent-records", description=__doc__.splitlines()[0])
+    top.add_argument("--store", default=None, help="store URL (default: $AGENT_RECORDS_STORE "
+                     f"or {store_url()})")
+    sub = top.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="record deterministic demo careers")
+    demo.add_argument("--agents", type=int, default=24, help="number of careers (default 24)")
+    demo.set_defaults(run=cmd_demo)
+    show = sub.add_parser("show", help="print an agent's history and state")
+    show.add_argument("agent_id")
+    show.add_argument("--on", type=date.fromisoformat, help="state in force on this date")
+    show.add_argument("--known-at", type=datetime.fromisoformat,
+                      help="the record as it stood at this instant (ISO, with timezone)")
+    show.set_defaults(run=cmd_show)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    run: Callable[[AgentRecords, argparse.Namespace], int] = args.run
+    try:
+        app = open_records(args.store)
+        try:
+            return run(app, args)
+        finally:
+            app.close()
+    except (DomainError, ValueError) as exc:
+        print(f"agent-records: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
