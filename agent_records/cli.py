@@ -7,17 +7,22 @@ argument) are printed as one line on stderr with exit status 2, never as a trace
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
 from agent_records.application import AgentRecords, open_records
-from agent_records.config import store_url
+from agent_records.config import ConfigurationError, store_url
 from agent_records.demo import load_demo
 from agent_records.domain.errors import DomainError
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.state import CareerState
+from projections.base import ProjectionStopped
+from projections.runner import VIEWS, Worker
 
 
 def _progress(done: int, total: int) -> None:
@@ -70,6 +75,46 @@ def cmd_show(app: AgentRecords, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bar(label: str) -> Callable[[int, int], None]:
+    """A progress bar with events/s and ETA, on stderr."""
+    started = time.monotonic()
+
+    def show(position: int, head: int) -> None:
+        rate = position / max(time.monotonic() - started, 1e-6)
+        eta = (head - position) / rate if rate else 0.0
+        filled = 30 * position // max(head, 1)
+        print(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {position}/{head} "
+              f"{rate:,.0f} events/s ETA {eta:,.0f}s", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
+    """``projections run|status|rebuild [NAME]``."""
+    names = [args.name] if getattr(args, "name", None) else None
+    if names and names[0] not in VIEWS:
+        raise ConfigurationError(f"unknown projection {names[0]!r}; one of {', '.join(VIEWS)}")
+    worker = Worker(app, names)
+    if args.action == "status":
+        print(f"{'projection':<12} {'position':>10} {'head':>10} {'lag':>8}")
+        for st in worker.status():
+            print(f"{st.name:<12} {st.position:>10} {st.head:>10} {st.lag:>8}")
+        return 0
+    if args.action == "rebuild":
+        for view in worker.views:
+            count = worker.rebuild(view.name, _bar(view.name))
+            print(f"\n{view.name}: rebuilt from {count} events and swapped in", file=sys.stderr)
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(f"following {app.settings.display}; SIGTERM stops", file=sys.stderr, flush=True)
+    worker.follow(stop, on_batch=lambda n: print(f"applied {n} events", file=sys.stderr,
+                                                 flush=True))
+    print("stopped cleanly", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="agent-records", description=__doc__.splitlines()[0])
     top.add_argument("--store", default=None, help="store URL (default: $AGENT_RECORDS_STORE "
@@ -84,6 +129,10 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--known-at", type=datetime.fromisoformat,
                       help="the record as it stood at this instant (ISO, with timezone)")
     show.set_defaults(run=cmd_show)
+    proj = sub.add_parser("projections", help="run, inspect or rebuild the read models")
+    proj.add_argument("action", choices=["run", "status", "rebuild"])
+    proj.add_argument("name", nargs="?", help=f"one of: {', '.join(VIEWS)} (default all)")
+    proj.set_defaults(run=cmd_projections)
     return top
 
 
@@ -96,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(app, args)
         finally:
             app.close()
-    except (DomainError, ValueError) as exc:
+    except (DomainError, ProjectionStopped, ValueError) as exc:
         print(f"agent-records: {exc}", file=sys.stderr)
         return 2
 

@@ -144,6 +144,8 @@ class CareerState:
     sworn: bool = False
     positions: tuple[Position, ...] = ()
     head_of_post: str | None = None
+    head_designations: tuple[tuple[str, date], ...] = ()
+    grades: tuple[tuple[date, Grade], ...] = ()
     charges: tuple[Charge, ...] = ()
     leaves: tuple[Leave, ...] = ()
     exceptional_leave_days: int = 0

@@ -92,6 +92,7 @@ def attache_appointed(s: CareerState, e: AttacheAppointed, ck: Check) -> CareerS
                "appointing_authority")
     return replace(
         s, status=Status.APPOINTED, grade=Grade.ATTACHE, term_end=add_years(day, 1),
+        grades=(*s.grades, (day, Grade.ATTACHE)),
         renewals=0, service_start=s.service_start or day, service_end=None,
         aptitude_certificate=cert, conduct_attestation=conduct, diplomas=tuple(e.diplomas),
         foreign_diploma_exception=e.foreign_diploma_exception, pledged=False,
@@ -129,6 +130,7 @@ def agent_appointed(s: CareerState, e: AgentAppointed, ck: Check) -> CareerState
     day = e.effective_date
     return replace(
         s, grade=grade, renewals=0, service_start=s.service_start or day, service_end=None,
+        grades=(*s.grades, (day, grade)),
         term_end=add_years(day, 1) if grade == Grade.ATTACHE else None,
         status=Status.SERVING if e.transitional else Status.APPOINTED,
         sworn=s.sworn or e.transitional, pledged=s.pledged or e.transitional,
@@ -210,7 +212,7 @@ def promoted(s: CareerState, e: Promoted, ck: Check) -> CareerState:
         ck.require(bool(e.council_deliberation_ref), "Art. 11", "council_deliberation_required",
                    "Art. 11: envoys are appointed after deliberation of the Government in "
                    "Council", "council_deliberation_ref")
-    return replace(s, grade=grade, term_end=None)
+    return replace(s, grade=grade, term_end=None, grades=(*s.grades, (e.effective_date, grade)))
 
 
 def title_conferred(s: CareerState, e: TitleConferred, ck: Check) -> CareerState:

@@ -74,7 +74,8 @@ def head_designated(s: CareerState, e: HeadOfPostDesignated, ck: Check) -> Caree
     ck.require(position is not None and position.post_code == e.post_code, "Art. 2",
                "not_posted_there", f"the agent is not posted at {e.post_code} on "
                f"{e.effective_date}", "post_code")
-    return replace(s, head_of_post=e.post_code)
+    return replace(s, head_of_post=e.post_code,
+                   head_designations=(*s.head_designations, (e.post_code, e.effective_date)))
 
 
 def charge_designated(s: CareerState, e: ChargeDAffairesDesignated, ck: Check) -> CareerState:
@@ -118,10 +119,10 @@ def check_charge_designation(
     present = _present(staff, post, day)
     head = any(st.head_of_post == post for st in staff.values()
                if (p := st.position_on(day)) and p.post_code == post)
-    deputies = {a for a, st in present.items() if st.grade == Grade.CONSEILLER
-                and st.head_of_post != post}
+    others = {a: st for a, st in present.items() if st.head_of_post != post}
+    deputies = {a for a, st in others.items() if st.grade == Grade.CONSEILLER}
     if not deputies:
-        deputies = {a for a, st in present.items() if st.grade == Grade.SECRETAIRE}
+        deputies = {a for a, st in others.items() if st.grade == Grade.SECRETAIRE}
     if by == Authority.MINISTER:
         if head and deputies:
             return Violation("Art. 2", "head_of_post_designates", "the post has a head and a "

@@ -1,0 +1,195 @@
+"""Runs the projections: catch up, follow the log, report status, rebuild beside and swap.
+
+Each view advances on its own position, one transaction per batch (rows and position
+together). Following polls the store, and on PostgreSQL also wakes on the library's
+NOTIFY: polling covers what LISTEN misses (the library pulls once before it listens
+and never polls again). Only one worker follows a store at a time: the others wait
+for the lock (a PostgreSQL advisory lock, or a lock file beside the SQLite file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from agent_records.application import AgentRecords
+from agent_records.domain.agent import Agent
+from projections.agents import AgentsView
+from projections.audit_log import AuditLogView
+from projections.base import ProjectionStopped, View
+from projections.breaches import BreachesView
+from projections.leave import LeaveView
+from projections.posts import PostsView
+from projections.store import ViewStore
+
+VIEWS: dict[str, type[View]] = {v.name: v for v in (
+    AgentsView, PostsView, LeaveView, AuditLogView, BreachesView)}
+REBUILD_SUFFIX = "__rebuild"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    """Where a view stands: its position, the store's head, and how far behind it is."""
+
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        """Positions between the view and the head (ids may skip: an upper bound)."""
+        return max(0, self.head - self.position)
+
+
+class Worker:
+    """Applies the store's events to the views."""
+
+    def __init__(self, app: AgentRecords, names: list[str] | None = None,
+                 batch_size: int = 500) -> None:
+        self.app = app
+        self.store = ViewStore(app)
+        self.batch_size = batch_size
+        self.views = [VIEWS[n](self.store) for n in (names or list(VIEWS))]
+        self.load: Callable[[UUID, int], Agent] = lru_cache(maxsize=4096)(self._load)
+        self.ensure_tables()
+
+    def _load(self, agent_id: UUID, version: int) -> Agent:
+        return self.app.get_agent(agent_id, version=version)
+
+    def ensure_tables(self) -> None:
+        """Creates missing tables (first use, or a view added since)."""
+        with self.store.transaction() as sql:
+            for view in self.views:
+                view.create(sql)
+
+    def read(self, view: View, start: int, limit: int) -> tuple[list[tuple[int, Any]], Any]:
+        """Events after ``start``; stops before the first that cannot be read."""
+        notes = self.app.recorder.select_notifications(start + 1, limit)
+        batch: list[tuple[int, Any]] = []
+        for note in notes:
+            try:
+                batch.append((note.id, self.app.mapper.to_domain_event(note)))
+            except Exception as exc:  # a poison event: name it, never skip it
+                return batch, ProjectionStopped(view.name, note.id,
+                                                f"cannot read event {note.topic}: {exc}")
+        return batch, None
+
+    def step(self, view: View) -> int:
+        """Applies one batch to one view; returns how many events it applied."""
+        batch, poison = self.read(view, self.store.position(view.tracking_name),
+                                  self.batch_size)
+        if batch:
+            with self.store.transaction() as sql:
+                view.process(sql, batch, self.load)
+                self.store.track(sql, view.tracking_name, batch[-1][0])
+        if poison:
+            raise poison
+        return len(batch)
+
+    def catch_up(self, view: View, progress: Progress | None = None) -> int:
+        """Applies every event up to the head; returns how many."""
+        done = 0
+        while n := self.step(view):
+            done += n
+            if progress:
+                progress(self.store.position(view.tracking_name), self.store.head())
+        return done
+
+    def run_once(self) -> int:
+        """Brings every view up to the head."""
+        return sum(self.catch_up(view) for view in self.views)
+
+    def status(self) -> list[ViewStatus]:
+        head = self.store.head()
+        return [ViewStatus(v.name, self.store.position(v.name), head) for v in self.views]
+
+    def follow(self, stop: threading.Event, interval: float = 0.5,
+               on_batch: Callable[[int], None] | None = None) -> None:
+        """Follows the log until ``stop`` is set (SIGTERM in the CLI)."""
+        with self.lock(stop), self.wakeups() as wait:
+            while not stop.is_set():
+                applied = self.run_once()
+                if applied and on_batch:
+                    on_batch(applied)
+                if not applied:
+                    wait(interval)
+
+    @contextlib.contextmanager
+    def wakeups(self) -> Iterator[Callable[[float], None]]:
+        """A wait that returns early on PostgreSQL NOTIFY; a plain sleep on SQLite."""
+        if not self.store.postgres:
+            yield time.sleep
+            return
+        with psycopg.connect(**_pg_args(self.app), autocommit=True) as conn:
+            conn.execute(f'LISTEN "{self.app.recorder.channel_name}"')
+
+            def wait(timeout: float) -> None:
+                for _ in conn.notifies(timeout=timeout, stop_after=1):
+                    pass
+
+            yield wait
+
+    @contextlib.contextmanager
+    def lock(self, stop: threading.Event, name: str = "projections") -> Iterator[None]:
+        """Holds the store's projection lock; waits while another worker holds it."""
+        if self.store.postgres:
+            with psycopg.connect(**_pg_args(self.app), autocommit=True) as conn:
+                while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
+                                       (f"{self.store.schema}:{name}",)).fetchone()[0]:
+                    if stop.wait(0.5):
+                        return
+                yield
+            return
+        path = Path(self.app.settings.env["SQLITE_DBNAME"] + f".{name}.lock")
+        with path.open("w") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if stop.wait(0.5):
+                        return
+            yield
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Builds ``name`` from position zero beside the live tables, then swaps them in."""
+        fresh = VIEWS[name](self.store, suffix=REBUILD_SUFFIX)
+        with self.store.transaction() as sql:
+            for t in fresh.tables:
+                sql.execute(f"DROP TABLE IF EXISTS {fresh.names[t.name]}")
+            sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name = ?",
+                        (fresh.tracking_name,))
+            fresh.create(sql)
+        count = self.catch_up(fresh, progress)
+        self.swap(fresh)
+        return count
+
+    def swap(self, fresh: View) -> None:
+        """Replaces the live tables and position by the rebuilt ones, in one transaction."""
+        live = VIEWS[fresh.name](self.store)
+        with self.store.transaction() as sql:
+            for t in fresh.tables:
+                sql.execute(f"DROP TABLE IF EXISTS {live.names[t.name]}")
+                sql.execute(f'ALTER TABLE {fresh.names[t.name]} RENAME TO "{t.name}"')
+            tracking = self.store.tracking_table
+            sql.execute(f"DELETE FROM {tracking} WHERE application_name = ?", (live.name,))
+            sql.execute(f"UPDATE {tracking} SET application_name = ? WHERE application_name = ?",
+                        (live.name, fresh.tracking_name))
+
+
+def _pg_args(app: AgentRecords) -> dict[str, Any]:
+    env = app.settings.env
+    return {"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
+            "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
+            "password": env["POSTGRES_PASSWORD"] or None, "connect_timeout": 5}

@@ -1,0 +1,122 @@
+"""Where read models live: SQL tables beside the event store, with the library's tracking.
+
+The tables sit in the store's own database (the SQLite file, or the PostgreSQL schema)
+and each projection's position is a row of the eventsourcing library's tracking table.
+A projection writes its rows and its position through one cursor, in one transaction:
+the library's single-row tracking refuses a position that is not ahead of the stored
+one, so an event is applied exactly once even when two workers race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from agent_records import persistence
+from agent_records.application import AgentRecords
+
+
+class SQLiteViews(SQLiteTrackingRecorder):
+    """The library's SQLite tracking recorder, letting views track inside their transaction."""
+
+    def track(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+
+class PostgresViews(PostgresTrackingRecorder):
+    """The library's PostgreSQL tracking recorder, likewise."""
+
+    def track(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+
+class Sql:
+    """A cursor that speaks one SQL text on both backends (``?`` placeholders)."""
+
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self.cursor = cursor
+        self.postgres = postgres
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
+        if self.postgres:
+            statement = statement.replace("?", "%s")
+        self.cursor.execute(statement, tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            self.execute(statement, row)
+
+    def fetchall(self) -> list[Any]:
+        return list(self.cursor.fetchall())
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+
+class ViewStore:
+    """The read-model tables of one store and the positions of their projections."""
+
+    def __init__(self, app: AgentRecords) -> None:
+        self.app = app
+        self.postgres = app.settings.backend == "postgres"
+        cls = PostgresViews if self.postgres else SQLiteViews
+        with persistence.guard(app.settings):
+            self.tracking: SQLiteViews | PostgresViews = app.factory.tracking_recorder(cls)
+        self.schema = self.tracking.datastore.schema if self.postgres else None
+
+    def table(self, name: str) -> str:
+        """A table's name as SQL, qualified by the schema on PostgreSQL."""
+        return f'"{self.schema}"."{name}"' if self.schema else f'"{name}"'
+
+    @property
+    def tracking_table(self) -> str:
+        """The library's tracking table (name differs between backends)."""
+        if self.postgres:
+            return self.table(self.tracking.tracking_table_name)
+        return '"tracking"'
+
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        """One transaction, committed when the block ends without error."""
+        with persistence.guard(self.app.settings), self.tracking.datastore.transaction(
+                commit=True) as cursor:
+            yield Sql(cursor, self.postgres)
+
+    @contextmanager
+    def reading(self) -> Iterator[Sql]:
+        """A read-only transaction."""
+        with persistence.guard(self.app.settings), self.tracking.datastore.transaction(
+                commit=False) as cursor:
+            yield Sql(cursor, self.postgres)
+
+    def track(self, sql: Sql, name: str, position: int) -> None:
+        """Records ``position`` for projection ``name`` in the open transaction."""
+        self.tracking.track(sql.cursor, Tracking(name, position))
+
+    def position(self, name: str) -> int:
+        """The last position projection ``name`` has applied (0 when none)."""
+        with persistence.guard(self.app.settings):
+            return self.tracking.max_tracking_id(name) or 0
+
+    def head(self) -> int:
+        """The position of the last event in the store (0 when empty)."""
+        with persistence.guard(self.app.settings):
+            return self.app.recorder.max_notification_id() or 0
+
+    def exists(self, table: str) -> bool:
+        """Whether ``table`` exists (built at least once)."""
+        with self.reading() as sql:
+            if self.postgres:
+                row = sql.execute("SELECT count(*) AS n FROM information_schema.tables "
+                                  "WHERE table_schema = ? AND table_name = ?",
+                                  (self.schema, table)).fetchone()
+            else:
+                row = sql.execute("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' "
+                                  "AND name = ?", (table,)).fetchone()
+            return bool(row["n"])
