@@ -25,7 +25,13 @@ from agent_records import persistence
 from agent_records.config import StoreSettings, parse_store, store_url
 from agent_records.domain import events as ev
 from agent_records.domain.agent import Agent, metadata
-from agent_records.domain.errors import DomainError, NotFound, RuleViolation, Violation
+from agent_records.domain.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    Violation,
+)
 from agent_records.domain.post import Post, PostOpened, post_id
 from agent_records.domain.rules.leave import LeaveAccount, leave_account
 from agent_records.domain.rules.posting import check_charge_designation
@@ -79,6 +85,9 @@ class AgentRecords(Application[UUID]):
 
     def agent_known_at(self, agent_id: UUID, instant: datetime) -> Agent:
         """The record as it stood at ``instant``, before anything recorded later."""
+        if instant.utcoffset() is None:
+            raise InvalidInput(f"knownAt: expected a time with its UTC offset, got {instant}",
+                               field="knownAt")
         past = self.get_agent(agent_id).known_at(instant)
         if not past.events:
             raise NotFound(f"agent {agent_id} was not yet recorded at {instant}", field="knownAt")

@@ -115,6 +115,32 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
+    """Runs the HTTP service with uvicorn; ``--demo`` loads demo careers into an empty store."""
+    import uvicorn
+
+    from agent_records.api.app import ServiceSettings, create_app
+    from agent_records.api.auth import ensure_demo_tokens, tokens_path
+
+    if args.demo and not app.recorder.max_notification_id():
+        print("loading demo careers (first start)...", file=sys.stderr)
+        load_demo(app, args.agents, progress=_progress)
+    if args.demo:
+        tokens = ensure_demo_tokens()
+        print("demo bearer tokens (from data/, never committed):")
+        for token_id, token in tokens.items():
+            print(f"  {token_id:<18} {token}")
+    elif not tokens_path().exists():
+        raise ConfigurationError(f"no token file at {tokens_path()}: set AGENT_RECORDS_TOKENS "
+                                 "or run with --demo")
+    app.close()
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (store {app.settings.display})",
+          flush=True)
+    uvicorn.run(create_app(ServiceSettings.from_env(args.store)), host=args.host,
+                port=args.port, log_level="warning")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="agent-records", description=__doc__.splitlines()[0])
     top.add_argument("--store", default=None, help="store URL (default: $AGENT_RECORDS_STORE "
@@ -129,6 +155,13 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--known-at", type=datetime.fromisoformat,
                       help="the record as it stood at this instant (ISO, with timezone)")
     show.set_defaults(run=cmd_show)
+    serve = sub.add_parser("serve", help="run the GraphQL service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true",
+                       help="load demo careers into an empty store and print demo tokens")
+    serve.add_argument("--agents", type=int, default=24, help="demo careers (default 24)")
+    serve.set_defaults(run=cmd_serve)
     proj = sub.add_parser("projections", help="run, inspect or rebuild the read models")
     proj.add_argument("action", choices=["run", "status", "rebuild"])
     proj.add_argument("name", nargs="?", help=f"one of: {', '.join(VIEWS)} (default all)")

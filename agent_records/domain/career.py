@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from agent_records.domain.breaches import breach
 from agent_records.domain.errors import Violation
@@ -75,8 +75,10 @@ def advance(s: CareerState, e: CareerEvent, ck: Check) -> CareerState:
                    "a conseiller du Commerce extérieur is not an agent: no rank, no career")
     if s.status == Status.SUSPENDED and s.suspended_until and day >= s.suspended_until:
         s = replace(s, status=Status.SERVING, suspended_until=None)
-    beyond = (s.status in IN_SERVICE and day > s.service_limit
-              and not isinstance(e, EXEMPT_FROM_AGE_LIMIT))
+    # A retirement or resignation on the day after the limit ends the activity in time;
+    # a later one shows activity beyond it (Art. 21). An extension starts on the limit.
+    grace = timedelta(days=1) if isinstance(e, EXEMPT_FROM_AGE_LIMIT) else timedelta(0)
+    beyond = s.status in IN_SERVICE and day > s.service_limit + grace
     if beyond and not any(b.code == "serving_beyond_65" and b.on > s.service_limit
                           for b in s.breaches):
         s = breach(s, e, "Art. 21", "serving_beyond_65",
@@ -92,15 +94,23 @@ def corrected(fact: CareerEvent, correction: EventCorrected) -> CareerEvent:
 def effective_facts(
     facts: Sequence[CareerEvent], corrections: Iterable[EventCorrected]
 ) -> list[CareerEvent]:
-    """Facts with the latest correction of each applied, annulled ones left out, in order."""
-    latest = {c.corrected_version: c for c in corrections}
+    """Facts with their corrections applied in turn, annulled ones left out, in order.
+
+    Each correction gives new values for some fields: later corrections add to earlier
+    ones; the fact stays annulled unless a later correction gives it values again.
+    """
+    fixes: dict[int, list[EventCorrected]] = {}
+    for c in corrections:
+        fixes.setdefault(c.corrected_version, []).append(c)
     out = []
     for fact in facts:
-        fix = latest.get(fact.originator_version)
-        if fix is None:
+        annulled = False
+        for fix in fixes.get(fact.originator_version, ()):
+            annulled = fix.annulled
+            if not annulled:
+                fact = corrected(fact, fix)
+        if not annulled:
             out.append(fact)
-        elif not fix.annulled:
-            out.append(corrected(fact, fix))
     return sorted(out, key=lambda f: (not isinstance(f, AgentRegistered), f.effective_date,
                                       f.originator_version))
 

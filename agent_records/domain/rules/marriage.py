@@ -66,6 +66,14 @@ def refused(s: CareerState, e: MarriageAuthorisationRefused, ck: Check) -> Caree
     return _decide(s, _pending(s, e.request_version, ck), REFUSED, e.effective_date)
 
 
+def _same_person(request: MarriageRequest, e: MarriageRecorded) -> bool:
+    """The authorisation is for the spouse the minister appraised (name and nationality)."""
+    def name(text: str) -> str:
+        return " ".join(text.split()).casefold()
+    return (name(request.spouse_name) == name(e.spouse_name)
+            and request.spouse_nationality == e.spouse_nationality)
+
+
 def married(s: CareerState, e: MarriageRecorded, ck: Check) -> CareerState:
     """A marriage is a fact: recorded always, a breach without prior authorisation."""
     s = replace(s, married_to=e.spouse_name)
@@ -73,7 +81,8 @@ def married(s: CareerState, e: MarriageRecorded, ck: Check) -> CareerState:
         return s
     request = next((r for r in s.marriage_requests if r.version == e.request_version), None)
     prior = (request is not None and request.decision == GRANTED
-             and request.decided_on is not None and request.decided_on <= e.effective_date)
+             and request.decided_on is not None and request.decided_on <= e.effective_date
+             and _same_person(request, e))
     if prior:
         return s
     return breach(s, e, "Art. 13", "marriage_without_authorisation",

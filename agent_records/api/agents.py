@@ -1,0 +1,263 @@
+"""The ``Agent`` and ``Post`` types: current state from the read models, the rest from
+the record (history, snapshots, personal data), each personal field behind its role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from agent_records.api.auth import Permission
+from agent_records.api.context import blocking, ctx
+from agent_records.api.errors import PublicError
+from agent_records.api.types import (
+    AgentSnapshot,
+    AptitudeCertificate,
+    Breach,
+    Category,
+    EventConnection,
+    Grade,
+    LeaveBalance,
+    Marriage,
+    MarriageRequest,
+    PositionKind,
+    Referral,
+    Status,
+    _d,
+    balance,
+    history,
+)
+from agent_records.domain.agent import Agent as AgentRecord
+from agent_records.domain.errors import NotFound
+
+MAX_PAGE = 100
+
+
+async def record_of(info: Info, agent_id: str) -> AgentRecord:
+    found = await ctx(info).records.load(agent_id)
+    if isinstance(found, NotFound):
+        raise PublicError("NOT_FOUND", found.message)
+    return found
+
+
+@strawberry.type
+class Agent:
+    """A person on record, as the read models show them now."""
+
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row["agent_id"])
+
+    @strawberry.field
+    def full_name(self) -> str:
+        return self.row["full_name"]
+
+    @strawberry.field
+    def category(self) -> Category:
+        return Category(self.row["category"])
+
+    @strawberry.field
+    def grade(self) -> Grade | None:
+        return Grade(self.row["grade"]) if self.row["grade"] else None
+
+    @strawberry.field(description="Title conferred under Art. 26, if any.")
+    def title(self) -> Grade | None:
+        return Grade(self.row["title"]) if self.row["title"] else None
+
+    @strawberry.field
+    def status(self) -> Status:
+        return Status(self.row["status"])
+
+    @strawberry.field
+    def post_code(self) -> str | None:
+        return self.row["post_code"]
+
+    @strawberry.field
+    async def post(self, info: Info) -> Post | None:
+        code = self.row["post_code"]
+        row = await ctx(info).posts.load(code) if code else None
+        return Post(row=row) if row else None
+
+    @strawberry.field
+    def position_kind(self) -> PositionKind | None:
+        kind = self.row["position_kind"]
+        return PositionKind(kind) if kind else None
+
+    @strawberry.field
+    def head_of_post(self) -> str | None:
+        return self.row["head_of_post"]
+
+    @strawberry.field(description="Art. 12 oath sworn (or already sworn as official).")
+    def oath_sworn(self) -> bool:
+        return bool(self.row["oath_sworn"])
+
+    @strawberry.field(description="Art. 7 renewals of an attaché's appointment.")
+    def renewals(self) -> int:
+        return self.row["renewals"]
+
+    @strawberry.field
+    def next_renewal_due(self) -> date | None:
+        return _d(self.row["next_renewal_due"])
+
+    @strawberry.field(description="Art. 8: an attaché renewed three times.")
+    def eligible_for_promotion(self) -> bool:
+        return bool(self.row["eligible_for_promotion"])
+
+    @strawberry.field(description="Art. 21: the pension law's age limit.")
+    def sixty_fifth_birthday(self, info: Info) -> date | None:
+        ctx(info).require(Permission.IDENTITY, "sixtyFifthBirthday")
+        return _d(self.row["sixty_fifth_birthday"])
+
+    @strawberry.field(description="65th birthday or end of the last yearly extension.")
+    def service_limit(self, info: Info) -> date | None:
+        ctx(info).require(Permission.IDENTITY, "serviceLimit")
+        return _d(self.row["service_limit"])
+
+    @strawberry.field
+    def extensions(self) -> int:
+        return self.row["extensions"]
+
+    @strawberry.field
+    def birth_date(self, info: Info) -> date | None:
+        ctx(info).require(Permission.IDENTITY, "birthDate")
+        return _d(self.row["birth_date"])
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.row["version"]
+
+    @strawberry.field(description="Days of public service on a date, prior service included.")
+    async def public_service_days(self, info: Info, on: date) -> int:
+        return (await record_of(info, self.row["agent_id"])).state.public_service_days_on(on)
+
+    @strawberry.field(description="Status on a date: on leave, suspended, ...")
+    async def status_on(self, info: Info, on: date) -> Status:
+        return (await record_of(info, self.row["agent_id"])).state_on(on).status_on(on)
+
+    @strawberry.field(description="Medical data (Art. 6); hr_officer and council only.")
+    async def aptitude_certificate(self, info: Info) -> AptitudeCertificate | None:
+        ctx(info).require(Permission.MEDICAL, "aptitudeCertificate")
+        cert = (await record_of(info, self.row["agent_id"])).state.aptitude_certificate
+        return AptitudeCertificate(doctor=cert.doctor, issued_on=cert.issued_on,
+                                   doctor_designated_by_minister=cert.doctor_designated_by_minister
+                                   ) if cert else None
+
+    @strawberry.field(description="Art. 13 requests and marriage; hr_officer and council.")
+    async def marriage(self, info: Info) -> Marriage | None:
+        ctx(info).require(Permission.MARRIAGE, "marriage")
+        s = (await record_of(info, self.row["agent_id"])).state
+        return Marriage(married_to=s.married_to, requests=[MarriageRequest(
+            version=r.version, spouse_name=r.spouse_name, spouse_nationality=r.spouse_nationality,
+            requested_on=r.requested_on, decision=r.decision, decided_on=r.decided_on)
+            for r in s.marriage_requests])
+
+    @strawberry.field(description="Art. 23, 24 referrals and decisions; council only.")
+    async def disciplinary_record(self, info: Info) -> list[Referral] | None:
+        ctx(info).require(Permission.DISCIPLINE, "disciplinaryRecord")
+        s = (await record_of(info, self.row["agent_id"])).state
+        return [Referral(version=r.version, body=r.body, referred_on=r.referred_on,
+                         outcome=r.outcome, decided_on=r.decided_on) for r in s.referrals]
+
+    @strawberry.field(description="Breaches the disciplinary council must see.")
+    async def breaches(self, info: Info) -> list[Breach] | None:
+        ctx(info).require(Permission.DISCIPLINE, "breaches")
+        rows = await ctx(info).breaches.load(self.row["agent_id"])
+        return [Breach(version=r["version"], code=r["code"], article=r["article"],
+                       on_date=date.fromisoformat(r["on_date"]), message=r["message"])
+                for r in rows]
+
+    @strawberry.field
+    async def leave_balance(self, info: Info, year: int) -> LeaveBalance:
+        return balance((await record_of(info, self.row["agent_id"])).state, year)
+
+    @strawberry.field(description="Every event, oldest first; keyset cursor on the version.")
+    async def history(self, info: Info, first: int = 50, after: str | None = None
+                      ) -> EventConnection:
+        ctx(info).require(Permission.READ, "history")
+        return history(await record_of(info, self.row["agent_id"]), min(first, MAX_PAGE), after)
+
+    @strawberry.field(description="State in force on validAt, as recorded at knownAt.")
+    async def as_of(self, info: Info, valid_at: date | None = None,
+                    known_at: datetime | None = None) -> AgentSnapshot | None:
+        record = await record_of(info, self.row["agent_id"])
+        if known_at is not None:
+            if known_at.tzinfo is None:
+                raise PublicError("BAD_USER_INPUT", "knownAt needs a timezone, e.g. ...Z")
+            record = record.known_at(known_at)
+            if not record.events:
+                return None
+        return AgentSnapshot.of(record, valid_at, known_at)
+
+
+@strawberry.type
+class RosterEntry:
+    """Who served at a post, from when to when, in which grade."""
+
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    async def agent(self, info: Info) -> Agent | None:
+        row = await ctx(info).agents.load(self.row["agent_id"])
+        return Agent(row=row) if row else None
+
+    @strawberry.field
+    def grade(self) -> Grade | None:
+        return Grade(self.row["grade"]) if self.row.get("grade") else None
+
+    @strawberry.field
+    def since(self) -> date:
+        return date.fromisoformat(self.row["since"])
+
+    @strawberry.field
+    def until(self) -> date | None:
+        return _d(self.row["until"])
+
+
+@strawberry.type
+class Post:
+    """A legation or other post."""
+
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row["post_code"]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row["name"]
+
+    @strawberry.field
+    def city(self) -> str:
+        return self.row["city"]
+
+    @strawberry.field
+    def country(self) -> str:
+        return self.row["country"]
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.row["kind"]
+
+    @strawberry.field(description="Agents posted here on the date, with their grade then.")
+    async def roster(self, info: Info, on: date) -> list[RosterEntry]:
+        rows = await _reads(info, "roster_on", self.row["post_code"], on)
+        return [RosterEntry(row=r) for r in rows]
+
+    @strawberry.field(description="The head of post on the date.")
+    async def head_of_post(self, info: Info, on: date) -> RosterEntry | None:
+        rows = await _reads(info, "heads_on", self.row["post_code"], on)
+        return RosterEntry(row=rows[-1]) if rows else None
+
+    @strawberry.field(description="Art. 2: the chargé(s) d'affaires a.i. on the date.")
+    async def charges_d_affaires(self, info: Info, on: date) -> list[RosterEntry]:
+        rows = await _reads(info, "charges_on", self.row["post_code"], on)
+        return [RosterEntry(row=r) for r in rows]
+
+
+async def _reads(info: Info, method: str, *args: Any) -> Any:
+    return await blocking(getattr(ctx(info).services.reads, method), *args)

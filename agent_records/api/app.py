@@ -1,0 +1,137 @@
+"""The FastAPI application: ``/graphql`` (GraphiQL on GET), ``/healthz``, ``/readyz``.
+
+Read models are kept up to date in one of two ways (``AGENT_RECORDS_PROJECTIONS``):
+``inline`` (default, used by ``make run``): after each mutation the service applies the
+new events before answering, so queries reflect a mutation at once, and a background
+thread picks up events written by other processes every second; ``external``: a
+separate ``agent-records projections run`` worker does it (docker-compose), and queries
+lag by what ``projectionStatus`` shows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
+from strawberry.fastapi import GraphQLRouter
+
+from agent_records.api.auth import Principal, Role, TokenStore, tokens_path
+from agent_records.api.context import Context, Services
+from agent_records.api.documents import load_documents, trusted_documents
+from agent_records.api.readmodels import ReadModels
+from agent_records.api.schema import build_schema
+from agent_records.application import open_records
+from agent_records.domain.errors import DomainError
+from projections.runner import Worker
+
+ANONYMOUS = Principal("anonymous", Role.AUDITOR)
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """How the service runs, from the environment."""
+
+    store: str | None = None
+    production: bool = False
+    inline_projections: bool = True
+
+    @classmethod
+    def from_env(cls, store: str | None = None) -> ServiceSettings:
+        return cls(store=store,
+                   production=os.environ.get("AGENT_RECORDS_MODE", "") == "production",
+                   inline_projections=os.environ.get("AGENT_RECORDS_PROJECTIONS",
+                                                     "inline") != "external")
+
+
+def open_services(settings: ServiceSettings) -> Services:
+    records = open_records(settings.store)
+    worker = Worker(records)
+    return Services(records, ReadModels(worker.store), worker, settings.inline_projections)
+
+
+def follow_in_background(services: Services, stop: threading.Event) -> threading.Thread:
+    """Inline mode: also apply events written by other processes (CLI, other replicas)."""
+    def loop() -> None:
+        while not stop.wait(1.0):
+            with contextlib.suppress(DomainError):
+                services.project()
+
+    thread = threading.Thread(target=loop, name="projections", daemon=True)
+    thread.start()
+    return thread
+
+
+def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | None = None
+               ) -> FastAPI:
+    """The service; opens the store when it starts and closes it when it stops."""
+    settings = settings or ServiceSettings.from_env()
+    state: dict[str, Services] = {}
+    token_store = tokens or TokenStore.load(tokens_path())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        services = open_services(settings)
+        state["services"] = services
+        stop = threading.Event()
+        thread = follow_in_background(services, stop) if settings.inline_projections else None
+        if settings.inline_projections:
+            with contextlib.suppress(DomainError):
+                services.project()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread:
+                thread.join(timeout=5)
+            services.records.close()
+
+    async def context(connection: HTTPConnection) -> Context:
+        header = connection.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        principal = token_store.authenticate(token) if token else None
+        request_id = connection.headers.get("x-request-id") or uuid.uuid4().hex
+        if principal is None:
+            ide = connection.scope.get("method") == "GET" and "query" not in \
+                connection.query_params
+            if not ide or settings.production:
+                raise HTTPException(401, "a valid bearer token is required",
+                                    headers={"WWW-Authenticate": "Bearer"})
+            principal = ANONYMOUS
+        return Context(state["services"], principal, request_id)
+
+    schema = build_schema(introspection=not settings.production, extra=[
+        trusted_documents(load_documents(), settings.production)])
+    router = GraphQLRouter(schema, context_getter=context,
+                           graphql_ide=None if settings.production else "graphiql")
+    app = FastAPI(title="agent-records", lifespan=lifespan)
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """The store and the read models answer; 503 with the reason otherwise."""
+        services = state.get("services")
+        if services is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        try:
+            statuses = services.worker.status()
+        except DomainError as exc:
+            return JSONResponse({"status": "unavailable", "reason": exc.message},
+                                status_code=503)
+        return JSONResponse({"status": "ready", "projections": {
+            s.name: {"position": s.position, "head": s.head, "lag": s.lag} for s in statuses}})
+
+    return app
+
+

@@ -1,0 +1,95 @@
+"""Per-request context: who calls, the services, and DataLoaders (one set per request)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+from strawberry.types import Info
+
+from agent_records.api.auth import Permission, Principal
+from agent_records.api.errors import PublicError, forbidden
+from agent_records.api.readmodels import ReadModels
+from agent_records.application import AgentRecords
+from agent_records.domain.agent import Agent
+from agent_records.domain.errors import NotFound
+from agent_records.persistence import StoreUnavailable
+from projections.runner import Worker
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    """What the whole process shares: the application, the read models, the projector."""
+
+    records: AgentRecords
+    reads: ReadModels
+    worker: Worker
+    inline_projections: bool
+    project_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def project(self) -> None:
+        """Brings the read models up to the head (inline mode, after each command)."""
+        if self.inline_projections:
+            with self.project_lock:
+                self.worker.run_once()
+
+
+async def blocking(fn: Callable[..., T], *args: Any) -> T:
+    """Runs database work in a thread: it must not block the event loop."""
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except StoreUnavailable as exc:
+        raise PublicError("STORE_UNAVAILABLE", exc.message) from exc
+
+
+class Context(BaseContext):
+    """The context strawberry hands to every resolver."""
+
+    def __init__(self, services: Services, principal: Principal, request_id: str) -> None:
+        super().__init__()
+        self.services = services
+        self.principal = principal
+        self.request_id = request_id
+        reads = services.reads
+        self.agents = DataLoader(self._agents)
+        self.posts = DataLoader(lambda codes: blocking(self._posts_sync, codes))
+        self.records = DataLoader(self._records)
+        self.breaches = DataLoader(lambda ids: blocking(
+            lambda: [reads.breaches(ids)[i] for i in ids]))
+
+    async def _agents(self, ids: list[str]) -> list[dict | None]:
+        rows = await blocking(self.services.reads.agents_by_id, ids)
+        return [rows.get(i) for i in ids]
+
+    def _posts_sync(self, codes: list[str]) -> list[dict | None]:
+        rows = {r["post_code"]: r for r in self.services.reads.posts(codes)}
+        return [rows.get(c) for c in codes]
+
+    async def _records(self, ids: list[str]) -> list[Agent | NotFound]:
+        def load() -> list[Agent | NotFound]:
+            out: list[Agent | NotFound] = []
+            for i in ids:
+                try:
+                    out.append(self.services.records.get_agent(UUID(i)))
+                except NotFound as exc:
+                    out.append(exc)
+            return out
+        return await blocking(load)
+
+    def require(self, permission: Permission, what: str) -> None:
+        """Raises FORBIDDEN unless the caller's role grants ``permission``."""
+        if not self.principal.may(permission):
+            raise forbidden(what)
+
+
+def ctx(info: Info) -> Context:
+    """The typed context of a resolver."""
+    return info.context

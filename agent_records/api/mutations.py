@@ -1,0 +1,230 @@
+"""The ``Mutation`` root: one mutation per application command, generated from the events.
+
+Each mutation's input is the event's own fields (so the API cannot drift from the
+domain) plus the decision: ``effectiveDate``, ``decisionReference``, ``reason`` and an
+optional ``expectedVersion``. The actor and role come from the token, never the input.
+A refused command answers ``userErrors`` (field, code, message, article) and records
+nothing; a store that cannot be reached is a ``STORE_UNAVAILABLE`` error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from agent_records.api import types as gql
+from agent_records.api.agents import Agent
+from agent_records.api.auth import Permission
+from agent_records.api.context import blocking, ctx
+from agent_records.api.errors import forbidden
+from agent_records.domain import events as ev
+from agent_records.domain import values
+from agent_records.domain.errors import DomainError
+from agent_records.domain.post import PostOpened
+from agent_records.domain.values import Actor, Decision
+from agent_records.persistence import StoreUnavailable
+
+
+@dataclass(frozen=True)
+class Command:
+    """A mutation: its name, the application method, the event, who may call it."""
+
+    name: str
+    method: str
+    event: type
+    permission: Permission
+    on_agent: bool = True
+
+
+R, D, J = Permission.RECORD, Permission.DECIDE, Permission.JUDGE
+COMMANDS = [
+    Command("registerAgent", "register_agent", ev.AgentRegistered, R, on_agent=False),
+    Command("openPost", "open_post", PostOpened, D, on_agent=False),
+    Command("appointAttache", "appoint_attache", ev.AttacheAppointed, R),
+    Command("appointAgent", "appoint_agent", ev.AgentAppointed, R),
+    Command("renewAppointment", "renew_appointment", ev.AppointmentRenewed, R),
+    Command("recordLapse", "record_lapse", ev.TermLapsed, R),
+    Command("pledgeHonour", "pledge_honour", ev.HonourPledged, R),
+    Command("swearOath", "swear_oath", ev.OathSworn, R),
+    Command("enterFunctions", "enter_functions", ev.FunctionsEntered, R),
+    Command("promote", "promote", ev.Promoted, R),
+    Command("conferTitle", "confer_title", ev.TitleConferred, R),
+    Command("requestMarriageAuthorisation", "request_marriage_authorisation",
+            ev.MarriageAuthorisationRequested, R),
+    Command("authoriseMarriage", "authorise_marriage", ev.MarriageAuthorised, D),
+    Command("refuseMarriage", "refuse_marriage", ev.MarriageAuthorisationRefused, D),
+    Command("recordMarriage", "record_marriage", ev.MarriageRecorded, R),
+    Command("grantLeave", "grant_leave", ev.LeaveGranted, D),
+    Command("notifyUrgencyLeave", "notify_urgency_leave", ev.UrgencyLeaveNotified, R),
+    Command("postAgent", "post_agent", ev.Posted, R),
+    Command("designateHeadOfPost", "designate_head_of_post", ev.HeadOfPostDesignated, R),
+    Command("designateChargeDAffaires", "designate_charge_d_affaires",
+            ev.ChargeDAffairesDesignated, R),
+    Command("conferHonoraryTitle", "confer_honorary_title", ev.HonoraryTitleConferred, R),
+    Command("acceptResignation", "accept_resignation", ev.Resigned, R),
+    Command("retire", "retire", ev.Retired, R),
+    Command("extendService", "extend_service", ev.ServiceExtended, R),
+    Command("referToDiscipline", "refer_to_discipline", ev.DisciplinaryReferral, D),
+    Command("recordDisciplinaryDecision", "record_disciplinary_decision",
+            ev.DisciplinaryDecision, J),
+    Command("correctEvent", "correct_event", ev.EventCorrected, D),
+]
+
+
+@strawberry.input
+class DiplomaInput:
+    kind: gql.DiplomaKind
+    country: str
+    title: str
+    years_of_study: int = 0
+
+
+@strawberry.input
+class AptitudeCertificateInput:
+    doctor: str
+    doctor_designated_by_minister: bool
+    issued_on: date
+
+
+@strawberry.input
+class ConductAttestationInput:
+    issued_by: str
+    issued_on: date
+
+
+INPUTS: dict[Any, Any] = {values.Diploma: DiplomaInput,
+                          values.AptitudeCertificate: AptitudeCertificateInput,
+                          values.ConductAttestation: ConductAttestationInput}
+
+
+def graphql_type(hint: Any) -> Any:
+    """The GraphQL input type of an event field's Python type."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = next(a for a in typing.get_args(hint) if a is not type(None))
+        return graphql_type(inner) | None
+    if origin is tuple:
+        return list[graphql_type(typing.get_args(hint)[0])]
+    if origin is dict:
+        return JSON
+    return INPUTS.get(hint, hint)
+
+
+def input_type(cmd: Command) -> type:
+    """``<Name>Input``: the agent, the decision, and the event's own fields."""
+    hints = typing.get_type_hints(cmd.event)
+    annotations: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    if cmd.on_agent:
+        annotations["agent_id"] = strawberry.ID
+    annotations["effective_date"] = date
+    for f in dataclasses.fields(cmd.event):
+        if f.name in ev.METADATA_FIELDS:
+            continue
+        annotations[f.name] = graphql_type(hints[f.name])
+        if type(None) in typing.get_args(hints[f.name]):
+            defaults[f.name] = None
+    annotations |= {"decision_reference": str | None, "reason": str, "expected_version":
+                    int | None}
+    defaults |= {"decision_reference": None, "reason": "", "expected_version": None}
+    name = cmd.name[0].upper() + cmd.name[1:] + "Input"
+    cls = type(name, (), {"__annotations__": annotations, **defaults})
+    return strawberry.input(cls, description=f"Input of {cmd.name} ({cmd.event.ARTICLE}).")
+
+
+@strawberry.type
+class RecordPayload:
+    """The stored event's coordinates, or why nothing was recorded."""
+
+    id: strawberry.ID | None = None
+    version: int | None = None
+    recorded_at: datetime | None = None
+    correlation_id: str | None = None
+    user_errors: list[gql.UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(description="The agent as the read models show it after the command.")
+    async def agent(self, info: Info) -> Agent | None:
+        if self.id is None:
+            return None
+        row = await ctx(info).agents.load(str(self.id))
+        return Agent(row=row) if row else None
+
+
+def plain(value: Any) -> Any:
+    """Strawberry input objects as plain values the domain coerces."""
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def camel(name: str | None) -> str | None:
+    """A domain field name as the GraphQL input names it (``end_date`` -> ``endDate``)."""
+    if not name:
+        return name
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) -> RecordPayload:
+    """Calls the application (in a worker thread) and projects inline when configured."""
+    fields = {f.name: plain(getattr(data, f.name)) for f in dataclasses.fields(data)}
+    decision = Decision(fields.pop("effective_date"), Actor(principal_id, role),
+                        decision_reference=fields.pop("decision_reference"),
+                        reason=fields.pop("reason"))
+    expected = fields.pop("expected_version")
+    method = getattr(services.records, cmd.method)
+    try:
+        if cmd.on_agent:
+            try:
+                agent_id = UUID(str(fields.pop("agent_id")))
+            except ValueError:
+                return RecordPayload(user_errors=[gql.UserError(
+                    field="agentId", code="invalid_input", message="agentId is not a UUID",
+                    article=None)])
+            receipt = method(agent_id, decision, expected_version=expected, **fields)
+        else:
+            receipt = method(decision, **fields)
+    except DomainError as exc:
+        if isinstance(exc, StoreUnavailable):
+            raise
+        return RecordPayload(user_errors=[gql.UserError(
+            field=camel(exc.field), code=exc.code, message=exc.message, article=exc.article)])
+    services.project()
+    return RecordPayload(id=strawberry.ID(str(receipt.aggregate_id)), version=receipt.version,
+                         recorded_at=receipt.recorded_at, correlation_id=receipt.correlation_id)
+
+
+def resolver(cmd: Command, input_cls: type) -> Any:
+    async def resolve(info: Info, input: Any) -> RecordPayload:
+        context = ctx(info)
+        if not context.principal.may(cmd.permission):
+            raise forbidden(cmd.name)
+        p = context.principal
+        return await blocking(run, cmd, input, p.id, p.role.value, context.services)
+
+    resolve.__annotations__ = {"info": Info, "input": input_cls, "return": RecordPayload}
+    return resolve
+
+
+def mutation_type() -> type:
+    """The ``Mutation`` root with one field per command."""
+    namespace: dict[str, Any] = {}
+    for cmd in COMMANDS:
+        namespace[cmd.name] = strawberry.mutation(
+            resolver(cmd, input_type(cmd)), name=cmd.name,
+            description=f"{(cmd.event.__doc__ or '').splitlines()[0]} ({cmd.event.ARTICLE})")
+    return strawberry.type(type("Mutation", (), namespace))

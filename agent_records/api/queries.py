@@ -1,0 +1,213 @@
+"""The ``Query`` root: what HR, the council and the archives ask."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from agent_records.api.agents import MAX_PAGE, Agent, Post, record_of
+from agent_records.api.auth import Permission
+from agent_records.api.context import blocking, ctx
+from agent_records.api.errors import PublicError
+from agent_records.api.readmodels import AgentQuery, AuditQuery
+from agent_records.api.types import (
+    Grade,
+    LeaveBalance,
+    PageInfo,
+    Status,
+    balance,
+    cursor,
+    decode_cursor,
+)
+
+
+@strawberry.enum
+class AgentOrderField(Enum):
+    FULL_NAME = "FULL_NAME"
+    GRADE = "GRADE"
+    STATUS = "STATUS"
+    SIXTY_FIFTH_BIRTHDAY = "SIXTY_FIFTH_BIRTHDAY"
+    NEXT_RENEWAL_DUE = "NEXT_RENEWAL_DUE"
+
+
+@strawberry.input
+class AgentOrder:
+    field: AgentOrderField = AgentOrderField.FULL_NAME
+    descending: bool = False
+
+
+@strawberry.input
+class AgentFilter:
+    grade: Grade | None = None
+    status: Status | None = None
+    post_code: str | None = None
+    eligible_for_promotion: bool | None = None
+    renewal_due_before: date | None = None
+    reaching_65_before: date | None = None
+    on_leave_on: date | None = None
+
+
+@strawberry.type
+class AgentEdge:
+    cursor: str
+    node: Agent
+
+
+@strawberry.type
+class AgentConnection:
+    edges: list[AgentEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class AuditFilter:
+    agent_id: strawberry.ID | None = None
+    post_code: str | None = None
+    actor_id: str | None = None
+    article: str | None = None
+    event_type: str | None = None
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+
+@strawberry.type
+class AuditEntry:
+    """One row of the audit log: who recorded what, when, on which legal basis."""
+
+    position: int
+    stream_id: strawberry.ID
+    stream_kind: str
+    version: int
+    event_type: str
+    effective_date: date
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+    legal_basis: str
+    decision_reference: str | None
+    reason: str
+    correlation_id: str
+    post_code: str | None
+    corrects_version: int | None
+    corrected_by: int | None
+
+
+@strawberry.type
+class AuditEdge:
+    cursor: str
+    node: AuditEntry
+
+
+@strawberry.type
+class AuditConnection:
+    edges: list[AuditEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class ProjectionStatus:
+    name: str
+    position: int
+    head: int
+    lag: int
+
+
+def _audit_entry(r: dict) -> AuditEntry:
+    return AuditEntry(
+        position=r["position"], stream_id=strawberry.ID(r["stream_id"]),
+        stream_kind=r["stream_kind"], version=r["version"], event_type=r["event_type"],
+        effective_date=date.fromisoformat(r["effective_date"]),
+        recorded_at=datetime.fromisoformat(r["recorded_at"]), actor_id=r["actor_id"],
+        actor_role=r["actor_role"], legal_basis=r["legal_basis"],
+        decision_reference=r["decision_reference"], reason=r["reason"],
+        correlation_id=r["correlation_id"], post_code=r["post_code"],
+        corrects_version=r["corrects_version"], corrected_by=r["corrected_by"])
+
+
+def _page(first: int) -> int:
+    if not 0 < first <= MAX_PAGE:
+        raise PublicError("BAD_USER_INPUT", f"first must be between 1 and {MAX_PAGE}")
+    return first
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One person on record.")
+    async def agent(self, info: Info, id: strawberry.ID) -> Agent | None:
+        row = await ctx(info).agents.load(str(id))
+        return Agent(row=row) if row else None
+
+    @strawberry.field(description="People on record, filtered and ordered (offset cursors).")
+    async def agents(self, info: Info, filter: AgentFilter | None = None,
+                     order_by: AgentOrder | None = None, first: int = 20,
+                     after: str | None = None) -> AgentConnection:
+        f, order = filter or AgentFilter(), order_by or AgentOrder()
+        query = AgentQuery(grade=f.grade and f.grade.value, status=f.status and f.status.value,
+                           post_code=f.post_code, eligible_for_promotion=f.eligible_for_promotion,
+                           renewal_due_before=f.renewal_due_before,
+                           reaching_65_before=f.reaching_65_before, on_leave_on=f.on_leave_on)
+        offset = decode_cursor("o", after)
+        rows, total = await blocking(ctx(info).services.reads.agents, query, order.field.value,
+                                     order.descending, offset, _page(first))
+        edges = [AgentEdge(cursor=cursor("o", offset + i + 1), node=Agent(row=r))
+                 for i, r in enumerate(rows)]
+        return AgentConnection(edges=edges, total_count=total, page_info=PageInfo(
+            has_next_page=offset + len(rows) < total,
+            end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field
+    async def post(self, info: Info, code: str) -> Post | None:
+        row = await ctx(info).posts.load(code.strip().upper())
+        return Post(row=row) if row else None
+
+    @strawberry.field
+    async def posts(self, info: Info) -> list[Post]:
+        return [Post(row=r) for r in await blocking(ctx(info).services.reads.posts)]
+
+    @strawberry.field(description="Art. 15, 17: an agent's leave account for a year.")
+    async def leave_balance(self, info: Info, agent_id: strawberry.ID, year: int
+                            ) -> LeaveBalance:
+        return balance((await record_of(info, str(agent_id))).state, year)
+
+    @strawberry.field(description="Attachés whose one-year term ends before the date (Art. 7).")
+    async def renewals_due(self, info: Info, before: date) -> list[Agent]:
+        rows, _ = await blocking(ctx(info).services.reads.agents,
+                                 AgentQuery(renewal_due_before=before), "NEXT_RENEWAL_DUE",
+                                 False, 0, 10_000)
+        return [Agent(row=r) for r in rows]
+
+    @strawberry.field(description="The audit trail, oldest first (keyset on log position).")
+    async def audit_trail(self, info: Info, filter: AuditFilter | None = None,
+                          first: int = 50, after: str | None = None) -> AuditConnection:
+        ctx(info).require(Permission.AUDIT, "auditTrail")
+        f = filter or AuditFilter()
+        query = AuditQuery(agent_id=f.agent_id and str(f.agent_id), post_code=f.post_code,
+                           actor_id=f.actor_id, legal_basis=f.article, event_type=f.event_type,
+                           recorded_from=f.recorded_from, recorded_to=f.recorded_to,
+                           effective_from=f.effective_from, effective_to=f.effective_to)
+        start = decode_cursor("p", after)
+        rows, total = await blocking(ctx(info).services.reads.audit, query, start, _page(first))
+        edges = [AuditEdge(cursor=cursor("p", r["position"]), node=_audit_entry(r))
+                 for r in rows]
+        last = rows[-1]["position"] if rows else start
+        more = bool(rows) and len(rows) == first
+        if more:
+            more = bool((await blocking(ctx(info).services.reads.audit, query, last, 1))[0])
+        return AuditConnection(edges=edges, total_count=total,
+                               page_info=PageInfo(has_next_page=more,
+                                                  end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="Each projection's position, the store head, the lag.")
+    async def projection_status(self, info: Info) -> list[ProjectionStatus]:
+        statuses = await blocking(ctx(info).services.worker.status)
+        return [ProjectionStatus(name=s.name, position=s.position, head=s.head, lag=s.lag)
+                for s in statuses]
+
+

@@ -1,0 +1,163 @@
+"""Queries over the projections' tables (synchronous: callers run them in a thread).
+
+Every SQL text uses ``?`` placeholders and whitelisted column names only: filters and
+orderings come from GraphQL enums, never from free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from projections.store import ViewStore
+
+ORDERABLE = {"FULL_NAME": "full_name", "GRADE": "grade", "STATUS": "status",
+             "SIXTY_FIFTH_BIRTHDAY": "sixty_fifth_birthday",
+             "NEXT_RENEWAL_DUE": "next_renewal_due"}
+
+
+@dataclass(frozen=True)
+class AgentQuery:
+    """Filters of ``agents(filter:)``; None means no condition."""
+
+    grade: str | None = None
+    status: str | None = None
+    post_code: str | None = None
+    eligible_for_promotion: bool | None = None
+    renewal_due_before: date | None = None
+    reaching_65_before: date | None = None
+    on_leave_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of ``auditTrail(filter:)``."""
+
+    agent_id: str | None = None
+    post_code: str | None = None
+    actor_id: str | None = None
+    legal_basis: str | None = None
+    event_type: str | None = None
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+
+class ReadModels:
+    """Reads the views of one store."""
+
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+        self.t = store.table
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.store.reading() as sql:
+            return [dict(r) for r in sql.execute(statement, params).fetchall()]
+
+    def agents_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = self._rows(f"SELECT * FROM {self.t('agents')} WHERE agent_id IN ({marks})", ids)
+        return {r["agent_id"]: r for r in rows}
+
+    def _agent_where(self, q: AgentQuery) -> tuple[str, list[Any]]:
+        conds, params = ["1 = 1"], []
+        for column, value in (("grade", q.grade), ("status", q.status),
+                              ("post_code", q.post_code)):
+            if value is not None:
+                conds.append(f"a.{column} = ?")
+                params.append(value)
+        if q.eligible_for_promotion is not None:
+            conds.append("a.eligible_for_promotion = ?")
+            params.append(int(q.eligible_for_promotion))
+        if q.renewal_due_before:
+            conds.append("a.next_renewal_due < ?")
+            params.append(q.renewal_due_before.isoformat())
+        if q.reaching_65_before:
+            conds.append("a.sixty_fifth_birthday < ? AND a.status IN "
+                         "('appointed', 'serving', 'suspended')")
+            params.append(q.reaching_65_before.isoformat())
+        if q.on_leave_on:
+            conds.append(f"EXISTS (SELECT 1 FROM {self.t('leaves')} l WHERE l.agent_id = "
+                         "a.agent_id AND l.start_date <= ? AND l.end_date >= ?)")
+            params += [q.on_leave_on.isoformat()] * 2
+        return " AND ".join(conds), params
+
+    def agents(self, q: AgentQuery, order: str, descending: bool, offset: int,
+               limit: int) -> tuple[list[dict[str, Any]], int]:
+        where, params = self._agent_where(q)
+        column = ORDERABLE[order]
+        direction = "DESC" if descending else "ASC"
+        base = f"FROM {self.t('agents')} a WHERE {where}"
+        total = self._rows(f"SELECT count(*) AS n {base}", params)[0]["n"]
+        rows = self._rows(f"SELECT a.* {base} ORDER BY a.{column} {direction}, a.agent_id "
+                          "LIMIT ? OFFSET ?", [*params, limit, offset])
+        return rows, total
+
+    def posts(self, codes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        if codes is None:
+            return self._rows(f"SELECT * FROM {self.t('posts')} ORDER BY post_code")
+        if not codes:
+            return []
+        marks = ", ".join("?" * len(codes))
+        return self._rows(f"SELECT * FROM {self.t('posts')} WHERE post_code IN ({marks})",
+                          codes)
+
+    def _on(self, table: str, post: str, day: date) -> list[dict[str, Any]]:
+        return self._rows(f"SELECT * FROM {self.t(table)} WHERE post_code = ? AND since <= ? "
+                          "AND (until IS NULL OR until > ?) ORDER BY since, agent_id",
+                          (post, day.isoformat(), day.isoformat()))
+
+    def roster_on(self, post: str, day: date) -> list[dict[str, Any]]:
+        return self._on("roster", post, day)
+
+    def heads_on(self, post: str, day: date) -> list[dict[str, Any]]:
+        return self._on("heads_of_post", post, day)
+
+    def charges_on(self, post: str, day: date) -> list[dict[str, Any]]:
+        return self._rows(f"SELECT * FROM {self.t('charges')} WHERE post_code = ? AND since <= ?"
+                          " AND (until IS NULL OR until >= ?) ORDER BY since",
+                          (post, day.isoformat(), day.isoformat()))
+
+    def leave_years(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+        out = {}
+        for agent_id, year in keys:
+            for r in self._rows(f"SELECT * FROM {self.t('leave_years')} WHERE agent_id = ? "
+                                "AND year = ?", (agent_id, year)):
+                out[(agent_id, year)] = r
+        return out
+
+    def breaches(self, agent_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {a: [] for a in agent_ids}
+        if agent_ids:
+            marks = ", ".join("?" * len(agent_ids))
+            for r in self._rows(f"SELECT * FROM {self.t('breaches')} WHERE agent_id IN "
+                                f"({marks}) ORDER BY on_date, version", agent_ids):
+                out[r["agent_id"]].append(r)
+        return out
+
+    def audit(self, q: AuditQuery, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        conds, params = ["1 = 1"], []
+        for column, value in (("stream_id", q.agent_id), ("post_code", q.post_code),
+                              ("actor_id", q.actor_id), ("legal_basis", q.legal_basis),
+                              ("event_type", q.event_type)):
+            if value is not None:
+                conds.append(f"{column} = ?")
+                params.append(value)
+        for column, op, value in (("recorded_at", ">=", q.recorded_from),
+                                  ("recorded_at", "<=", q.recorded_to),
+                                  ("effective_date", ">=", q.effective_from),
+                                  ("effective_date", "<=", q.effective_to)):
+            if value is not None:
+                conds.append(f"{column} {op} ?")
+                params.append(value.isoformat())
+        where = " AND ".join(conds)
+        total = self._rows(f"SELECT count(*) AS n FROM {self.t('audit_log')} WHERE {where}",
+                           params)[0]["n"]
+        rows = self._rows(f"SELECT * FROM {self.t('audit_log')} WHERE {where} AND position > ? "
+                          "ORDER BY position LIMIT ?", [*params, after, limit])
+        return rows, total
