@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: venv
-	$(BIN)/agent-records demo
+	$(BIN)/agent-records serve --demo
 
 test: venv
 	$(BIN)/ruff check .
