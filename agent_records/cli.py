@@ -7,6 +7,8 @@ argument) are printed as one line on stderr with exit status 2, never as a trace
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import signal
 import sys
 import threading
@@ -101,7 +103,9 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
             print(f"{st.name:<12} {st.position:>10} {st.head:>10} {st.lag:>8}")
         return 0
     if args.action == "rebuild":
-        for view in worker.views:
+        chosen = worker.views if names else [v for v in worker.views
+                                             if getattr(v, "rebuildable", True)]
+        for view in chosen:
             count = worker.rebuild(view.name, _bar(view.name))
             print(f"\n{view.name}: rebuilt from {count} events and swapped in", file=sys.stderr)
         return 0
@@ -141,6 +145,53 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(app: AgentRecords, args: argparse.Namespace) -> int:
+    """Seals what is new, recomputes the chain and checks every signed checkpoint."""
+    from agent_records.integrity.service import seal, verifier
+    from agent_records.integrity.verify import verify
+
+    if not args.no_seal:
+        seal(app)
+    result = verify(Worker(app, ["ledger"]).store, verifier(), args.from_position,
+                    _bar("verify"))
+    print(file=sys.stderr)
+    for _, ok, message in result.checkpoints:
+        print(("  ok  " if ok else "  FAIL ") + message)
+    if result.broken_at is not None:
+        print(f"BROKEN at position {result.broken_at}: {result.problem}")
+        return 1
+    if not result.ok:
+        print("BROKEN: a signed checkpoint does not match the log")
+        return 1
+    print(f"OK: {result.count} events, head position {result.head_position}, "
+          f"head hash {result.head_hash}; {result.unsealed} not sealed yet")
+    return 0
+
+
+def cmd_checkpoint(app: AgentRecords, args: argparse.Namespace) -> int:
+    """Signs the head; prints the note (also written under data/checkpoints/)."""
+    from agent_records.integrity.service import create_checkpoint, publish_dir
+
+    print(create_checkpoint(app), end="")
+    print(f"(published copy and verifier key in {publish_dir()})", file=sys.stderr)
+    return 0
+
+
+def cmd_prove(app: AgentRecords, args: argparse.Namespace) -> int:
+    """Inclusion proof of one event, or consistency proof between two checkpoints."""
+    from agent_records.integrity.service import prove_consistency, prove_inclusion
+
+    if args.consistency:
+        old, new = args.consistency
+        print(json.dumps({"old": old, "new": new,
+                          "proof": prove_consistency(app, old, new)}, indent=2))
+        return 0
+    if args.position is None:
+        raise ConfigurationError("prove needs POSITION or --consistency OLD NEW")
+    print(json.dumps(dataclasses.asdict(prove_inclusion(app, args.position)), indent=2))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="agent-records", description=__doc__.splitlines()[0])
     top.add_argument("--store", default=None, help="store URL (default: $AGENT_RECORDS_STORE "
@@ -162,6 +213,16 @@ def parser() -> argparse.ArgumentParser:
                        help="load demo careers into an empty store and print demo tokens")
     serve.add_argument("--agents", type=int, default=24, help="demo careers (default 24)")
     serve.set_defaults(run=cmd_serve)
+    ver = sub.add_parser("verify", help="recompute the hash chain and check the checkpoints")
+    ver.add_argument("--from", dest="from_position", type=int, default=0, metavar="POSITION")
+    ver.add_argument("--no-seal", action="store_true", help="do not seal new events first")
+    ver.set_defaults(run=cmd_verify)
+    cp = sub.add_parser("checkpoint", help="sign the head of the log (Ed25519 signed note)")
+    cp.set_defaults(run=cmd_checkpoint)
+    prove = sub.add_parser("prove", help="inclusion or consistency proof (RFC 6962)")
+    prove.add_argument("position", type=int, nargs="?")
+    prove.add_argument("--consistency", type=int, nargs=2, metavar=("OLD", "NEW"))
+    prove.set_defaults(run=cmd_prove)
     proj = sub.add_parser("projections", help="run, inspect or rebuild the read models")
     proj.add_argument("action", choices=["run", "status", "rebuild"])
     proj.add_argument("name", nargs="?", help=f"one of: {', '.join(VIEWS)} (default all)")

@@ -29,11 +29,12 @@ from projections.audit_log import AuditLogView
 from projections.base import ProjectionStopped, View
 from projections.breaches import BreachesView
 from projections.leave import LeaveView
+from projections.ledger import LedgerView
 from projections.posts import PostsView
 from projections.store import ViewStore
 
 VIEWS: dict[str, type[View]] = {v.name: v for v in (
-    AgentsView, PostsView, LeaveView, AuditLogView, BreachesView)}
+    LedgerView, AgentsView, PostsView, LeaveView, AuditLogView, BreachesView)}
 REBUILD_SUFFIX = "__rebuild"
 Progress = Callable[[int, int], None]
 
@@ -76,6 +77,8 @@ class Worker:
     def read(self, view: View, start: int, limit: int) -> tuple[list[tuple[int, Any]], Any]:
         """Events after ``start``; stops before the first that cannot be read."""
         notes = self.app.recorder.select_notifications(start + 1, limit)
+        if getattr(view, "raw", False):
+            return [(note.id, note) for note in notes], None
         batch: list[tuple[int, Any]] = []
         for note in notes:
             try:
@@ -148,7 +151,7 @@ class Worker:
                 while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
                                        (f"{self.store.schema}:{name}",)).fetchone()[0]:
                     if stop.wait(0.5):
-                        return
+                        break  # stopped while waiting: yield anyway, follow() sees stop
                 yield
             return
         path = Path(self.app.settings.env["SQLITE_DBNAME"] + f".{name}.lock")
@@ -159,11 +162,13 @@ class Worker:
                     break
                 except BlockingIOError:
                     if stop.wait(0.5):
-                        return
+                        break
             yield
 
     def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Builds ``name`` from position zero beside the live tables, then swaps them in."""
+        if not getattr(VIEWS[name], "rebuildable", True):
+            raise ValueError(f"{name} is sealed once and never rebuilt: run verify instead")
         fresh = VIEWS[name](self.store, suffix=REBUILD_SUFFIX)
         with self.store.transaction() as sql:
             for t in fresh.tables:

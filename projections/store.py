@@ -45,7 +45,10 @@ class Sql:
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
         if self.postgres:
             statement = statement.replace("?", "%s")
-        self.cursor.execute(statement, tuple(params))
+        if params:
+            self.cursor.execute(statement, tuple(params))
+        else:
+            self.cursor.execute(statement)
         return self
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -112,11 +115,15 @@ class ViewStore:
     def exists(self, table: str) -> bool:
         """Whether ``table`` exists (built at least once)."""
         with self.reading() as sql:
-            if self.postgres:
-                row = sql.execute("SELECT count(*) AS n FROM information_schema.tables "
-                                  "WHERE table_schema = ? AND table_name = ?",
-                                  (self.schema, table)).fetchone()
-            else:
-                row = sql.execute("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' "
-                                  "AND name = ?", (table,)).fetchone()
-            return bool(row["n"])
+            return self.has_table(sql, table)
+
+    def has_table(self, sql: Sql, table: str) -> bool:
+        """Whether ``table`` exists, as the open transaction ``sql`` sees it."""
+        if self.postgres:
+            row = sql.execute("SELECT count(*) AS n FROM information_schema.tables "
+                              "WHERE table_schema = ? AND table_name = ?",
+                              (self.schema, table)).fetchone()
+        else:
+            row = sql.execute("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' "
+                              "AND name = ?", (table,)).fetchone()
+        return bool(row["n"])

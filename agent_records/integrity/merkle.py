@@ -1,0 +1,127 @@
+"""RFC 6962 / RFC 9162 Merkle trees: roots, inclusion and consistency proofs.
+
+Leaves are the 32-byte event hashes of the chain, in log order. ``leaf(d)`` is
+SHA-256(0x00 || d), an interior node SHA-256(0x01 || left || right); the tree of n
+leaves splits at the largest power of two below n (RFC 9162, section 2.1.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+
+def leaf(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def split(n: int) -> int:
+    """The largest power of two smaller than ``n`` (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def root(entries: Iterable[bytes]) -> bytes:
+    """MTH over the entries, streamed: memory grows with log2(n), not n."""
+    stack: list[tuple[int, bytes]] = []
+    for entry in entries:
+        size, digest = 1, leaf(entry)
+        while stack and stack[-1][0] == size:
+            left_size, left = stack.pop()
+            size, digest = left_size + size, node(left, digest)
+        stack.append((size, digest))
+    if not stack:
+        return EMPTY_ROOT
+    _, acc = stack.pop()
+    while stack:
+        acc = node(stack.pop()[1], acc)
+    return acc
+
+
+def inclusion_proof(index: int, entries: Sequence[bytes]) -> list[bytes]:
+    """PATH(index, D[n]) of RFC 9162, section 2.1.3.1."""
+    if not 0 <= index < len(entries):
+        raise ValueError(f"leaf {index} is outside a tree of {len(entries)}")
+    return _path(index, entries, 0, len(entries))
+
+
+def _path(m: int, d: Sequence[bytes], lo: int, hi: int) -> list[bytes]:
+    if hi - lo == 1:
+        return []
+    k = split(hi - lo)
+    if m - lo < k:
+        return [*_path(m, d, lo, lo + k), root(d[lo + k:hi])]
+    return [*_path(m, d, lo + k, hi), root(d[lo:lo + k])]
+
+
+def consistency_proof(old: int, entries: Sequence[bytes]) -> list[bytes]:
+    """PROOF(m, D[n]) of RFC 9162, section 2.1.4.1, between sizes ``old`` and len."""
+    if not 0 < old <= len(entries):
+        raise ValueError(f"no consistency proof from {old} to {len(entries)}")
+    return _subproof(old, entries, 0, len(entries), True)
+
+
+def _subproof(m: int, d: Sequence[bytes], lo: int, hi: int, whole: bool) -> list[bytes]:
+    n = hi - lo
+    if m == n:
+        return [] if whole else [root(d[lo:hi])]
+    k = split(n)
+    if m <= k:
+        return [*_subproof(m, d, lo, lo + k, whole), root(d[lo + k:hi])]
+    return [*_subproof(m - k, d, lo + k, hi, False), root(d[lo:lo + k])]
+
+
+def _shift_while_even(fn: int, sn: int) -> tuple[int, int]:
+    while not fn & 1 and fn:
+        fn, sn = fn >> 1, sn >> 1
+    return fn, sn
+
+
+def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes],
+                     tree_root: bytes) -> bool:
+    """RFC 9162, section 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf_hash
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            fn, sn = _shift_while_even(fn, sn)
+        else:
+            r = node(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == tree_root
+
+
+def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
+                       proof: Sequence[bytes]) -> bool:
+    """RFC 9162, section 2.1.4.2."""
+    if old == new:
+        return not proof and old_root == new_root
+    if old == 0 or old > new or not proof:
+        return False
+    path = list(proof)
+    if old & (old - 1) == 0:
+        path.insert(0, old_root)
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            fn, sn = _shift_while_even(fn, sn)
+        else:
+            sr = node(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return fr == old_root and sr == new_root and sn == 0

@@ -1,0 +1,104 @@
+"""Sealing, checkpoints and proofs over one store: what the CLI and the API call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent_records.application import AgentRecords
+from agent_records.config import DATA_DIR
+from agent_records.integrity import merkle
+from agent_records.integrity.checkpoint import (
+    ORIGIN,
+    Checkpoint,
+    load_or_create_key,
+    sign,
+    verifier_key,
+    verify_note,
+)
+from agent_records.integrity.ledger_store import checkpoints, ledger_rows, save_checkpoint
+from projections.runner import Worker
+from projections.store import ViewStore
+
+PUBLISHED = DATA_DIR / "checkpoints"
+
+
+def seal(app: AgentRecords) -> int:
+    """Seals every stored event not yet in the ledger; returns how many."""
+    return Worker(app, ["ledger"]).run_once()
+
+
+def leaf_entries(store: ViewStore, size: int | None = None) -> list[tuple[int, bytes]]:
+    """(position, event hash) of the first ``size`` sealed events (all when None)."""
+    out = []
+    for row in ledger_rows(store):
+        if size is not None and len(out) >= size:
+            break
+        out.append((row["position"], bytes.fromhex(row["hash"])))
+    return out
+
+
+def publish_dir() -> Path:
+    PUBLISHED.mkdir(parents=True, exist_ok=True)
+    return PUBLISHED
+
+
+def verifier() -> str:
+    """The published verifier key of this service's signing key."""
+    return verifier_key(ORIGIN, load_or_create_key().public_key())
+
+
+def create_checkpoint(app: AgentRecords) -> str:
+    """Seals, then signs the head; stores the note and writes it for publication."""
+    seal(app)
+    store = ViewStore(app)
+    entries = leaf_entries(store)
+    if not entries:
+        raise ValueError("the store is empty: nothing to checkpoint")
+    root = merkle.root(e for _, e in entries)
+    position, head = entries[-1][0], entries[-1][1].hex()
+    note = sign(Checkpoint(ORIGIN, len(entries), root, position, head), load_or_create_key(),
+                ORIGIN)
+    save_checkpoint(store, len(entries), position, root, head, note)
+    folder = publish_dir()
+    (folder / f"checkpoint-{len(entries)}.txt").write_text(note)
+    (folder / "verifier.key").write_text(verifier() + "\n")
+    return note
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    position: int
+    index: int
+    size: int
+    event_hash: str
+    root: str
+    proof: list[str]
+
+
+def prove_inclusion(app: AgentRecords, position: int) -> InclusionProof:
+    """The proof that the event at ``position`` is in the latest checkpoint's tree."""
+    store = ViewStore(app)
+    signed = checkpoints(store)
+    if not signed:
+        raise ValueError("no checkpoint yet: run `agent-records checkpoint` first")
+    latest = verify_note(signed[-1]["note"], verifier())
+    entries = leaf_entries(store, latest.size)
+    index = next((i for i, (p, _) in enumerate(entries) if p == position), None)
+    if index is None:
+        raise ValueError(f"position {position} is not in checkpoint {latest.size}")
+    hashes = [e for _, e in entries]
+    proof = merkle.inclusion_proof(index, hashes)
+    return InclusionProof(position, index, latest.size, hashes[index].hex(), latest.root.hex(),
+                          [p.hex() for p in proof])
+
+
+def prove_consistency(app: AgentRecords, old: int, new: int) -> list[str]:
+    """The proof that checkpoint ``new`` extends checkpoint ``old`` (tree sizes)."""
+    store = ViewStore(app)
+    sizes = {c["size"] for c in checkpoints(store)}
+    missing = sorted({old, new} - sizes)
+    if missing:
+        raise ValueError(f"no checkpoint of size {missing[0]}; sizes: {sorted(sizes)}")
+    hashes = [e for _, e in leaf_entries(store, new)]
+    return [p.hex() for p in merkle.consistency_proof(old, hashes)]

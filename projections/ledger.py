@@ -1,0 +1,69 @@
+"""The ledger: the single sealer of the hash chain, following the log in commit order.
+
+Each stored event gets a row (position, stream, version, hash, previous hash) written in
+the same transaction as the sealer's tracking position, so every event is sealed exactly
+once and in the order of the global log. The ledger seals stored bytes, whatever their
+type: an event no view can read is sealed all the same. On PostgreSQL, triggers refuse
+UPDATE, DELETE and TRUNCATE on the event table and on the ledger.
+"""
+
+from __future__ import annotations
+
+from agent_records.integrity.chain import GENESIS, event_hash, from_notification
+from projections.base import AgentLoader, Batch, Table, View
+from projections.store import Sql
+
+APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION {schema}.agent_records_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'the record is append-only: % refused on %', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$ LANGUAGE plpgsql
+"""
+
+
+class LedgerView(View):
+    """Seals every stored event into the chain."""
+
+    name = "ledger"
+    raw = True
+    rebuildable = False
+    tables = (Table(
+        "ledger",
+        "position BIGINT NOT NULL, stream_id TEXT NOT NULL, version INTEGER NOT NULL, "
+        "hash TEXT NOT NULL, previous TEXT NOT NULL",
+        "position",
+    ),)
+
+    def create(self, sql: Sql) -> None:
+        super().create(sql)
+        if self.store.postgres:
+            self.guard(sql)
+
+    def guard(self, sql: Sql) -> None:
+        """PostgreSQL: refuse UPDATE, DELETE and TRUNCATE on the events and the ledger."""
+        schema = f'"{self.store.schema}"'
+        sql.execute(APPEND_ONLY.format(schema=schema))
+        events = self.store.table(self.store.app.recorder.events_table_name.split(".")[-1])
+        for table in (events, self.names["ledger"]):
+            name = table.split(".")[-1].strip('"')
+            sql.execute(f'DROP TRIGGER IF EXISTS "{name}_append_only" ON {table}')
+            sql.execute(f'CREATE TRIGGER "{name}_append_only" BEFORE UPDATE OR DELETE ON {table} '
+                        f"FOR EACH ROW EXECUTE FUNCTION {schema}.agent_records_append_only()")
+            sql.execute(f'DROP TRIGGER IF EXISTS "{name}_no_truncate" ON {table}')
+            sql.execute(f'CREATE TRIGGER "{name}_no_truncate" BEFORE TRUNCATE ON {table} '
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.agent_records_append_only()")
+
+    def head(self, sql: Sql) -> str:
+        row = sql.execute(self.q("SELECT hash FROM {ledger} ORDER BY position DESC LIMIT 1")
+                          ).fetchone()
+        return row["hash"] if row else GENESIS
+
+    def process(self, sql: Sql, batch: Batch, load: AgentLoader) -> None:
+        previous = self.head(sql)
+        insert = self.q("INSERT INTO {ledger} VALUES (?, ?, ?, ?, ?)")
+        for _, note in batch:
+            fact = from_notification(note)
+            digest = event_hash(fact, previous)
+            sql.execute(insert, (fact.position, fact.stream_id, fact.version, digest, previous))
+            previous = digest
