@@ -71,7 +71,7 @@ def parse_store(url: str) -> StoreSettings:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_PRE_PING": "y",
@@ -79,5 +79,6 @@ def parse_store(url: str) -> StoreSettings:
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
         return StoreSettings(url, "postgres", env)
-    raise ConfigurationError(f"{STORE_VARIABLE}: unsupported store {parts.scheme!r}; use "
+    given = repr(parts.scheme) if parts.scheme else f"{url!r} (no scheme)"
+    raise ConfigurationError(f"{STORE_VARIABLE}: unsupported store {given}; use "
                              "sqlite:///path or postgresql://user@host:port/db")

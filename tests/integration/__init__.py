@@ -1,0 +1,1 @@
+"""Integration tests: the application on real SQLite and PostgreSQL stores, no mocks."""

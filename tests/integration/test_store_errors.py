@@ -1,0 +1,167 @@
+"""Store errors: unreachable server, bad configuration, default SQLite folder, an outage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import psycopg
+import pytest
+
+from agent_records import config
+from agent_records.application import open_records
+from agent_records.config import STORE_VARIABLE, ConfigurationError
+from agent_records.persistence import StoreUnavailable
+from tests.careers import on, open_legation, serving_attache
+from tests.integration import pgcluster
+
+T = TypeVar("T")
+NOBODY = "postgresql://postgres@127.0.0.1:1/test"
+
+
+def assert_readable(error: StoreUnavailable, where: str) -> None:
+    """One sentence for people: what is unavailable, where, and why."""
+    text = str(error)
+    assert text.startswith(f"the event store is unavailable ({where}): ")
+    assert text.removeprefix(f"the event store is unavailable ({where}): ").strip()
+    assert "\n" not in text and "Traceback" not in text
+    assert error.code == "store_unavailable"
+    assert not isinstance(error, psycopg.Error)
+
+
+@pytest.mark.parametrize("url", [NOBODY, f"{NOBODY}?schema=records"],
+                         ids=["public", "schema"])
+def test_an_unreachable_postgresql_is_store_unavailable(url: str) -> None:
+    with pytest.raises(StoreUnavailable) as down:
+        open_records(url)
+    assert_readable(down.value, url)
+
+
+def test_the_password_is_not_shown_in_the_error() -> None:
+    with pytest.raises(StoreUnavailable) as down:
+        open_records("postgresql://postgres:s3cret@127.0.0.1:1/test?schema=records")
+    assert "s3cret" not in str(down.value)
+    assert_readable(down.value, "postgresql://postgres:***@127.0.0.1:1/test?schema=records")
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/records", "sqlite://",
+                                 "postgresql://127.0.0.1/test", "records.sqlite3"])
+def test_a_bad_store_url_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(ConfigurationError) as bad:
+        open_records(url)
+    assert str(bad.value).startswith(f"{STORE_VARIABLE}: ")
+    assert repr(url.split(":")[0]) in str(bad.value) or repr(url) in str(bad.value)
+
+
+def test_a_bad_store_in_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(STORE_VARIABLE, "oracle://scott@db/orcl")
+    with pytest.raises(ConfigurationError, match=STORE_VARIABLE) as bad:
+        open_records()
+    assert "'oracle'" in str(bad.value)
+
+
+def test_the_default_sqlite_store_creates_its_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(STORE_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    path = Path(config.DEFAULT_STORE.removeprefix("sqlite:///"))
+    if path.is_absolute():
+        pytest.skip("AGENT_RECORDS_DATA points outside the test folder")
+    assert not (tmp_path / path).parent.exists()
+    app = open_records()
+    try:
+        agent = app.register_agent(on("1948-06-01"), full_name="Jean Schmit",
+                                   birth_date=on("1920-03-01").effective_date,
+                                   nationality="LU")
+        assert (tmp_path / path).is_file()
+        assert app.get_agent(agent.aggregate_id).version == 1
+    finally:
+        app.close()
+
+
+def test_a_configured_sqlite_path_gets_its_folders(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    target = tmp_path / "a" / "b" / "records.sqlite3"
+    monkeypatch.setenv(STORE_VARIABLE, f"sqlite:///{target}")
+    app = open_records()
+    try:
+        assert target.parent.is_dir()
+        assert app.settings.backend == "sqlite"
+    finally:
+        app.close()
+
+
+def eventually(read: Callable[[], T], within: float) -> T:
+    """``read()`` once the store answers again, retrying while it is unavailable."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return read()
+        except StoreUnavailable:
+            if time.monotonic() > deadline:
+                raise
+
+
+@pytest.fixture
+def private_cluster() -> Iterator[pgcluster.PrivateCluster]:
+    reason = pgcluster.unavailable_reason()
+    if reason:
+        pytest.skip(f"private PostgreSQL cluster: {reason}")
+    cluster = pgcluster.PrivateCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(240)
+def test_a_store_outage_is_reported_and_survived(
+    private_cluster: pgcluster.PrivateCluster,
+) -> None:
+    cluster = private_cluster
+    app = open_records(cluster.url)
+    try:
+        open_legation(app)
+        aid = serving_attache(app)
+        version = app.get_agent(aid).version
+        last_id = app.recorder.max_notification_id()
+
+        cluster.stop()
+        began = time.monotonic()
+        with pytest.raises(StoreUnavailable) as down:
+            app.renew_appointment(aid, on("1949-06-15", correlation_id="during-outage"))
+        waited = time.monotonic() - began
+        assert_readable(down.value, cluster.url)
+        # Bounded, though long: the library retries a read 10 times, each waiting for the
+        # pool's 5-second connection timeout (about 52 s measured here).
+        assert waited < 90
+
+        cluster.start()
+        # The same instance reads again once its pool reconnects (the pool retries with
+        # exponential backoff, so this can take a while after a long outage).
+        agent = eventually(lambda: app.get_agent(aid), within=100)
+        # Nothing half-written.
+        assert agent.version == version
+        assert app.recorder.max_notification_id() == last_id
+        assert "during-outage" not in {e.correlation_id for e in agent.events}
+
+        receipt = app.renew_appointment(aid, on("1949-06-15", correlation_id="after-restart"))
+        assert receipt.version == version + 1
+        assert app.get_agent(aid).state.renewals == 1
+    finally:
+        app.close()
+
+    again = open_records(cluster.url)
+    try:
+        events = again.get_agent(aid).events
+        assert [e.correlation_id for e in events[version:]] == ["after-restart"]
+    finally:
+        again.close()
