@@ -43,6 +43,17 @@ EXEMPT_FROM_AGE_LIMIT = (end_of_service.Retired, end_of_service.ServiceExtended,
                          end_of_service.Resigned)
 
 
+MIDDLE = 4
+SAME_DAY_ORDER: dict[type, int] = {
+    appointment.AttacheAppointed: 0, appointment.AgentAppointed: 0,
+    appointment.HonourPledged: 1, appointment.OathSworn: 1, appointment.FunctionsEntered: 2,
+    posting.Posted: 3,
+}
+"""Facts of one day apply in this order, whatever order they were recorded in: the
+agent is appointed, sworn, in functions and posted before anything else of that day is
+checked (a leave starting the day of a posting home is checked against the new post)."""
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """The state a record gives, and the rules its facts break (fact version, rule)."""
@@ -112,6 +123,7 @@ def effective_facts(
         if not annulled:
             out.append(fact)
     return sorted(out, key=lambda f: (not isinstance(f, AgentRegistered), f.effective_date,
+                                      SAME_DAY_ORDER.get(type(f), MIDDLE),
                                       f.originator_version))
 
 

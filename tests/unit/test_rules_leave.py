@@ -208,7 +208,6 @@ def test_notifying_before_the_leave_refused() -> None:
     assert after.breaches == ()
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: same-day facts fold in recording order")
 def test_leave_on_new_years_day_then_moved_home_that_day_keeps_the_account_positive() -> None:
     """A posting home (or an end of service) on 1 January, recorded after a leave starting
     that day, ends the post abroad before the year begins: the year then has no entitlement
