@@ -68,9 +68,11 @@ class View(ABC):
         return statement.format(**self.names)
 
     def create(self, sql: Sql) -> None:
-        """Creates the tables and indexes if missing (index names are unique per build)."""
+        """Creates missing tables with their indexes (index names are unique per build)."""
         token = secrets.token_hex(3)
         for t in self.tables:
+            if self.store.has_table(sql, t.name + self.suffix):
+                continue  # its indexes exist: a new token would add a second set
             physical = self.names[t.name]
             sql.execute(f"CREATE TABLE IF NOT EXISTS {physical} ({t.columns}, "
                         f"PRIMARY KEY ({t.key}))")
@@ -85,6 +87,11 @@ class View(ABC):
                 raise ProjectionStopped(self.name, position,
                                         f"unknown event type {type(event).__qualname__}")
 
+    def needs(self, batch: Batch) -> dict[UUID, int]:
+        """Agents (and versions) to load before the write transaction opens: reading the
+        store inside it would wait on the SQLite writer it holds."""
+        return {}
+
     @abstractmethod
     def process(self, sql: Sql, batch: Batch, load: AgentLoader) -> None:
         """Applies a batch of events to the tables, in the caller's transaction."""
@@ -93,13 +100,17 @@ class View(ABC):
 class AgentStateView(View):
     """A view whose rows for an agent are a function of the agent's state."""
 
-    def process(self, sql: Sql, batch: Batch, load: AgentLoader) -> None:
-        self.check_known(batch)
+    def needs(self, batch: Batch) -> dict[UUID, int]:
+        """The agents a batch touches, each with its last version in the batch."""
         latest: dict[UUID, int] = {}
         for _, event in batch:
-            if not isinstance(event, POST_EVENTS):
+            if isinstance(event, CareerEvent) and not isinstance(event, POST_EVENTS):
                 latest[event.originator_id] = event.originator_version
-        for agent_id, version in latest.items():
+        return latest
+
+    def process(self, sql: Sql, batch: Batch, load: AgentLoader) -> None:
+        self.check_known(batch)
+        for agent_id, version in self.needs(batch).items():
             self.refresh(sql, str(agent_id), load(agent_id, version))
 
     def replace_rows(self, sql: Sql, table: str, agent_id: str,

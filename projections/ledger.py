@@ -41,12 +41,28 @@ class LedgerView(View):
             self.guard(sql)
 
     def guard(self, sql: Sql) -> None:
-        """PostgreSQL: refuse UPDATE, DELETE and TRUNCATE on the events and the ledger."""
+        """PostgreSQL: refuse UPDATE, DELETE and TRUNCATE on the events and the ledger.
+
+        Done under a transaction advisory lock and only when a trigger is missing or
+        disabled: concurrent ``CREATE OR REPLACE FUNCTION`` fails ("tuple concurrently
+        updated") and ``DROP TRIGGER`` locks the event table against every writer.
+        """
         schema = f'"{self.store.schema}"'
-        sql.execute(APPEND_ONLY.format(schema=schema))
         events = self.store.table(self.store.app.recorder.events_table_name.split(".")[-1])
-        for table in (events, self.names["ledger"]):
-            name = table.split(".")[-1].strip('"')
+        tables = (events, self.names["ledger"])
+        names = [t.split(".")[-1].strip('"') for t in tables]
+        triggers = [f"{n}_{kind}" for n in names for kind in ("append_only", "no_truncate")]
+        sql.execute("SELECT pg_advisory_xact_lock(hashtext(?))",
+                    (f"{self.store.schema}:ledger-guard",))
+        enabled = sql.execute(
+            "SELECT count(*) AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = ? "
+            "AND t.tgname = ANY(?) AND t.tgenabled <> 'D'",
+            (self.store.schema, triggers)).fetchone()["n"]
+        if enabled == len(triggers):
+            return
+        sql.execute(APPEND_ONLY.format(schema=schema))
+        for table, name in zip(tables, names, strict=True):
             sql.execute(f'DROP TRIGGER IF EXISTS "{name}_append_only" ON {table}')
             sql.execute(f'CREATE TRIGGER "{name}_append_only" BEFORE UPDATE OR DELETE ON {table} '
                         f"FOR EACH ROW EXECUTE FUNCTION {schema}.agent_records_append_only()")

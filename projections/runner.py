@@ -70,7 +70,7 @@ class Worker:
 
     def ensure_tables(self) -> None:
         """Creates missing tables (first use, or a view added since)."""
-        with self.store.transaction() as sql:
+        with self.store.ddl_lock(), self.store.transaction() as sql:
             for view in self.views:
                 view.create(sql)
 
@@ -93,6 +93,8 @@ class Worker:
         batch, poison = self.read(view, self.store.position(view.tracking_name),
                                   self.batch_size)
         if batch:
+            for agent_id, version in view.needs(batch).items():
+                self.load(agent_id, version)
             with self.store.transaction() as sql:
                 view.process(sql, batch, self.load)
                 self.store.track(sql, view.tracking_name, batch[-1][0])
@@ -110,8 +112,16 @@ class Worker:
         return done
 
     def run_once(self) -> int:
-        """Brings every view up to the head."""
-        return sum(self.catch_up(view) for view in self.views)
+        """Brings every view up to the head; a stopped view does not hold the others back."""
+        done, stopped = 0, None
+        for view in self.views:
+            try:
+                done += self.catch_up(view)
+            except ProjectionStopped as exc:
+                stopped = stopped or exc
+        if stopped:
+            raise stopped
+        return done
 
     def status(self) -> list[ViewStatus]:
         head = self.store.head()

@@ -9,10 +9,13 @@ one, so an event is applied exactly once even when two workers race.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
@@ -69,9 +72,33 @@ class ViewStore:
         self.app = app
         self.postgres = app.settings.backend == "postgres"
         cls = PostgresViews if self.postgres else SQLiteViews
-        with persistence.guard(app.settings):
+        with self.ddl_lock(), persistence.guard(app.settings):
             self.tracking: SQLiteViews | PostgresViews = app.factory.tracking_recorder(cls)
         self.schema = self.tracking.datastore.schema if self.postgres else None
+
+    @contextmanager
+    def ddl_lock(self) -> Iterator[None]:
+        """Serialises creating tables between workers that start at once.
+
+        PostgreSQL's ``CREATE TABLE IF NOT EXISTS`` fails (duplicate ``pg_type`` key) when
+        another transaction creates the same table concurrently; on SQLite the library's
+        tracking table setup fails likewise (its ``__migration__`` row is inserted twice).
+        """
+        if not self.postgres:
+            path = Path(self.app.settings.env["SQLITE_DBNAME"] + ".ddl.lock")
+            with path.open("w") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                yield  # released when the file is closed
+            return
+        env = self.app.settings.env
+        key = f"{env.get('POSTGRES_SCHEMA') or 'public'}:projections-ddl"
+        with persistence.guard(self.app.settings), psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5,
+                autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            yield  # released when the connection closes
 
     def table(self, name: str) -> str:
         """A table's name as SQL, qualified by the schema on PostgreSQL."""
@@ -86,10 +113,19 @@ class ViewStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Sql]:
-        """One transaction, committed when the block ends without error."""
+        """One transaction, committed when the block ends without error.
+
+        On SQLite it takes the write lock first (a write that matches no row): a deferred
+        transaction that reads before it writes fails at once with "database is locked"
+        when another connection commits in between, without waiting for the lock.
+        """
         with persistence.guard(self.app.settings), self.tracking.datastore.transaction(
                 commit=True) as cursor:
-            yield Sql(cursor, self.postgres)
+            sql = Sql(cursor, self.postgres)
+            if not self.postgres:
+                sql.execute(f"UPDATE {self.tracking_table} SET notification_id = "
+                            "notification_id WHERE 0")
+            yield sql
 
     @contextmanager
     def reading(self) -> Iterator[Sql]:

@@ -1,0 +1,84 @@
+"""A poison event (a stored event whose type no longer resolves) stops every projection
+just before it, with an error naming its position: never skipped, on every run."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from agent_records.application import AgentRecords
+from projections.base import ProjectionStopped
+from projections.runner import Worker
+from tests.careers import open_legation, serving_attache
+from tests.projections.helpers import NAMES, cli, rows, snapshot
+
+POISON_TOPIC = "agent_records.domain.events:NoSuchEvent"
+
+
+def record_around_poison(app: AgentRecords) -> tuple[int, str, str]:
+    """Real events, the poison, more real events; the poison's position and two agents."""
+    open_legation(app, "BRU", "Bruxelles", "BE")
+    before = serving_attache(app, post="BRU")
+    app.recorder.insert_events([StoredEvent(originator_id=uuid4(), originator_version=1,
+                                            topic=POISON_TOPIC, state=b"{}")])
+    poison = app.recorder.max_notification_id()
+    open_legation(app, "PAR", "Paris", "FR")
+    after = serving_attache(app, post="PAR")
+    assert app.recorder.max_notification_id() > poison + 5
+    return poison, str(before), str(after)
+
+
+@pytest.mark.parametrize("batch_size", [500, 4])
+def test_poison_stops_every_view_just_before_it(records: AgentRecords, batch_size: int) -> None:
+    app = records
+    poison, before, after = record_around_poison(app)
+    worker = Worker(app, NAMES, batch_size=batch_size)
+    with pytest.raises(ProjectionStopped) as stopped:
+        worker.run_once()
+    assert stopped.value.position == poison
+    assert f"position {poison}" in str(stopped.value)
+    assert "NoSuchEvent" in str(stopped.value)
+
+    store = worker.store
+    ids = [n.id for n in app.recorder.select_notifications(1, 1000)]
+    last_good = max(i for i in ids if i < poison)
+    assert {s.name: s.position for s in worker.status()} == dict.fromkeys(NAMES, last_good)
+    assert [r["position"] for r in rows(store, "audit_log", "position")] == [
+        i for i in ids if i < poison]
+    assert [r["agent_id"] for r in rows(store, "agents", "agent_id")] == [before]
+    assert [r["post_code"] for r in rows(store, "posts", "post_code")] == ["BRU"]
+    assert {r["agent_id"] for r in rows(store, "roster", "agent_id")} == {before}
+    assert after not in {r["agent_id"] for r in rows(store, "leave_years", "agent_id")}
+
+    frozen = snapshot(store)
+    for _ in range(2):  # again: the same error, nothing skipped, nothing applied after it
+        with pytest.raises(ProjectionStopped) as again:
+            worker.run_once()
+        assert again.value.position == poison
+        assert str(again.value) == str(stopped.value)
+        assert all(s.position == last_good for s in worker.status())
+        assert snapshot(store) == frozen
+    with pytest.raises(ProjectionStopped, match=f"position {poison}"):
+        worker.rebuild("agents")  # a rebuild stops there too, and leaves the live view
+    assert snapshot(store) == frozen
+
+
+def test_cli_run_exits_with_one_line_naming_the_position(records: AgentRecords,
+                                                         store_url: str) -> None:
+    poison, _, _ = record_around_poison(records)
+    done = cli(store_url, "projections", "run", timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("agent-records:")]
+    assert len(errors) == 1, done.stderr
+    assert f"stopped at position {poison}" in errors[0]
+    assert "NoSuchEvent" in errors[0]
+    assert done.stderr.rstrip("\n").splitlines()[-1] == errors[0]
+    again = cli(store_url, "projections", "run", timeout=60)
+    assert again.returncode == done.returncode
+    assert f"stopped at position {poison}" in again.stderr
+    last_good = max(n.id for n in records.recorder.select_notifications(1, 1000)
+                    if n.id < poison)
+    assert [s.position for s in Worker(records, NAMES).status()] == [last_good] * len(NAMES)
