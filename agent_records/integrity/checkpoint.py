@@ -66,10 +66,16 @@ def verifier_key(name: str, key: Ed25519PublicKey) -> str:
 
 
 def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
-    name, _, encoded = text.strip().split("+", 2)
-    raw = base64.b64decode(encoded)
-    if raw[:1] != ED25519:
+    """``<name>+<hex key id>+<base64 key>``; the key id must match the name and key."""
+    parts = text.strip().split("+", 2)  # the base64 key may itself contain "+"
+    if len(parts) != 3 or not parts[0] or len(parts[1]) != 8:
+        raise ValueError("not a verifier key: expected <name>+<8 hex digits>+<base64 key>")
+    name, key_id, encoded = parts
+    raw = base64.b64decode(encoded, validate=True)
+    if raw[:1] != ED25519 or len(raw) != 33:
         raise ValueError("not an Ed25519 verifier key")
+    if bytes.fromhex(key_id) != key_hash(name, raw[1:]):
+        raise ValueError(f"verifier key {name}: the key id does not match the key")
     return name, Ed25519PublicKey.from_public_bytes(raw[1:])
 
 

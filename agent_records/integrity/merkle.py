@@ -86,7 +86,7 @@ def _shift_while_even(fn: int, sn: int) -> tuple[int, int]:
 def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes],
                      tree_root: bytes) -> bool:
     """RFC 9162, section 2.1.3.2."""
-    if index >= size:
+    if not 0 <= index < size:
         return False
     fn, sn, r = index, size - 1, leaf_hash
     for p in proof:
@@ -106,7 +106,7 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
     """RFC 9162, section 2.1.4.2."""
     if old == new:
         return not proof and old_root == new_root
-    if old == 0 or old > new or not proof:
+    if not 0 < old <= new or not proof:
         return False
     path = list(proof)
     if old & (old - 1) == 0:

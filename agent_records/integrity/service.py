@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventsourcing.persistence import IntegrityError
+
 from agent_records.application import AgentRecords
 from agent_records.config import DATA_DIR
 from agent_records.integrity import merkle
@@ -23,9 +25,26 @@ from projections.store import ViewStore
 PUBLISHED = DATA_DIR / "checkpoints"
 
 
-def seal(app: AgentRecords) -> int:
-    """Seals every stored event not yet in the ledger; returns how many."""
-    return Worker(app, ["ledger"]).run_once()
+def seal(app: AgentRecords, conflicts: int = 10) -> int:
+    """Seals every stored event not yet in the ledger; returns how many this call sealed.
+
+    Another sealer (``projections run``, a concurrent ``verify``) may store a batch first:
+    the ledger's key and the tracking refuse the second copy, and this call goes on from
+    the winner's position instead of failing (up to ``conflicts`` times in a row).
+    """
+    worker = Worker(app, ["ledger"])
+    sealed, refused = 0, 0
+    while True:
+        try:
+            count = worker.step(worker.views[0])
+        except IntegrityError:
+            refused += 1
+            if refused > conflicts:
+                raise
+            continue
+        if not count:
+            return sealed
+        sealed, refused = sealed + count, 0
 
 
 def leaf_entries(store: ViewStore, size: int | None = None) -> list[tuple[int, bytes]]:

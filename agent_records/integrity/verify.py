@@ -86,10 +86,14 @@ def _check(event: Any, row: dict | None, previous: str) -> str | None:
     if row["previous"] != previous:
         return (f"position {event.id}: its seal links to {row['previous'][:16]}..., "
                 f"the previous seal is {previous[:16]}... (ledger rewritten or reordered)")
-    if event_hash(from_notification(event), previous) != row["hash"]:
-        return (f"position {event.id} (stream {event.originator_id} version "
-                f"{event.originator_version}, {event.topic.rsplit(':', 1)[-1]}): the stored "
-                "content differs from its seal (altered, or rows reordered)")
+    where = (f"position {event.id} (stream {event.originator_id} version "
+             f"{event.originator_version}, {event.topic.rsplit(':', 1)[-1]})")
+    try:
+        digest = event_hash(from_notification(event), previous)
+    except ValueError as exc:  # not JSON, or not canonicalisable: altered all the same
+        return f"{where}: the stored content cannot be canonicalised ({exc}): altered"
+    if digest != row["hash"]:
+        return f"{where}: the stored content differs from its seal (altered, or rows reordered)"
     return None
 
 
@@ -135,6 +139,9 @@ def _checkpoint(c: dict, verifier: str, roots: Roots, result: Verification
         return size, False, f"checkpoint {size}: the stored copy differs from its signed note"
     if result.broken_at is not None and size > result.count:
         return size, False, f"checkpoint {size}: not reached, the chain breaks first"
+    if size > result.count:
+        return size, False, (f"checkpoint {size} (signed at position {signed.position}): the "
+                             f"log has only {result.count} sealed events: history was truncated")
     if size not in roots.found:
         return size, True, f"checkpoint {size}: before --from, not rechecked"
     if roots.found[size] != signed.root:

@@ -1,0 +1,141 @@
+"""Helpers of the integrity tests: careers to record, and direct SQL on the store's tables.
+
+``Intruder`` writes the tables the way someone with database access would, bypassing the
+application: on PostgreSQL it first disables the append-only triggers as the superuser.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from agent_records.application import AgentRecords
+from agent_records.integrity.service import seal
+from agent_records.integrity.verify import Verification, verify
+from projections.runner import Worker
+from projections.store import Sql
+from tests import backends
+from tests.careers import on, open_legation, serving_attache
+
+NAMES = ("Ëmil Schëtter", "Françoise Müller", "Jürgen Weiß")
+"""Luxembourgish, French and German names: their bytes must hash the same everywhere."""
+
+
+def record_careers(app: AgentRecords, names: tuple[str, ...] = NAMES) -> list[UUID]:
+    """A legation, a serving attaché and one registered person per name."""
+    open_legation(app)
+    agents = [serving_attache(app)]
+    for name in names:
+        agents.append(app.register_agent(on("1950-01-02"), full_name=name,
+                                         birth_date=date(1925, 5, 5),
+                                         nationality="LU").aggregate_id)
+    return agents
+
+
+def more_events(app: AgentRecords, count: int = 3) -> None:
+    """``count`` more registrations (one event each)."""
+    for i in range(count):
+        app.register_agent(on("1951-03-04"), full_name=f"Agent {i}", nationality="LU",
+                           birth_date=date(1926, 1, 1 + i))
+
+
+def check(app: AgentRecords, verifier: str | None = None, from_position: int = 0
+          ) -> Verification:
+    """``verify`` as the CLI runs it with ``--no-seal``."""
+    return verify(Worker(app, ["ledger"]).store, verifier, from_position)
+
+
+def positions(app: AgentRecords) -> list[int]:
+    """The positions of the stored events, in order."""
+    return [n.id for n in app.recorder.select_notifications(1, 10_000)]
+
+
+class Intruder:
+    """Direct SQL on one store's events, ledger and tracking tables."""
+
+    def __init__(self, app: AgentRecords) -> None:
+        self.app = app
+        self.store = Worker(app, ["ledger"]).store
+        self.postgres = self.store.postgres
+        self.events = self.store.table(app.recorder.events_table_name.split(".")[-1])
+        self.ledger = self.store.table("ledger")
+        self.id = "notification_id" if self.postgres else "rowid"
+
+    @contextmanager
+    def sql(self, unguarded: bool = True) -> Iterator[Sql]:
+        """One committed transaction; ``unguarded`` disables the triggers (PostgreSQL)."""
+        if not self.postgres:
+            conn = sqlite3.connect(self.app.settings.env["SQLITE_DBNAME"])
+            try:
+                with conn:
+                    yield Sql(conn.cursor(), False)
+            finally:
+                conn.close()
+            return
+        with psycopg.connect(backends.PG_DSN) as conn, conn.cursor() as cursor:
+            tables = (self.events, self.ledger) if unguarded else ()
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+            yield Sql(cursor, True)
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+
+    def row(self, position: int) -> tuple[Any, ...]:
+        """(stream, version, topic, state) of the event at ``position``."""
+        with self.sql(unguarded=False) as sql:
+            return tuple(sql.execute(
+                f"SELECT originator_id, originator_version, topic, state FROM {self.events} "
+                f"WHERE {self.id} = ?", (position,)).fetchone())
+
+    def set_state(self, position: int, state: bytes) -> None:
+        with self.sql() as sql:
+            sql.execute(f"UPDATE {self.events} SET state = ? WHERE {self.id} = ?",
+                        (state, position))
+
+    def alter(self, position: int) -> None:
+        """Changes one field of the event's stored content (still valid JSON)."""
+        content = json.loads(bytes(self.row(position)[3]))
+        content["reason"] = f"{content.get('reason', '')} (quietly amended)"
+        self.set_state(position, json.dumps(content).encode())
+
+    def delete(self, position: int) -> None:
+        with self.sql() as sql:
+            sql.execute(f"DELETE FROM {self.events} WHERE {self.id} = ?", (position,))
+
+    def swap(self, first: int, second: int) -> None:
+        """Exchanges the stream, version, topic and state of two rows (a reordering)."""
+        a, b = self.row(first), self.row(second)
+        update = (f"UPDATE {self.events} SET originator_id = ?, originator_version = ?, "
+                  f"topic = ?, state = ? WHERE {self.id} = ?")
+        with self.sql() as sql:
+            sql.execute(update, (a[0], -1, a[2], a[3], first))  # free the (stream, version) key
+            sql.execute(update, (*a, second))
+            sql.execute(update, (*b, first))
+
+    def reseal_from_scratch(self) -> int:
+        """Drops the ledger and the sealer's position, then seals again: a consistent chain."""
+        with self.sql() as sql:
+            sql.execute(f"DELETE FROM {self.ledger}")
+            sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name = ?",
+                        ("ledger",))
+        return seal(self.app)
+
+    def truncate_tail(self, count: int) -> None:
+        """Deletes the last ``count`` events and their seals (the sealer's position stays)."""
+        last = positions(self.app)[-count:]
+        with self.sql() as sql:
+            for position in last:
+                sql.execute(f"DELETE FROM {self.events} WHERE {self.id} = ?", (position,))
+                sql.execute(f"DELETE FROM {self.ledger} WHERE position = ?", (position,))
+
+    def execute(self, statement: str, params: tuple[Any, ...] = ()) -> None:
+        """A statement with the triggers left in place."""
+        with self.sql(unguarded=False) as sql:
+            sql.execute(statement, params)
