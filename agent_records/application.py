@@ -65,6 +65,8 @@ class AgentRecords(Application[UUID]):
         self.settings = settings
         with persistence.guard(settings):
             super().__init__(env=settings.env)
+        if settings.backend == "postgres":
+            persistence.FailFast(settings, self.factory.datastore.pool)  # type: ignore
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -227,6 +227,9 @@ def parser() -> argparse.ArgumentParser:
     proj.add_argument("action", choices=["run", "status", "rebuild"])
     proj.add_argument("name", nargs="?", help=f"one of: {', '.join(VIEWS)} (default all)")
     proj.set_defaults(run=cmd_projections)
+    from agent_records.archive.commands import add_commands
+
+    add_commands(sub, _bar)  # export, import
     return top
 
 

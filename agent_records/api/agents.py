@@ -36,10 +36,11 @@ MAX_PAGE = 100
 
 
 async def record_of(info: Info, agent_id: str) -> AgentRecord:
-    found = await ctx(info).records.load(agent_id)
-    if isinstance(found, NotFound):
-        raise PublicError("NOT_FOUND", found.message)
-    return found
+    # strawberry's DataLoader raises the exception a batch returns for a key
+    try:
+        return await ctx(info).records.load(agent_id)
+    except NotFound as exc:
+        raise PublicError("NOT_FOUND", exc.message) from None
 
 
 @strawberry.type
@@ -178,7 +179,9 @@ class Agent:
     async def history(self, info: Info, first: int = 50, after: str | None = None
                       ) -> EventConnection:
         ctx(info).require(Permission.READ, "history")
-        return history(await record_of(info, self.row["agent_id"]), min(first, MAX_PAGE), after)
+        if not 0 < first <= MAX_PAGE:
+            raise PublicError("BAD_USER_INPUT", f"first must be between 1 and {MAX_PAGE}")
+        return history(await record_of(info, self.row["agent_id"]), first, after)
 
     @strawberry.field(description="State in force on validAt, as recorded at knownAt.")
     async def as_of(self, info: Info, valid_at: date | None = None,

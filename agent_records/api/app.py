@@ -1,4 +1,5 @@
-"""The FastAPI application: ``/graphql`` (GraphiQL on GET), ``/healthz``, ``/readyz``.
+"""The FastAPI application: ``/graphql`` (GraphiQL on GET), ``/healthz``, ``/readyz``,
+``/export.jsonl`` (the archives' streamed export, ``api.exports``).
 
 Read models are kept up to date in one of two ways (``AGENT_RECORDS_PROJECTIONS``):
 ``inline`` (default, used by ``make run``): after each mutation the service applies the
@@ -25,10 +26,12 @@ from strawberry.fastapi import GraphQLRouter
 from agent_records.api.auth import Principal, Role, TokenStore, tokens_path
 from agent_records.api.context import Context, Services
 from agent_records.api.documents import load_documents, trusted_documents
+from agent_records.api.exports import export_router
 from agent_records.api.readmodels import ReadModels
 from agent_records.api.schema import build_schema
 from agent_records.application import open_records
 from agent_records.domain.errors import DomainError
+from projections.base import ProjectionStopped
 from projections.runner import Worker
 
 ANONYMOUS = Principal("anonymous", Role.AUDITOR)
@@ -60,7 +63,8 @@ def follow_in_background(services: Services, stop: threading.Event) -> threading
     """Inline mode: also apply events written by other processes (CLI, other replicas)."""
     def loop() -> None:
         while not stop.wait(1.0):
-            with contextlib.suppress(DomainError):
+            # An outage or a poison event must not end the thread: it resumes when it can.
+            with contextlib.suppress(DomainError, ProjectionStopped):
                 services.project()
 
     thread = threading.Thread(target=loop, name="projections", daemon=True)
@@ -112,6 +116,7 @@ def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | Non
                            graphql_ide=None if settings.production else "graphiql")
     app = FastAPI(title="agent-records", lifespan=lifespan)
     app.include_router(router, prefix="/graphql")
+    app.include_router(export_router(token_store, lambda: state["services"]))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -81,6 +81,8 @@ class Context(BaseContext):
                     out.append(self.services.records.get_agent(UUID(i)))
                 except NotFound as exc:
                     out.append(exc)
+                except ValueError:
+                    out.append(NotFound(f"no agent {i!r}: not an agent id", field="agent_id"))
             return out
         return await blocking(load)
 

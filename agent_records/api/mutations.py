@@ -9,6 +9,7 @@ nothing; a store that cannot be reached is a ``STORE_UNAVAILABLE`` error.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
 import typing
@@ -33,6 +34,7 @@ from agent_records.domain.errors import DomainError
 from agent_records.domain.post import PostOpened
 from agent_records.domain.values import Actor, Decision
 from agent_records.persistence import StoreUnavailable
+from projections.base import ProjectionStopped
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,10 @@ def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) ->
             raise
         return RecordPayload(user_errors=[gql.UserError(
             field=camel(exc.field), code=exc.code, message=exc.message, article=exc.article)])
-    services.project()
+    with contextlib.suppress(DomainError, ProjectionStopped):
+        # Stored is stored: a projection that cannot run now (store gone, poison event)
+        # catches up later; answering an error here would invite a duplicate retry.
+        services.project()
     return RecordPayload(id=strawberry.ID(str(receipt.aggregate_id)), version=receipt.version,
                          recorded_at=receipt.recorded_at, correlation_id=receipt.correlation_id)
 

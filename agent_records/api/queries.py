@@ -12,6 +12,7 @@ from agent_records.api.agents import MAX_PAGE, Agent, Post, record_of
 from agent_records.api.auth import Permission
 from agent_records.api.context import blocking, ctx
 from agent_records.api.errors import PublicError
+from agent_records.api.integrity import Verification, verification
 from agent_records.api.readmodels import AgentQuery, AuditQuery
 from agent_records.api.types import (
     Grade,
@@ -96,6 +97,10 @@ class AuditEntry:
     post_code: str | None
     corrects_version: int | None
     corrected_by: int | None
+    hash: str | None = strawberry.field(
+        description="SHA-256 of the event in the hash chain; null until it is sealed.")
+    previous_hash: str | None = strawberry.field(
+        description="Hash of the event before it in the global log; null until sealed.")
 
 
 @strawberry.type
@@ -128,7 +133,8 @@ def _audit_entry(r: dict) -> AuditEntry:
         actor_role=r["actor_role"], legal_basis=r["legal_basis"],
         decision_reference=r["decision_reference"], reason=r["reason"],
         correlation_id=r["correlation_id"], post_code=r["post_code"],
-        corrects_version=r["corrects_version"], corrected_by=r["corrected_by"])
+        corrects_version=r["corrects_version"], corrected_by=r["corrected_by"],
+        hash=r.get("hash"), previous_hash=r.get("previous_hash"))
 
 
 def _page(first: int) -> int:
@@ -209,5 +215,10 @@ class Query:
         statuses = await blocking(ctx(info).services.worker.status)
         return [ProjectionStatus(name=s.name, position=s.position, head=s.head, lag=s.lag)
                 for s in statuses]
+
+    @strawberry.field(description="The hash chain recomputed now, and the signed checkpoints.")
+    async def verification(self, info: Info) -> Verification:
+        ctx(info).require(Permission.AUDIT, "verification")
+        return await blocking(verification, ctx(info).services.worker.store)
 
 

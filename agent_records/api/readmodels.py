@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from projections.store import ViewStore
@@ -44,6 +44,15 @@ class AuditQuery:
     recorded_to: datetime | None = None
     effective_from: date | None = None
     effective_to: date | None = None
+
+
+def _utc(value: date | datetime) -> date | datetime:
+    """Instants as stored (UTC, ISO text compares in time order); naive ones taken as UTC."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 class ReadModels:
@@ -154,10 +163,13 @@ class ReadModels:
                                   ("effective_date", "<=", q.effective_to)):
             if value is not None:
                 conds.append(f"{column} {op} ?")
-                params.append(value.isoformat())
+                params.append(_utc(value).isoformat())
         where = " AND ".join(conds)
         total = self._rows(f"SELECT count(*) AS n FROM {self.t('audit_log')} WHERE {where}",
                            params)[0]["n"]
-        rows = self._rows(f"SELECT * FROM {self.t('audit_log')} WHERE {where} AND position > ? "
-                          "ORDER BY position LIMIT ?", [*params, after, limit])
+        # each entry with its seal (hash, previous hash); not yet sealed: null
+        rows = self._rows(f"SELECT a.*, l.hash, l.previous AS previous_hash FROM (SELECT * FROM "
+                          f"{self.t('audit_log')} WHERE {where} AND position > ? ORDER BY "
+                          f"position LIMIT ?) a LEFT JOIN {self.t('ledger')} l ON l.position = "
+                          "a.position ORDER BY a.position", [*params, after, limit])
         return rows, total

@@ -51,10 +51,12 @@ def decode_cursor(kind: str, text: str | None) -> int:
         return 0
     try:
         prefix, value = base64.urlsafe_b64decode(text.encode()).decode().split(":")
-        assert prefix == kind
-        return int(value)
+        number = int(value)
     except Exception:
-        raise PublicError("BAD_USER_INPUT", f"invalid cursor {text!r}") from None
+        prefix, number = "", -1
+    if prefix != kind or number < 0:
+        raise PublicError("BAD_USER_INPUT", f"invalid cursor {text!r}")
+    return number
 
 
 @strawberry.type
@@ -92,7 +94,7 @@ class Event:
     raw: strawberry.Private[dict[str, Any]]
 
     @strawberry.field(description="The event's own fields; personal ones need the role.")
-    def payload(self, info: Info) -> JSON:
+    def payload(self, info: Info) -> JSON | None:
         principal = ctx(info).principal
         hidden = [k for k in self.raw if k in PERSONAL_PAYLOAD
                   and not principal.may(PERSONAL_PAYLOAD[k])]
@@ -153,6 +155,10 @@ def history(record: AgentRecord, first: int, after: str | None) -> EventConnecti
                                               end_cursor=edges[-1].cursor if edges else None))
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2100
+"""Years a leave account is computed for (each year back to the first posting is folded)."""
+
+
 @strawberry.type
 class LeaveBalance:
     """One year's leave account (Art. 15, 17)."""
@@ -166,6 +172,8 @@ class LeaveBalance:
 
 
 def balance(state: CareerState, year: int) -> LeaveBalance:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PublicError("BAD_USER_INPUT", f"year must be between {MIN_YEAR} and {MAX_YEAR}")
     acc = leave_account(state, year)
     return LeaveBalance(year=year, entitlement=acc.entitlement, carried_over=acc.carried_over,
                         taken=acc.taken, travel_days=acc.travel_days, available=acc.available)
