@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,13 +32,30 @@ class StoredFact:
     state: bytes
 
 
+ASTRAL = re.compile(rb"[\xf0-\xf4]")
+
+
 def canonical(fact: StoredFact, previous: str) -> bytes:
-    """The RFC 8785 bytes that are hashed."""
+    """The RFC 8785 bytes that are hashed.
+
+    For what the record stores (strings, integers, booleans, null, arrays, objects; no
+    floats) RFC 8785 equals ``json.dumps`` with sorted keys and no whitespace or ASCII
+    escaping, except for keys with characters beyond U+FFFF (sorted by UTF-16 units):
+    that fast form is used unless the state has a float or the text an astral character,
+    where the ``rfc8785`` package decides. Tests check both agree.
+    """
+    floats: list[str] = []
+    state = json.loads(fact.state, parse_float=lambda text: floats.append(text) or text)
     document: dict[str, Any] = {
         "position": fact.position, "stream": fact.stream_id, "version": fact.version,
-        "topic": fact.topic, "state": json.loads(fact.state), "previous": previous,
+        "topic": fact.topic, "state": state, "previous": previous,
     }
-    return rfc8785.dumps(document)
+    if not floats:
+        fast = json.dumps(document, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+        if not ASTRAL.search(fast):
+            return fast
+    return rfc8785.dumps({**document, "state": json.loads(fact.state)})
 
 
 def event_hash(fact: StoredFact, previous: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,16 +72,22 @@ def create_checkpoint(app: AgentRecords) -> str:
     """Seals, then signs the head; stores the note and writes it for publication."""
     seal(app)
     store = ViewStore(app)
-    entries = leaf_entries(store)
-    if not entries:
+    last = {"size": 0, "position": 0, "hash": ""}
+
+    def hashes() -> Iterator[bytes]:
+        """The sealed hashes, streamed: memory stays flat whatever the log's size."""
+        for row in ledger_rows(store):
+            last.update(size=last["size"] + 1, position=row["position"], hash=row["hash"])
+            yield bytes.fromhex(row["hash"])
+
+    root = merkle.root(hashes())
+    size, position, head = last["size"], last["position"], last["hash"]
+    if not size:
         raise ValueError("the store is empty: nothing to checkpoint")
-    root = merkle.root(e for _, e in entries)
-    position, head = entries[-1][0], entries[-1][1].hex()
-    note = sign(Checkpoint(ORIGIN, len(entries), root, position, head), load_or_create_key(),
-                ORIGIN)
-    save_checkpoint(store, len(entries), position, root, head, note)
+    note = sign(Checkpoint(ORIGIN, size, root, position, head), load_or_create_key(), ORIGIN)
+    save_checkpoint(store, size, position, root, head, note)
     folder = publish_dir()
-    (folder / f"checkpoint-{len(entries)}.txt").write_text(note)
+    (folder / f"checkpoint-{size}.txt").write_text(note)
     (folder / "verifier.key").write_text(verifier() + "\n")
     return note
 
