@@ -147,13 +147,13 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
 
 def cmd_verify(app: AgentRecords, args: argparse.Namespace) -> int:
     """Seals what is new, recomputes the chain and checks every signed checkpoint."""
-    from agent_records.integrity.service import seal, verifier
+    from agent_records.integrity.service import published_notes, seal, verifier
     from agent_records.integrity.verify import verify
 
     if not args.no_seal:
         seal(app)
     result = verify(Worker(app, ["ledger"]).store, verifier(), args.from_position,
-                    _bar("verify"))
+                    _bar("verify"), published_notes(app))
     print(file=sys.stderr)
     for _, ok, message in result.checkpoints:
         print(("  ok  " if ok else "  FAIL ") + message)
@@ -173,7 +173,7 @@ def cmd_checkpoint(app: AgentRecords, args: argparse.Namespace) -> int:
     from agent_records.integrity.service import create_checkpoint, publish_dir
 
     print(create_checkpoint(app), end="")
-    print(f"(published copy and verifier key in {publish_dir()})", file=sys.stderr)
+    print(f"(published copy and verifier key in {publish_dir(app)})", file=sys.stderr)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,9 +59,18 @@ def leaf_entries(store: ViewStore, size: int | None = None) -> list[tuple[int, b
     return out
 
 
-def publish_dir() -> Path:
-    PUBLISHED.mkdir(parents=True, exist_ok=True)
-    return PUBLISHED
+def publish_dir(app: AgentRecords) -> Path:
+    """``data/checkpoints/<store>/``: one folder per store, named from its URL, so that
+    stores sharing a data folder never mix their published checkpoints."""
+    tag = hashlib.sha256(app.settings.display.encode()).hexdigest()[:12]
+    folder = PUBLISHED / f"{app.settings.backend}-{tag}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def published_notes(app: AgentRecords) -> list[str]:
+    """The checkpoint notes published for this store (kept off the database)."""
+    return [f.read_text() for f in sorted(publish_dir(app).glob("checkpoint-*.txt"))]
 
 
 def verifier() -> str:
@@ -86,7 +96,7 @@ def create_checkpoint(app: AgentRecords) -> str:
         raise ValueError("the store is empty: nothing to checkpoint")
     note = sign(Checkpoint(ORIGIN, size, root, position, head), load_or_create_key(), ORIGIN)
     save_checkpoint(store, size, position, root, head, note)
-    folder = publish_dir()
+    folder = publish_dir(app)
     (folder / f"checkpoint-{size}.txt").write_text(note)
     (folder / "verifier.key").write_text(verifier() + "\n")
     return note

@@ -3,13 +3,13 @@ and every signed checkpoint, in one streamed pass."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from agent_records.integrity import merkle
 from agent_records.integrity.chain import GENESIS, event_hash, from_notification
-from agent_records.integrity.checkpoint import verify_note
+from agent_records.integrity.checkpoint import Checkpoint, verify_note
 from agent_records.integrity.ledger_store import (
     checkpoints,
     hash_before,
@@ -98,10 +98,20 @@ def _check(event: Any, row: dict | None, previous: str) -> str | None:
 
 
 def verify(store: ViewStore, verifier: str | None, from_position: int = 0,
-           progress: Progress | None = None) -> Verification:
-    """Recomputes the chain (from ``from_position``) and checks the signed checkpoints."""
+           progress: Progress | None = None, published: Sequence[str] = ()) -> Verification:
+    """Recomputes the chain (from ``from_position``) and checks the signed checkpoints:
+    those stored in the database and the ``published`` copies (notes kept off the
+    system), so that deleting checkpoint rows does not escape the check."""
     result = Verification()
     saved = checkpoints(store) if verifier else []
+    known = {c["size"] for c in saved}
+    for note in published if verifier else ():
+        signed = Checkpoint.parse(note)
+        if signed.size not in known:
+            known.add(signed.size)
+            result.checkpoints.append((signed.size, False, f"checkpoint {signed.size} is "
+                                       "published but missing from the database"))
+            saved.append({"size": signed.size, "root": signed.root.hex(), "note": note})
     previous, result.count = GENESIS, 0
     if from_position > 1:
         before, result.count = hash_before(store, from_position)

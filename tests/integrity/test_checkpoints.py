@@ -34,6 +34,7 @@ from agent_records.integrity.service import (
     prove_inclusion,
     verifier,
 )
+from agent_records.integrity.verify import verify
 from tests.integrity.helpers import Intruder, check, more_events, positions, record_careers
 
 PETER_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -123,7 +124,7 @@ def test_two_checkpoints_and_their_proofs(records: AgentRecords) -> None:
     assert lines[:3] == [ORIGIN, str(new.size), base64.b64encode(new.root).decode()]
     assert lines[3:] == [f"agent-records position {new.position}",
                          f"agent-records chain {new.chain_head}"]
-    published = sorted(p.name for p in service.PUBLISHED.iterdir())
+    published = sorted(p.name for p in service.publish_dir(records).iterdir())
     assert published == sorted([f"checkpoint-{old.size}.txt", f"checkpoint-{new.size}.txt",
                                 "verifier.key"])
     result = check(records, verifier())
@@ -191,3 +192,23 @@ def test_forged_checkpoints_fail(records: AgentRecords) -> None:
     assert result.broken_at is None and not result.ok
     assert "bad signature" in result.checkpoints[0][2]
     assert checkpoints(intruder.store)[0]["note"] == forged
+
+
+def test_deleting_checkpoint_rows_is_caught_by_the_published_copies(
+        records: AgentRecords) -> None:
+    """Whoever deletes the checkpoints from the database, then truncates the log, is
+    still caught: the copies published off the system are checked too."""
+    record_careers(records)
+    first = verify_note(create_checkpoint(records), verifier())
+    more_events(records, 3)
+    create_checkpoint(records)
+    intruder = Intruder(records)
+    with intruder.sql() as sql:
+        sql.execute(f"DELETE FROM {intruder.store.table('checkpoints')}")
+    published = service.published_notes(records)
+    assert len(published) == 2
+    result = verify(intruder.store, verifier(), published=published)
+    assert not result.ok
+    messages = [m for _, ok, m in result.checkpoints if not ok]
+    assert any(f"checkpoint {first.size + 3} is published but missing" in m for m in messages)
+    assert check(records, verifier()).ok  # the database alone no longer shows it
