@@ -33,6 +33,7 @@ class LedgerView(View):
         "position BIGINT NOT NULL, stream_id TEXT NOT NULL, version INTEGER NOT NULL, "
         "hash TEXT NOT NULL, previous TEXT NOT NULL",
         "position",
+        ("stream_id, version",),
     ),)
 
     def create(self, sql: Sql) -> None:

@@ -62,6 +62,7 @@ class Context(BaseContext):
         self.agents = DataLoader(self._agents)
         self.posts = DataLoader(lambda codes: blocking(self._posts_sync, codes))
         self.records = DataLoader(self._records)
+        self.seals = DataLoader(lambda ids: blocking(lambda: [reads.seals(i) for i in ids]))
         self.breaches = DataLoader(lambda ids: blocking(
             lambda: [reads.breaches(ids)[i] for i in ids]))
 

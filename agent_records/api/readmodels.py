@@ -140,6 +140,12 @@ class ReadModels:
                 out[(agent_id, year)] = r
         return out
 
+    def seals(self, stream_id: str) -> dict[int, dict[str, Any]]:
+        """The ledger rows of one stream, by version (empty before the first seal)."""
+        rows = self._rows(f"SELECT position, version, hash, previous FROM {self.t('ledger')} "
+                          "WHERE stream_id = ?", (stream_id,))
+        return {r["version"]: r for r in rows}
+
     def breaches(self, agent_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {a: [] for a in agent_ids}
         if agent_ids:

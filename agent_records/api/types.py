@@ -92,6 +92,22 @@ class Event:
     corrects: int | None
     corrected_by: list[int]
     raw: strawberry.Private[dict[str, Any]]
+    stream_id: strawberry.Private[str]
+
+    @strawberry.field(description="Position in the global log, once sealed.")
+    async def position(self, info: Info) -> int | None:
+        seal = (await ctx(info).seals.load(self.stream_id)).get(self.version)
+        return seal["position"] if seal else None
+
+    @strawberry.field(description="Its hash in the chain (null until the sealer reaches it).")
+    async def hash(self, info: Info) -> str | None:
+        seal = (await ctx(info).seals.load(self.stream_id)).get(self.version)
+        return seal["hash"] if seal else None
+
+    @strawberry.field(description="The previous event's hash in the global chain.")
+    async def previous_hash(self, info: Info) -> str | None:
+        seal = (await ctx(info).seals.load(self.stream_id)).get(self.version)
+        return seal["previous"] if seal else None
 
     @strawberry.field(description="The event's own fields; personal ones need the role.")
     def payload(self, info: Info) -> JSON | None:
@@ -111,7 +127,7 @@ class Event:
                      decision_reference=e.decision_reference, reason=e.reason,
                      correlation_id=e.correlation_id,
                      corrects=e.corrected_version if isinstance(e, EventCorrected) else None,
-                     corrected_by=corrected_by, raw=e.payload())
+                     corrected_by=corrected_by, raw=e.payload(), stream_id=str(e.originator_id))
 
 
 def _jsonable(value: Any) -> Any:

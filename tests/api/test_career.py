@@ -58,6 +58,10 @@ def test_agent_current_state_and_history(live: Live, career: Career) -> None:
     assert fix["correlationId"] == career.correction["correlationId"]
     promotion = next(e for e in events if e["type"] == "Promoted")
     assert (promotion["legalBasis"], promotion["decisionReference"]) == ("Art. 8", "AGD 1951/G1")
+    # sealed by the inline ledger: each event shows its position and hash in the chain
+    assert all(len(e["hash"]) == 64 and len(e["previousHash"]) == 64 for e in events)
+    assert [e["position"] for e in events] == sorted(e["position"] for e in events)
+    assert len({e["hash"] for e in events}) == len(events)
 
 
 def test_state_on_a_date(live: Live, career: Career) -> None:
