@@ -11,12 +11,9 @@ import http.client
 import json
 import os
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import date
@@ -27,9 +24,8 @@ from uuid import UUID
 from agent_records.api.auth import digest
 from agent_records.application import open_records
 from agent_records.domain.events import LeaveGranted
+from tests.integration.pgcluster import free_port
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-COMMAND_TIMEOUT = 60
 REQUEST_TIMEOUT = 30
 
 GRANT_LEAVE = """
@@ -94,15 +90,11 @@ def assert_stored_exactly_once(url: str, outcomes: list[Outcome]) -> None:
     assert not stored, f"stored although not acknowledged: {sorted(stored)}"
 
 
+
+
 def leave_day(n: int) -> date:
     """The ``n``-th one-day leave: 20 a year from 1949 on, within the 30-day entitlement."""
     return date(1949 + n // 20, 3, 1 + n % 20)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_tokens(folder: Path) -> str:
@@ -217,62 +209,3 @@ class Service:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-
-
-class PrivateCluster:
-    """A PostgreSQL 15 cluster of its own (trust auth, free port), run as ``postgres``.
-
-    ``initdb`` and ``postgres`` refuse root: the folder is owned by ``postgres`` and every
-    command runs under ``runuser``. ``close()`` stops it in any state and removes it.
-    """
-
-    @staticmethod
-    def unavailable_reason() -> str | None:
-        if not hasattr(os, "geteuid") or os.geteuid() != 0:
-            return "needs root, to run PostgreSQL as the postgres user with runuser"
-        if not shutil.which("runuser"):
-            return "runuser is not installed"
-        if not (PG_BIN / "initdb").exists():
-            return f"no PostgreSQL server binaries in {PG_BIN} (set PG_BIN)"
-        return None
-
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="agent-records-faults-"))
-        shutil.chown(self.root, "postgres", "postgres")
-        self.data = self.root / "data"
-        self.port = free_port()
-        self._run(PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres",
-                  "--no-sync")
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *args: object) -> None:
-        done = subprocess.run(["runuser", "-u", "postgres", "--", *map(str, args)],
-                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
-                              check=False)
-        if done.returncode:
-            log = self.root / "log"
-            tail = log.read_text()[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{args[0]} failed: {done.stderr.strip()}\n{tail}")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-w", "-t", "30", "-o", options,
-                  "-l", self.root / "log", "start")
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-w", "-t", "30", "-m", mode, "stop")
-
-    def close(self) -> None:
-        try:
-            for mode in ("fast", "immediate"):
-                if not (self.data / "postmaster.pid").exists():
-                    break
-                try:
-                    self.stop(mode)
-                except (RuntimeError, subprocess.TimeoutExpired):
-                    continue
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)

@@ -20,12 +20,12 @@ from tests.careers import open_legation, serving_attache
 from tests.faults.service import (
     Client,
     Outcome,
-    PrivateCluster,
     Service,
     assert_stored_exactly_once,
     classify,
     leave_day,
 )
+from tests.integration.pgcluster import PrivateCluster, unavailable_reason
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
 
@@ -56,7 +56,7 @@ def answered(client: Client, path: str, status: int) -> tuple[int, Any] | None:
 
 @pytest.fixture
 def cluster() -> Iterator[PrivateCluster]:
-    reason = PrivateCluster.unavailable_reason()
+    reason = unavailable_reason()
     if reason:
         pytest.skip(f"private PostgreSQL cluster: {reason}")
     made = PrivateCluster()
