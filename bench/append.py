@@ -1,0 +1,217 @@
+"""Command append: one command = one event = one transaction, against raw INSERTs.
+
+    python bench/append.py [--full] [--seconds S]
+
+Cases, each with 1 writer and with 8 concurrent writers (threads; each writer its own
+application or its own connection), all in one fresh schema of the same server:
+- raw INSERT: psycopg, autocommit, one single-row INSERT per transaction into a table of
+  the library's shape (uuid, bigint, text topic, bytea state, bigserial id, same keys);
+- raw INSERT + LOCK + NOTIFY: the same with what the library's recorder adds to each
+  transaction (``LOCK TABLE ... IN EXCLUSIVE MODE`` and ``NOTIFY``), to show its cost;
+- app register_agent: ``AgentRecords.register_agent`` (no load: rules on one event, save);
+- app grant_leave: ``AgentRecords.grant_leave`` on serving agents (load the record,
+  check every rule, save one event): the typical command.
+The ratio is events/s over raw INSERT's events/s with the same number of writers.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent_records import demo
+from agent_records.application import AgentRecords
+from bench.common import (
+    BulkRecords,
+    connect,
+    create_raw_table,
+    full_size,
+    log,
+    median,
+    open_app,
+    percentile,
+    save_result,
+    server_facts,
+    table,
+    temp_schema,
+)
+
+SIZES = {"quick": {"seconds": 5.0, "writers": (1, 8), "agents_per_writer": 40},
+         "full": {"seconds": 20.0, "writers": (1, 8), "agents_per_writer": 150}}
+FIRST_LEAVE_YEAR = 1951
+
+
+def run_writers(n: int, seconds: float, make: Callable[[int], Callable[[], None]],
+                close: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """``n`` threads each calling its operation in a loop for ``seconds``."""
+    ops = [make(w) for w in range(n)]
+    latencies: list[list[float]] = [[] for _ in range(n)]
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    start = threading.Barrier(n + 1)
+
+    def loop(w: int) -> None:
+        op, lat = ops[w], latencies[w]
+        start.wait()
+        try:
+            while not stop.is_set():
+                t = time.perf_counter()
+                op()
+                lat.append(time.perf_counter() - t)
+        except BaseException as exc:
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=loop, args=(w,)) for w in range(n)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    stop.wait(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if close:
+        for op in ops:
+            close(op)
+    if errors:
+        raise errors[0]
+    every = [x for lat in latencies for x in lat]
+    return {"writers": n, "ops": len(every), "seconds": elapsed,
+            "events_per_s": len(every) / elapsed,
+            "p50_ms": percentile(every, 50) * 1000, "p99_ms": percentile(every, 99) * 1000}
+
+
+def raw_insert(schema: str, raw: str, topic: str, state: bytes, locked: bool
+               ) -> Callable[[int], Callable[[], None]]:
+    def make(_: int) -> Callable[[], None]:
+        conn = connect(autocommit=True)
+        insert = (f"INSERT INTO {raw} (originator_id, originator_version, topic, state) "
+                  "VALUES (%s, 1, %s, %s)")
+        lock = f"LOCK TABLE {raw} IN EXCLUSIVE MODE"
+
+        def op() -> None:
+            if locked:
+                with conn.transaction():
+                    conn.execute(lock, prepare=True)
+                    conn.execute(insert, (uuid.uuid4(), topic, state), prepare=True)
+                    conn.execute(f'NOTIFY "{schema}_raw"')
+            else:
+                conn.execute(insert, (uuid.uuid4(), topic, state), prepare=True)
+
+        op.conn = conn  # type: ignore[attr-defined]
+        return op
+    return make
+
+
+def serving_agents(app: AgentRecords, count: int) -> list[Any]:
+    """``count`` secretaries serving at Brussels (register, appoint, oath, functions,
+    posting), built through the commands and stored with one save."""
+    bulk = BulkRecords(app.settings, {"BRU": app.get_post("BRU")})
+    ids = []
+    for i in range(count):
+        day = date(1950, 3, 1)
+        aid = bulk.register_agent(demo.on(date(1950, 1, 1)), full_name=f"Agent {i}",
+                                  birth_date=date(1920, 1, 1), nationality="LU").aggregate_id
+        bulk.appoint_agent(aid, demo.on(day, "AGD 1950/S"), grade="secretaire",
+                           council_deliberation_ref="Conseil 1950/1")
+        bulk.swear_oath(aid, demo.on(day))
+        bulk.enter_functions(aid, demo.on(day))
+        bulk.post_agent(aid, demo.on(day), kind="abroad", post_code="BRU")
+        ids.append(aid)
+    app.save(*bulk.dirty.values())
+    return ids
+
+
+def app_ops(schema: str, kind: str, agents: list[list[Any]] | None = None
+            ) -> Callable[[int], Callable[[], None]]:
+    def make(w: int) -> Callable[[], None]:
+        app = open_app(schema)
+        mine = agents[w] if agents else []
+        turn = [0]
+
+        def register() -> None:
+            app.register_agent(demo.on(date(1950, 1, 1)), full_name="Jean Schmit",
+                               birth_date=date(1920, 1, 1), nationality="LU")
+
+        def leave() -> None:
+            k = turn[0]
+            turn[0] += 1
+            year = FIRST_LEAVE_YEAR + k // len(mine)
+            app.grant_leave(mine[k % len(mine)], demo.on(date(year, 8, 1), "AM"),
+                            end_date=date(year, 8, 20), travel_days=2)
+
+        op = register if kind == "register" else leave
+        op.app = app  # type: ignore[attr-defined]
+        return op
+    return make
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    size = "full" if full_size(argv) else "quick"
+    cfg = dict(SIZES[size])
+    if "--seconds" in argv:
+        cfg["seconds"] = float(argv[argv.index("--seconds") + 1])
+    seconds = cfg["seconds"]
+    rows, data = [], {"config": cfg, "machine": server_facts(), "cases": []}
+    with temp_schema("append") as schema:
+        app = open_app(schema)
+        app.open_post(demo.on(date(1945, 1, 1)), code="BRU", name="Légation à Bruxelles",
+                      city="Bruxelles", country="BE")
+        writers = cfg["writers"]
+        per = cfg["agents_per_writer"]
+        log(f"preparing {sum(writers) * per} serving agents in {schema}")
+        pools = {n: serving_agents(app, n * per) for n in writers}
+        sample = next(n for n in app.recorder.select_notifications(1, 20)
+                      if n.topic.endswith("AgentRegistered"))
+        leave_note = None
+        with connect(autocommit=True) as conn:
+            raw = create_raw_table(conn, schema)
+        results: dict[tuple[str, int], dict[str, Any]] = {}
+        for n in writers:
+            cases: list[tuple[str, Callable, Callable | None]] = [
+                ("raw INSERT", raw_insert(schema, raw, sample.topic, sample.state, False),
+                 lambda op: op.conn.close()),
+                ("raw INSERT + LOCK + NOTIFY", raw_insert(schema, raw, sample.topic,
+                                                          sample.state, True),
+                 lambda op: op.conn.close()),
+                ("app register_agent", app_ops(schema, "register"), lambda op: op.app.close()),
+                ("app grant_leave", app_ops(schema, "leave", [
+                    pools[n][w * per:(w + 1) * per] for w in range(n)]),
+                 lambda op: op.app.close()),
+            ]
+            for name, make, close in cases:
+                log(f"  {name}, {n} writer(s), {seconds:.0f} s ...")
+                r = run_writers(n, seconds, make, close)
+                results[(name, n)] = r
+                log(f"    {r['events_per_s']:,.0f} events/s")
+        leave_note = app.recorder.max_notification_id()
+        app.close()
+    for (name, n), r in results.items():
+        base = results[("raw INSERT", n)]["events_per_s"]
+        ratio = r["events_per_s"] / base
+        rows.append([name, n, r["ops"], r["seconds"], r["events_per_s"], r["p50_ms"],
+                     r["p99_ms"], ratio])
+        data["cases"].append({"case": name, **r, "ratio_vs_raw_insert": ratio})
+    title = (f"Command append ({size}: {seconds:.0f} s per case; one event per transaction; "
+             f"ratio = events/s over raw INSERT with the same writers)")
+    out = table(title, ["case", "writers", "events", "s", "events/s", "p50 ms", "p99 ms",
+                        "ratio"], rows)
+    data["store_head"] = leave_note
+    data["median_ratio"] = median([c["ratio_vs_raw_insert"] for c in data["cases"]])
+    save_result("append", size, [out], data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""GraphQL over HTTP with concurrent clients, against a plain FastAPI JSON endpoint.
+
+    python bench/graphql.py [--full] [--agents N[,N...]] [--seconds S] [--clients C]
+
+For each size (QUICK 1,000 agents; FULL 1,000, 10,000 and 100,000): generates a store
+(``bench/generate.py``'s bulk path), projects it once, then starts two services with
+uvicorn in subprocesses on that store (one worker each, as ``agent-records serve``):
+the GraphQL service (``create_app``, ``AGENT_RECORDS_PROJECTIONS=external``, a council
+token) and ``bench/plain_api.py`` (same read models, same fields, plain JSON). Eight
+client processes (keep-alive ``http.client``) send each query for ``--seconds``:
+- career: ``AgentCareer`` (agent with post and the first 50 events of its history);
+- roster: ``PostRoster`` (head of post, chargés and roster of a post on a date);
+- audit (agent): ``AuditTrail`` filtered by agent, first 50;
+- audit (all): ``AuditTrail`` without filter, first 50 (counts the whole log).
+Agent ids, posts and dates are drawn at random (fixed seed). The ratio is GraphQL's
+requests/s over the plain endpoint's (our GraphQL overhead: 1 = none).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# run as a script, this file's folder comes first on sys.path, where this module would
+# hide the ``graphql`` package (graphql-core) that strawberry imports: take it out
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent_records.api.auth import ensure_demo_tokens  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    full_size,
+    generate,
+    log,
+    open_app,
+    percentile,
+    progress_line,
+    save_result,
+    server_facts,
+    store_url,
+    table,
+    temp_schema,
+)
+from projections.runner import Worker  # noqa: E402
+
+SIZES = {"quick": {"agents": [1_000], "seconds": 5.0},
+         "full": {"agents": [1_000, 10_000, 100_000], "seconds": 20.0}}
+CLIENTS = 8
+PYTHON = sys.executable
+
+# The operations of graphql/operations/ (copied so that the benchmark stays comparable
+# while those files evolve).
+CAREER = """
+query AgentCareer($id: ID!, $first: Int! = 50, $after: String) {
+  agent(id: $id) {
+    id fullName category grade title status postCode
+    post { code name city country }
+    positionKind headOfPost oathSworn renewals nextRenewalDue eligibleForPromotion
+    sixtyFifthBirthday serviceLimit extensions version
+    history(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { version type effectiveDate recordedAt actorId actorRole
+        legalBasis decisionReference reason correlationId corrects correctedBy } }
+    }
+  }
+}"""
+ROSTER = """
+query PostRoster($code: String!, $on: Date!) {
+  post(code: $code) {
+    code name city country kind
+    headOfPost(on: $on) { ...Serving }
+    chargesDAffaires(on: $on) { ...Serving }
+    roster(on: $on) { ...Serving }
+  }
+}
+fragment Serving on RosterEntry { since until grade agent { id fullName grade status } }"""
+AUDIT = """
+query AuditTrail($filter: AuditFilter, $first: Int! = 50, $after: String) {
+  auditTrail(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { position streamId streamKind version eventType effectiveDate
+      recordedAt actorId actorRole legalBasis decisionReference reason correlationId
+      postCode correctsVersion correctedBy } }
+  }
+}"""
+POSTS = ["BRU", "PAR", "HAG", "LON", "WAS", "BON", "ROM", "BER"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_service(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1", "--port",
+         str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{target} exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"{target} did not start on port {port}")
+
+
+def stop_service(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def request_for(kind: str, api: str, rng: random.Random, ids: list[str]) -> tuple:
+    """(method, path, body) of one request of ``kind`` to ``api`` (graphql or plain)."""
+    day = f"{rng.randint(1950, 1980)}-{rng.randint(1, 12):02d}-15"
+    if kind == "career":
+        agent = rng.choice(ids)
+        if api == "plain":
+            return "GET", f"/career/{agent}?first=50", None
+        return "POST", "/graphql", {"query": CAREER, "variables": {"id": agent}}
+    if kind == "roster":
+        post = rng.choice(POSTS)
+        if api == "plain":
+            return "GET", f"/roster/{post}?on={day}", None
+        return "POST", "/graphql", {"query": ROSTER, "variables": {"code": post, "on": day}}
+    if kind == "audit (agent)":
+        agent = rng.choice(ids)
+        if api == "plain":
+            return "GET", f"/audit?agent_id={agent}&first=50", None
+        return "POST", "/graphql", {"query": AUDIT, "variables": {"filter": {"agentId": agent},
+                                                                 "first": 50}}
+    if api == "plain":
+        return "GET", "/audit?first=50", None
+    return "POST", "/graphql", {"query": AUDIT, "variables": {"first": 50}}
+
+
+def client(args: tuple) -> list[float]:
+    """One client process: requests in a loop until the deadline; latencies in seconds."""
+    port, token, kind, api, ids, seed, start_at, seconds = args
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    while time.time() < start_at:
+        time.sleep(0.001)
+    latencies = []
+    end = start_at + seconds
+    while time.time() < end:
+        method, path, body = request_for(kind, api, rng, ids)
+        data = json.dumps(body).encode() if body is not None else None
+        t = time.perf_counter()
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        payload = resp.read()
+        latencies.append(time.perf_counter() - t)
+        if resp.status != 200 or (api == "graphql" and b'"errors"' in payload):
+            raise RuntimeError(f"{kind} via {api}: HTTP {resp.status} {payload[:300]!r}")
+    conn.close()
+    return latencies
+
+
+def load(pool: Any, port: int, token: str, kind: str, api: str, ids: list[str],
+         seconds: float, clients: int) -> dict[str, Any]:
+    # warm up (imports, prepared statements, caches) before measuring
+    client((port, token, kind, api, ids, 0, time.time(), 1.0))
+    start_at = time.time() + 0.5
+    parts = pool.map(client, [(port, token, kind, api, ids, 1000 + c, start_at, seconds)
+                              for c in range(clients)])
+    every = [x for p in parts for x in p]
+    return {"requests": len(every), "req_per_s": len(every) / seconds,
+            "p50_ms": percentile(every, 50) * 1000, "p95_ms": percentile(every, 95) * 1000,
+            "p99_ms": percentile(every, 99) * 1000}
+
+
+def bench_size(agents: int, seconds: float, clients: int, token_dir: Path) -> list[dict]:
+    out = []
+    with temp_schema("graphql") as schema:
+        app = open_app(schema)
+        log(f"{agents:,} agents: generating into {schema}")
+        gen = generate(app, agents, jobs=os.cpu_count() or 1, progress=progress_line(agents))
+        t = time.perf_counter()
+        worker = Worker(app)
+        worker.run_once()
+        log(f"  projected {gen.events:,} events in {time.perf_counter() - t:.0f} s")
+        with worker.store.reading() as sql:
+            ids = [r["agent_id"] for r in sql.execute(
+                f"SELECT agent_id FROM {worker.store.table('agents')} "
+                "WHERE category = 'diplomatic'").fetchall()]
+        app.close()
+        tokens = ensure_demo_tokens(token_dir / "tokens.json")
+        env = {"AGENT_RECORDS_STORE": store_url(schema), "AGENT_RECORDS_PROJECTIONS": "external",
+               "AGENT_RECORDS_TOKENS": str(token_dir / "tokens.json"),
+               "AGENT_RECORDS_DATA": str(token_dir)}
+        services = {}
+        try:
+            services["graphql"] = start_service("agent_records.api.app:create_app", env)
+            services["plain"] = start_service("bench.plain_api:create_app", env)
+            with multiprocessing.get_context("fork").Pool(clients) as pool:
+                for kind in ("career", "roster", "audit (agent)", "audit (all)"):
+                    for api in ("graphql", "plain"):
+                        log(f"  {kind} via {api}, {clients} clients, {seconds:.0f} s ...")
+                        r = load(pool, services[api][1], tokens["demo-council"], kind, api,
+                                 ids, seconds, clients)
+                        log(f"    {r['req_per_s']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms")
+                        out.append({"agents": agents, "events": gen.events, "query": kind,
+                                    "api": api, **r})
+        finally:
+            for proc, _ in services.values():
+                stop_service(proc)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    size = "full" if full_size(argv) else "quick"
+    cfg = SIZES[size]
+    sizes = ([int(x) for x in argv[argv.index("--agents") + 1].split(",")]
+             if "--agents" in argv else cfg["agents"])
+    seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else cfg["seconds"]
+    clients = int(argv[argv.index("--clients") + 1]) if "--clients" in argv else CLIENTS
+    results: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            results += bench_size(n, seconds, clients, Path(tmp))
+    rows = []
+    for r in results:
+        if r["api"] != "graphql":
+            continue
+        plain = next(p for p in results if p["api"] == "plain" and p["agents"] == r["agents"]
+                     and p["query"] == r["query"])
+        rows.append([r["agents"], r["query"], r["req_per_s"], r["p50_ms"], r["p95_ms"],
+                     r["p99_ms"], plain["req_per_s"], plain["p50_ms"], plain["p99_ms"],
+                     r["req_per_s"] / plain["req_per_s"]])
+    out = table(f"GraphQL over HTTP ({size}: {clients} concurrent clients, {seconds:.0f} s "
+                "per case; ratio = GraphQL req/s over plain JSON req/s)",
+                ["agents", "query", "GraphQL req/s", "p50 ms", "p95 ms", "p99 ms",
+                 "plain req/s", "plain p50", "plain p99", "ratio"], rows)
+    save_result("graphql", size, [out], {"machine": server_facts(), "clients": clients,
+                                         "seconds": seconds, "results": results})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
