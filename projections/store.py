@@ -55,8 +55,10 @@ class Sql:
         return self
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        for row in rows:
-            self.execute(statement, row)
+        """All rows in one call (psycopg sends them in one pipeline)."""
+        if self.postgres:
+            statement = statement.replace("?", "%s")
+        self.cursor.executemany(statement, [tuple(r) for r in rows])
 
     def fetchall(self) -> list[Any]:
         return list(self.cursor.fetchall())

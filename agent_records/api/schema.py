@@ -14,7 +14,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 
 from agent_records.api.errors import MaskInternalErrors
@@ -34,6 +36,8 @@ def build_schema(introspection: bool = True, extra: list[Callable[[], Any]] | No
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskInternalErrors,
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
         *(extra or []),
     ]
     if not introspection:

@@ -133,14 +133,16 @@ class Agent(Aggregate):
         """Builds the next event, refuses it if it adds a violation, else applies it."""
         event = cls(originator_id=self.id, originator_version=self.version + 1,
                     timestamp=cls.create_timestamp(), **kwargs)
-        before = {(v, x.code) for v, x in self.evaluation.violations}
-        after = _evaluate([*self._log, event]).violations
-        new = [(v, x) for v, x in after if (v, x.code) not in before]
-        if new:
-            own = [x for v, x in new if v == event.originator_version]
-            raise RuleViolation(own[0] if own else new[0][1])
+        evaluation = _evaluate([*self._log, event])
+        if evaluation.violations:  # rarely: only then is the record before needed
+            before = {(v, x.code) for v, x in self.evaluation.violations}
+            new = [(v, x) for v, x in evaluation.violations if (v, x.code) not in before]
+            if new:
+                own = [x for v, x in new if v == event.originator_version]
+                raise RuleViolation(own[0] if own else new[0][1])
         event.mutate(self)
         self.pending_events.append(event)
+        self._evaluation = evaluation  # the record now is what was just evaluated
         return event
 
     @property

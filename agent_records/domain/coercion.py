@@ -7,6 +7,7 @@ JSON. A value that does not fit is an ``InvalidInput`` naming the field.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from datetime import date
@@ -69,6 +70,8 @@ def coerce(tp: Any, value: Any, field: str) -> Any:
     return _scalar(tp, value, field)
 
 
+@functools.cache
 def field_types(cls: type) -> dict[str, Any]:
-    """The declared type of every field of an event or value class."""
+    """The declared type of every field of an event or value class (computed once: it
+    is asked on every command; callers must not modify it)."""
     return typing.get_type_hints(cls)
