@@ -2,7 +2,10 @@
 
 One setting selects the store, ``AGENT_RECORDS_STORE``:
 - ``sqlite:///path/to/file.sqlite3`` (default ``sqlite:///./data/agent-records.sqlite3``);
-- ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``.
+- ``postgresql://user[:password]@host[:port]/dbname[?schema=name][&recorder=name]``;
+  ``recorder`` picks the PostgreSQL event recorder: ``concurrent`` (our
+  ``agent_records.recorder``: concurrent writers, followers read below the oldest
+  running writer) or ``library`` (the library's own, one table lock per save).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from agent_records.domain.errors import DomainError
 STORE_VARIABLE = "AGENT_RECORDS_STORE"
 DATA_DIR = Path(os.environ.get("AGENT_RECORDS_DATA", "data"))
 DEFAULT_STORE = f"sqlite:///{DATA_DIR / 'agent-records.sqlite3'}"
+RECORDERS = {"concurrent": "agent_records.recorder:ConcurrentApplicationRecorder",
+             "library": ""}
+DEFAULT_RECORDER = "concurrent"
 
 
 class ConfigurationError(DomainError):
@@ -78,6 +84,12 @@ def parse_store(url: str) -> StoreSettings:
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
+        recorder = query.get("recorder", [DEFAULT_RECORDER])[0]
+        if recorder not in RECORDERS:
+            raise ConfigurationError(f"{STORE_VARIABLE}: unknown recorder {recorder!r}; "
+                                     f"use one of {', '.join(RECORDERS)}")
+        if RECORDERS[recorder]:
+            env["APPLICATION_RECORDER_TOPIC"] = RECORDERS[recorder]
         return StoreSettings(url, "postgres", env)
     given = repr(parts.scheme) if parts.scheme else f"{url!r} (no scheme)"
     raise ConfigurationError(f"{STORE_VARIABLE}: unsupported store {given}; use "

@@ -12,9 +12,6 @@ import difflib
 from pathlib import Path
 
 import pytest
-
-from agent_records.api.mutations import COMMANDS
-from agent_records.api.schema import build_schema, sdl
 from graphql import (
     ArgumentNode,
     DocumentNode,
@@ -28,6 +25,9 @@ from graphql import (
     validate,
     visit,
 )
+
+from agent_records.api.mutations import COMMANDS
+from agent_records.api.schema import build_schema, sdl
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "graphql" / "schema.graphql"

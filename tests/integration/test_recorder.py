@@ -1,0 +1,322 @@
+"""The concurrent PostgreSQL recorder (``agent_records.recorder``): the library's own recorder
+test cases, late commits never passed over, no advisory lock left behind, the application.
+
+Every test runs on its own schema of the test database (``tests/backends.py``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import itertools
+import random
+import sys
+import threading
+import time
+import types
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from unittest import TestCase
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+from agent_records.application import open_records
+from agent_records.recorder import (
+    ClusterHorizonApplicationRecorder,
+    ConcurrentApplicationRecorder,
+    NotifyingApplicationRecorder,
+)
+from projections.runner import VIEWS, Worker
+from tests import backends
+from tests.integration.career_script import record_career
+from tests.projections.helpers import assert_audit_complete, assert_equals_rebuild, snapshot
+
+pytestmark = pytest.mark.postgres
+
+
+def library_cases() -> types.ModuleType:
+    """The library's recorder test cases. Their module imports the AES cipher (pycryptodome,
+    not installed here) that they never use: stand-ins are present during the import only."""
+    if importlib.util.find_spec("Crypto") is not None:
+        return importlib.import_module("eventsourcing.tests.persistence")
+    names = ["Crypto", "Crypto.Cipher", "Crypto.Cipher.AES", "Crypto.Cipher._mode_gcm"]
+    stubs = {name: types.ModuleType(name) for name in names}
+    stubs["Crypto.Cipher"].AES = stubs["Crypto.Cipher.AES"]  # type: ignore[attr-defined]
+    stubs["Crypto.Cipher.AES"].key_size = (16, 24, 32)  # type: ignore[attr-defined]
+    stubs["Crypto.Cipher._mode_gcm"].GcmMode = object  # type: ignore[attr-defined]
+    sys.modules.update(stubs)
+    try:
+        return importlib.import_module("eventsourcing.tests.persistence")
+    finally:
+        for name in [*names, "eventsourcing.cipher"]:
+            sys.modules.pop(name, None)
+
+
+library = library_cases()
+
+
+def new_datastore(schema: str, size: int = 4) -> PostgresDatastore:
+    return PostgresDatastore(backends.PG_DATABASE, backends.PG_HOST, backends.PG_PORT,
+                             backends.PG_USER, "", schema=schema, pool_size=size, max_overflow=12)
+
+
+class OnFreshSchema(TestCase):
+    """The library's recorder test cases, on a fresh schema, against our recorder."""
+
+    recorder_class: type[ConcurrentApplicationRecorder] = ConcurrentApplicationRecorder
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.schema = backends.create_schema()
+        self.datastore = new_datastore(self.schema)
+
+    def tearDown(self) -> None:
+        self.datastore.close()
+        backends.drop_schema(self.schema)
+        super().tearDown()
+
+    def create_recorder(self) -> ConcurrentApplicationRecorder:
+        return make(self.datastore, self.recorder_class)
+
+
+class TestApplicationRecorderCases(OnFreshSchema, library.ApplicationRecorderTestCase):
+    """Every case passes as written: none relies on the table lock itself."""
+
+    def test_insert_subscribe(self) -> None:
+        self.optional_test_insert_subscribe()
+
+
+class TestNonInterleavingNotificationIDs(OnFreshSchema,
+                                         library.NonInterleavingNotificationIDsBaseCase):
+    pass
+
+
+class TestNotifyingApplicationRecorderCases(TestApplicationRecorderCases):
+    recorder_class = NotifyingApplicationRecorder
+
+
+@pytest.fixture
+def datastore() -> Iterator[PostgresDatastore]:
+    schema = backends.create_schema()
+    try:
+        with new_datastore(schema, size=10) as store:
+            yield store
+    finally:
+        backends.drop_schema(schema)
+
+
+def make(datastore: PostgresDatastore,
+         cls: type[ConcurrentApplicationRecorder] = ConcurrentApplicationRecorder
+         ) -> ConcurrentApplicationRecorder:
+    recorder = cls(datastore, events_table_name="stored_events")
+    recorder.create_table()
+    return recorder
+
+
+def event(version: int = 1, originator_id: uuid.UUID | None = None) -> StoredEvent:
+    return StoredEvent(originator_id or uuid.uuid4(), version, "topic", b"state")
+
+
+def ids(recorder: ConcurrentApplicationRecorder, start: int = 1) -> list[int]:
+    return [n.id for n in recorder.select_notifications(start, 1000)]
+
+
+def test_a_table_of_the_library_gains_the_column_and_keeps_its_events(
+        datastore: PostgresDatastore) -> None:
+    old = PostgresApplicationRecorder(datastore, events_table_name="stored_events")
+    old.create_table()
+    before = old.insert_events([event(), event()])
+    recorder = make(datastore)
+    after = recorder.insert_events([event()])
+    assert ids(recorder) == [*before, *after] == [1, 2, 3]
+    make(datastore)  # a second start finds the column and leaves the table alone
+
+
+def test_one_save_of_fifty_thousand_events(datastore: PostgresDatastore) -> None:
+    """No pipeline: the library's hangs in psycopg from about 40,000 events a save."""
+    recorder = make(datastore)
+    aggregate = uuid.uuid4()
+    new = recorder.insert_events([event(v, aggregate) for v in range(1, 50_001)])
+    assert new == list(range(1, 50_001))
+    assert len(recorder.select_events(aggregate)) == 50_000
+
+
+@pytest.mark.parametrize("cls", [ConcurrentApplicationRecorder, NotifyingApplicationRecorder])
+def test_a_late_commit_is_never_passed_over(datastore: PostgresDatastore,
+                                            cls: type[ConcurrentApplicationRecorder]) -> None:
+    recorder = make(datastore, cls)
+    [first] = recorder.insert_events([event()])
+    with datastore.transaction(commit=True) as a:
+        [n] = recorder._insert_stored_events(a, [event()])  # A: id n, still running
+        [m] = recorder.insert_events([event()])  # B: id n + 1, committed
+        assert (n, m) == (first + 1, first + 2)
+        assert ids(recorder, first) == [first]  # B is held back while A runs
+        assert recorder.max_notification_id() == first
+        with datastore.get_connection() as conn:  # what an unfiltered reader would see
+            assert [r["notification_id"] for r in conn.execute(
+                f'SELECT notification_id FROM "{datastore.schema}".stored_events ORDER BY 1'
+            )] == [first, m]
+    assert ids(recorder, first) == [first, n, m]
+    assert recorder.max_notification_id() == m
+
+
+@pytest.mark.parametrize("cls", [ConcurrentApplicationRecorder,
+                                 ClusterHorizonApplicationRecorder])
+def test_an_unrelated_transaction_holds_back_only_the_cluster_horizon(
+        datastore: PostgresDatastore, cls: type[ConcurrentApplicationRecorder]) -> None:
+    """With the cluster horizon, any running transaction of the server holds followers back
+    (the library's own cases fail with it whenever the server is busy elsewhere)."""
+    recorder = make(datastore, cls)
+    with psycopg.connect(backends.PG_DSN) as other:  # another schema's writer, say
+        other.execute("SELECT pg_current_xact_id()")  # has an xid, never touches the table
+        [n] = recorder.insert_events([event()])
+        assert ids(recorder) == ([n] if cls.HORIZON == "table" else [])
+        other.commit()
+    deadline = time.monotonic() + 30  # other transactions of the server may still run
+    while ids(recorder) != [n] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ids(recorder) == [n]
+
+
+def test_a_transaction_that_wrote_first_keeps_the_lock_until_it_commits(
+        datastore: PostgresDatastore) -> None:
+    recorder = make(datastore)
+    done: list[Any] = []
+    with datastore.transaction(commit=True) as a:
+        a.execute("SELECT pg_current_xact_id()")  # as if it had written elsewhere first
+        [n] = recorder._insert_stored_events(a, [event()])
+        writer = threading.Thread(target=lambda: done.append(recorder.insert_events([event()])))
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive() and not done, "the other writer waits for the commit"
+    writer.join(10)
+    assert done == [[n + 1]]
+    assert ids(recorder) == [n, n + 1]
+
+
+def advisory_locks(datastore: PostgresDatastore, key: int) -> int:
+    """How many sessions hold or wait for the advisory lock ``key``."""
+    with psycopg.connect(backends.PG_DSN) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 "
+            "AND classid = %s::oid AND objid = %s::oid",
+            ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF)).fetchone()[0]
+
+
+class WritesFirst(ConcurrentApplicationRecorder):
+    """Runs the library's pre-insert hook: takes an xid before inserting."""
+
+    def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
+        curs.execute("SELECT pg_current_xact_id()")
+
+
+class ReadsFirst(ConcurrentApplicationRecorder):
+    """Runs the hook without taking an xid: the session lock path inside a transaction."""
+
+    def _insert_events(self, curs: Any, stored_events: Any, **kwargs: Any) -> None:
+        curs.execute("SELECT 1")
+
+
+@pytest.mark.parametrize("cls", [ConcurrentApplicationRecorder, WritesFirst, ReadsFirst])
+def test_a_version_conflict_raises_integrity_error_and_releases_the_lock(
+        datastore: PostgresDatastore, cls: type[ConcurrentApplicationRecorder]) -> None:
+    recorder = make(datastore, cls)
+    stale = event()
+    [n] = recorder.insert_events([stale])
+    for _ in range(3):  # the pool hands the same connections out again
+        with pytest.raises(IntegrityError):
+            recorder.insert_events([event(), stale])
+        assert advisory_locks(datastore, recorder.lock_key) == 0
+    with pytest.raises(IntegrityError), datastore.transaction(commit=True) as curs:
+        recorder._insert_stored_events(curs, [stale])  # in a caller's transaction
+    assert advisory_locks(datastore, recorder.lock_key) == 0
+    with new_datastore(datastore.schema, size=1) as elsewhere:  # another session
+        [m] = make(elsewhere).insert_events([event()])
+    assert ids(recorder) == [n, m]
+
+
+def test_concurrent_writers_and_a_follower_never_skip_or_repeat(
+        datastore: PostgresDatastore) -> None:
+    """8 writers x 200 single-event transactions, one in five held open a few ms after
+    its insert (a late commit); a follower polls all along."""
+    recorder = make(datastore)
+    committed: list[int] = []
+    seen: list[int] = []  # by our follower
+    unfiltered: list[int] = []  # by a follower reading without the horizon
+    writing = threading.Event()
+    writing.set()
+
+    def write(seed: int) -> None:
+        rng = random.Random(seed)
+        for i in range(200):
+            if i % 5 == 0:
+                with datastore.transaction(commit=True) as curs:
+                    new = recorder._insert_stored_events(curs, [event()])
+                    time.sleep(rng.uniform(0, 0.005))
+            else:
+                new = recorder.insert_events([event()])
+            committed.extend(new)
+
+    def follow() -> None:
+        with psycopg.connect(backends.PG_DSN, autocommit=True) as conn:
+            plain = f'SELECT notification_id FROM "{datastore.schema}".stored_events ' \
+                    "WHERE notification_id > %s ORDER BY notification_id LIMIT 100"
+            while True:
+                last = writing.is_set()
+                while batch := recorder.select_notifications(
+                        seen[-1] if seen else 0, 100, inclusive_of_start=False):
+                    seen.extend(n.id for n in batch)
+                while rows := conn.execute(plain, (unfiltered[-1] if unfiltered else 0,)
+                                           ).fetchall():
+                    unfiltered.extend(r[0] for r in rows)
+                if not last:
+                    return
+                time.sleep(0.001)
+
+    writers = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+    follower = threading.Thread(target=follow)
+    for t in [follower, *writers]:
+        t.start()
+    for t in writers:
+        t.join()
+    writing.clear()
+    follower.join(30)
+    assert not follower.is_alive()
+    assert len(committed) == 1600
+    assert all(a < b for a, b in itertools.pairwise(seen)), "strictly increasing"
+    assert seen == sorted(committed), "every committed event exactly once, none skipped"
+    print(f"\nan unfiltered follower would have skipped {len(set(committed) - set(unfiltered))}"
+          " of 1600 events")
+
+
+def test_the_application_records_a_career_and_builds_the_same_views() -> None:
+    schemas = [backends.create_schema(), backends.create_schema()]
+    apps = [open_records(backends.store_url(schemas[0]) + "&recorder=concurrent"),
+            open_records(backends.store_url(schemas[1]) + "&recorder=library")]
+    ours, theirs = apps
+    try:
+        assert type(ours.recorder) is ConcurrentApplicationRecorder
+        assert type(theirs.recorder) is PostgresApplicationRecorder
+        career = record_career(ours)
+        notes = ours.recorder.select_notifications(1, 10_000)
+        assert [n.id for n in notes] == list(range(1, len(career.steps) + 3))
+        for n in notes:  # the same events, in the same order, through the library's recorder
+            theirs.recorder.insert_events([StoredEvent(n.originator_id, n.originator_version,
+                                                       n.topic, n.state)])
+        workers = [Worker(app) for app in apps]
+        assert [w.run_once() for w in workers] == [len(notes) * len(VIEWS)] * 2
+        views = [snapshot(w.store, list(VIEWS)) for w in workers]
+        assert views[0] == views[1]
+        assert len(views[0]["audit_log"]) == len(notes) and views[0]["agents"]
+        assert ours.get_agent(career.agent_id).state == theirs.get_agent(career.agent_id).state
+        assert_audit_complete(ours)
+        assert_equals_rebuild(ours)
+    finally:
+        for app in apps:
+            app.close()
+        for schema in schemas:
+            backends.drop_schema(schema)
