@@ -17,8 +17,6 @@ The ratio is events/s over raw INSERT's events/s with the same number of writers
 from __future__ import annotations
 
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -37,7 +35,7 @@ from bench.common import (
     log,
     median,
     open_app,
-    percentile,
+    run_writers,
     save_result,
     server_facts,
     table,
@@ -47,48 +45,6 @@ from bench.common import (
 SIZES = {"quick": {"seconds": 5.0, "writers": (1, 8), "agents_per_writer": 40},
          "full": {"seconds": 20.0, "writers": (1, 8), "agents_per_writer": 150}}
 FIRST_LEAVE_YEAR = 1951
-
-
-def run_writers(n: int, seconds: float, make: Callable[[int], Callable[[], None]],
-                close: Callable[[Any], None] | None = None) -> dict[str, Any]:
-    """``n`` threads each calling its operation in a loop for ``seconds``."""
-    ops = [make(w) for w in range(n)]
-    latencies: list[list[float]] = [[] for _ in range(n)]
-    errors: list[BaseException] = []
-    stop = threading.Event()
-    start = threading.Barrier(n + 1)
-
-    def loop(w: int) -> None:
-        op, lat = ops[w], latencies[w]
-        start.wait()
-        try:
-            while not stop.is_set():
-                t = time.perf_counter()
-                op()
-                lat.append(time.perf_counter() - t)
-        except BaseException as exc:
-            errors.append(exc)
-            stop.set()
-
-    threads = [threading.Thread(target=loop, args=(w,)) for w in range(n)]
-    for t in threads:
-        t.start()
-    start.wait()
-    t0 = time.perf_counter()
-    stop.wait(seconds)
-    stop.set()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    if close:
-        for op in ops:
-            close(op)
-    if errors:
-        raise errors[0]
-    every = [x for lat in latencies for x in lat]
-    return {"writers": n, "ops": len(every), "seconds": elapsed,
-            "events_per_s": len(every) / elapsed,
-            "p50_ms": percentile(every, 50) * 1000, "p99_ms": percentile(every, 99) * 1000}
 
 
 def raw_insert(schema: str, raw: str, topic: str, state: bytes, locked: bool

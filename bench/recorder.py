@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -43,6 +41,7 @@ from agent_records.application import AgentRecords  # noqa: E402
 from agent_records.config import parse_store  # noqa: E402
 from agent_records.domain.values import Actor, Decision  # noqa: E402
 from agent_records.persistence import ensure_schema  # noqa: E402
+from bench.common import run_writers  # noqa: E402
 from tests import backends  # noqa: E402
 
 RECORDERS = {"library": "eventsourcing.postgres:PostgresApplicationRecorder",
@@ -118,38 +117,13 @@ def app_case(recorder: str, schema: str) -> Case:
 def run(case: Case, writers: int, seconds: float) -> float:
     """Events per second of ``writers`` threads appending for ``seconds``."""
     made = [case.make() for _ in range(writers)]
-    counts = [0] * writers
-    errors: list[BaseException] = []
-    stop = threading.Event()
-    barrier = threading.Barrier(writers + 1)
-
-    def loop(w: int) -> None:
-        op = made[w][0]
-        op()  # warm: prepared statements, type adapters, pool
-        barrier.wait()
-        try:
-            while not stop.is_set():
-                op()
-                counts[w] += 1
-        except BaseException as exc:
-            errors.append(exc)
-            stop.set()
-
-    threads = [threading.Thread(target=loop, args=(w,)) for w in range(writers)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    stop.wait(seconds)
-    stop.set()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    for _, close in made:
-        close()
-    if errors:
-        raise errors[0]
-    return sum(counts) / elapsed
+    try:
+        for op, _ in made:
+            op()  # warm: prepared statements, type adapters, pool
+        return run_writers(writers, seconds, lambda w: made[w][0])["events_per_s"]
+    finally:
+        for _, close in made:
+            close()
 
 
 def main(argv: list[str] | None = None) -> int:
