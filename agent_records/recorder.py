@@ -102,6 +102,17 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
             "(SELECT max(notification_id) AS max FROM {table} WHERE tx_id < horizon.h)"
         ).format(table=table))
 
+    def create_table(self) -> None:
+        """Creates the types, the table and its migration under a session lock: processes
+        starting together on a fresh schema (uvicorn workers, writers) otherwise fail on
+        each other's catalogue rows (``tuple concurrently updated``, a duplicate type)."""
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (self.lock_key ^ 1,))
+            try:
+                super().create_table()
+            finally:
+                release(conn)
+
     def horizon(self) -> Composable:
         """The xid below which every transaction that may hold ids here has ended."""
         if self.HORIZON == "cluster":

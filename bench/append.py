@@ -2,8 +2,10 @@
 
     python bench/append.py [--full] [--seconds S]
 
-Cases, each with 1 writer and with 8 concurrent writers (threads; each writer its own
-application or its own connection), all in one fresh schema of the same server:
+Cases, each with 1 writer, with 8 concurrent writer threads in one process, and with 8
+writer processes (each writer its own application or its own connection; a service runs
+several worker processes, and eight application writers in one process are capped by the
+GIL), all in one fresh schema of the same server:
 - raw INSERT: psycopg, autocommit, one single-row INSERT per transaction into a table of
   the library's shape (uuid, bigint, text topic, bytea state, bigserial id, same keys);
 - raw INSERT + LOCK + NOTIFY: the same with what the library's recorder adds to each
@@ -42,8 +44,10 @@ from bench.common import (
     temp_schema,
 )
 
-SIZES = {"quick": {"seconds": 5.0, "writers": (1, 8), "agents_per_writer": 40},
-         "full": {"seconds": 20.0, "writers": (1, 8), "agents_per_writer": 150}}
+SIZES = {"quick": {"seconds": 5.0, "agents_per_writer": 40},
+         "full": {"seconds": 20.0, "agents_per_writer": 150}}
+MODES = ((1, False), (8, False), (8, True))
+"""(writers, in processes): one writer, eight threads, eight processes."""
 FIRST_LEAVE_YEAR = 1951
 
 
@@ -124,17 +128,16 @@ def main(argv: list[str] | None = None) -> int:
         app = open_app(schema)
         app.open_post(demo.on(date(1945, 1, 1)), code="BRU", name="Légation à Bruxelles",
                       city="Bruxelles", country="BE")
-        writers = cfg["writers"]
         per = cfg["agents_per_writer"]
-        log(f"preparing {sum(writers) * per} serving agents in {schema}")
-        pools = {n: serving_agents(app, n * per) for n in writers}
+        log(f"preparing {sum(n for n, _ in MODES) * per} serving agents in {schema}")
+        pools = {mode: serving_agents(app, mode[0] * per) for mode in MODES}
         sample = next(n for n in app.recorder.select_notifications(1, 20)
                       if n.topic.endswith("AgentRegistered"))
         leave_note = None
         with connect(autocommit=True) as conn:
             raw = create_raw_table(conn, schema)
-        results: dict[tuple[str, int], dict[str, Any]] = {}
-        for n in writers:
+        results: dict[tuple[str, int, bool], dict[str, Any]] = {}
+        for n, processes in MODES:
             cases: list[tuple[str, Callable, Callable | None]] = [
                 ("raw INSERT", raw_insert(schema, raw, sample.topic, sample.state, False),
                  lambda op: op.conn.close()),
@@ -143,21 +146,23 @@ def main(argv: list[str] | None = None) -> int:
                  lambda op: op.conn.close()),
                 ("app register_agent", app_ops(schema, "register"), lambda op: op.app.close()),
                 ("app grant_leave", app_ops(schema, "leave", [
-                    pools[n][w * per:(w + 1) * per] for w in range(n)]),
+                    pools[n, processes][w * per:(w + 1) * per] for w in range(n)]),
                  lambda op: op.app.close()),
             ]
             for name, make, close in cases:
-                log(f"  {name}, {n} writer(s), {seconds:.0f} s ...")
-                r = run_writers(n, seconds, make, close)
-                results[(name, n)] = r
+                how = "process" if processes else "thread"
+                log(f"  {name}, {n} writer {how}(s), {seconds:.0f} s ...")
+                r = run_writers(n, seconds, make, close, processes=processes)
+                results[(name, n, processes)] = r
                 log(f"    {r['events_per_s']:,.0f} events/s")
         leave_note = app.recorder.max_notification_id()
         app.close()
-    for (name, n), r in results.items():
-        base = results[("raw INSERT", n)]["events_per_s"]
+    for (name, n, processes), r in results.items():
+        base = results[("raw INSERT", n, processes)]["events_per_s"]
         ratio = r["events_per_s"] / base
-        rows.append([name, n, r["ops"], r["seconds"], r["events_per_s"], r["p50_ms"],
-                     r["p99_ms"], ratio])
+        rows.append([name, f"{n} {'processes' if processes else 'thread' + 's' * (n > 1)}",
+                     r["ops"], r["seconds"], r["events_per_s"], r["p50_ms"], r["p99_ms"],
+                     ratio])
         data["cases"].append({"case": name, **r, "ratio_vs_raw_insert": ratio})
     title = (f"Command append ({size}: {seconds:.0f} s per case; one event per transaction; "
              f"ratio = events/s over raw INSERT with the same writers)")

@@ -423,8 +423,35 @@ def git_revision() -> str:
 
 
 def run_writers(n: int, seconds: float, make: Callable[[int], Callable[[], None]],
-                close: Callable[[Any], None] | None = None) -> dict[str, Any]:
-    """``n`` threads each calling its operation in a loop for ``seconds``."""
+                close: Callable[[Any], None] | None = None, *,
+                processes: bool = False) -> dict[str, Any]:
+    """``n`` writers each calling its operation in a loop for ``seconds``.
+
+    Threads by default; ``processes=True`` forks one process per writer (``make`` and
+    ``close`` run in the child), as a service with several worker processes would: eight
+    application writers in one process are capped by the GIL, raw psycopg ones are not
+    (it releases the GIL while waiting), so the two are compared in the same mode.
+    """
+    if processes:
+        every = _run_in_processes(n, seconds, make, close)
+        elapsed = seconds
+    else:
+        every, elapsed = _run_in_threads(n, seconds, make, close)
+    return {"writers": n, "mode": "processes" if processes else "threads",
+            "ops": len(every), "seconds": elapsed, "events_per_s": len(every) / elapsed,
+            "p50_ms": percentile(every, 50) * 1000, "p99_ms": percentile(every, 99) * 1000}
+
+
+def _writer_loop(op: Callable[[], None], stop: Any, latencies: list[float]) -> None:
+    while not stop.is_set():
+        t = time.perf_counter()
+        op()
+        if not stop.is_set():  # an operation that ends after the stop is not counted
+            latencies.append(time.perf_counter() - t)
+
+
+def _run_in_threads(n: int, seconds: float, make: Callable[[int], Callable[[], None]],
+                    close: Callable[[Any], None] | None) -> tuple[list[float], float]:
     ops = [make(w) for w in range(n)]
     latencies: list[list[float]] = [[] for _ in range(n)]
     errors: list[BaseException] = []
@@ -432,13 +459,9 @@ def run_writers(n: int, seconds: float, make: Callable[[int], Callable[[], None]
     start = threading.Barrier(n + 1)
 
     def loop(w: int) -> None:
-        op, lat = ops[w], latencies[w]
         start.wait()
         try:
-            while not stop.is_set():
-                t = time.perf_counter()
-                op()
-                lat.append(time.perf_counter() - t)
+            _writer_loop(ops[w], stop, latencies[w])
         except BaseException as exc:
             errors.append(exc)
             stop.set()
@@ -458,7 +481,40 @@ def run_writers(n: int, seconds: float, make: Callable[[int], Callable[[], None]
             close(op)
     if errors:
         raise errors[0]
-    every = [x for lat in latencies for x in lat]
-    return {"writers": n, "ops": len(every), "seconds": elapsed,
-            "events_per_s": len(every) / elapsed,
-            "p50_ms": percentile(every, 50) * 1000, "p99_ms": percentile(every, 99) * 1000}
+    return [x for lat in latencies for x in lat], elapsed
+
+
+def _run_in_processes(n: int, seconds: float, make: Callable[[int], Callable[[], None]],
+                      close: Callable[[Any], None] | None) -> list[float]:
+    """Forked writers; each sends back its latencies (or its error) when stopped."""
+    ctx = multiprocessing.get_context("fork")
+    start, stop, results = ctx.Barrier(n + 1), ctx.Event(), ctx.Queue()
+
+    def child(w: int) -> None:
+        latencies: list[float] = []
+        try:
+            op = make(w)
+            start.wait()
+            _writer_loop(op, stop, latencies)
+            if close:
+                close(op)
+            results.put((w, latencies, None))
+        except BaseException as exc:
+            stop.set()
+            start.abort()
+            results.put((w, latencies, f"{type(exc).__name__}: {exc}"))
+
+    procs = [ctx.Process(target=child, args=(w,)) for w in range(n)]
+    for p in procs:
+        p.start()
+    with contextlib.suppress(threading.BrokenBarrierError):
+        start.wait(timeout=120)  # broken when a writer failed to start: its error follows
+    stop.wait(seconds)
+    stop.set()
+    got = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join()
+    failed = sorted({err for _, _, err in got if err}, key=lambda e: "Broken" in e)
+    if failed:
+        raise RuntimeError(f"writer(s) failed: {'; '.join(failed)}")
+    return [x for _, lat, _ in got for x in lat]
