@@ -9,7 +9,7 @@ writers (threads; each writer its own connection, or its own application):
 - recorder X: ``recorder.insert_events`` of one stored event: the recorder alone, on the
   library's default datastore settings (a pool of one connection, no pre-ping);
 - app X: ``AgentRecords.register_agent`` (the domain, the mapper, one save) on the store
-  settings of ``agent_records.config`` (which include ``POSTGRES_PRE_PING=y``: one more
+  settings of ``agent_records.config`` (no pre-ping since 2026-11-25; it was one more
   round trip per save);
 for X = library (LOCK TABLE + NOTIFY), concurrent (ours, no NOTIFY) and concurrent+NOTIFY.
 Each figure is the median of ``--repeat`` runs of ``--seconds`` each, the cases taking
@@ -41,7 +41,7 @@ from agent_records.application import AgentRecords  # noqa: E402
 from agent_records.config import parse_store  # noqa: E402
 from agent_records.domain.values import Actor, Decision  # noqa: E402
 from agent_records.persistence import ensure_schema  # noqa: E402
-from bench.common import run_writers  # noqa: E402
+from bench.common import full_size, run_writers  # noqa: E402
 from tests import backends  # noqa: E402
 
 RECORDERS = {"library": "eventsourcing.postgres:PostgresApplicationRecorder",
@@ -131,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--writers", default="1,8")
+    parser.add_argument("--full", action="store_true", help="10 s per case (make bench FULL=1)")
     args = parser.parse_args(argv)
+    if args.full or full_size([]):
+        args.seconds = max(args.seconds, 10.0)
     counts = [int(n) for n in args.writers.split(",")]
     schemas: list[str] = []
 

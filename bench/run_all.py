@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, ROOT, full_size, git_revision, log, server_facts
 
-BENCHMARKS = ["append", "bulk", "rebuild", "graphql"]
+BENCHMARKS = ["append", "recorder", "bulk", "rebuild", "graphql", "export_verify"]
 FULL_ONLY = ["save_limit"]
 
 

@@ -1,0 +1,131 @@
+"""Export and verify of the whole log: events/s and peak memory, through the real CLI.
+
+    python bench/export_verify.py [--full] [--agents N] [--store URL] [--formats jsonl,bagit]
+
+Each step runs ``agent-records`` (or, for sealing, the projection worker) in a child
+process, timed from outside: wall time, CPU time and peak resident memory of that process
+alone (``os.wait4``). Steps: seal the ledger (catch up the hash chain), ``export`` to JSON
+Lines (and BagIt), ``export --since-position`` of the second half only (same code, half
+the events: if memory is flat the peaks are equal), ``verify --no-seal`` (recompute the
+whole chain and check the published checkpoints). Without ``--store`` a store of demo
+careers is generated in a fresh schema (QUICK ~30,000 events, FULL ~1,000,000) and
+dropped; with ``--store`` an existing store is used and kept (its ledger is sealed if it
+is behind; nothing else changes).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent_records.application import open_records
+from bench.common import (
+    ROOT,
+    full_size,
+    generate,
+    log,
+    open_app,
+    progress_line,
+    save_result,
+    server_facts,
+    store_url,
+    table,
+    temp_schema,
+)
+
+SIZES = {"quick": {"agents": 2_000}, "full": {"agents": 66_000}}
+CLI = [sys.executable, "-m", "agent_records.cli"]
+SEAL = ("import sys; from agent_records.application import open_records; "
+        "from projections.runner import Worker; w = Worker(open_records(sys.argv[1]), "
+        "['ledger'], batch_size=2000); print(w.catch_up(w.views[0]))")
+
+
+def arg(argv: list[str], name: str, default: str | None) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else default
+
+
+def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Runs ``cmd``; its wall and CPU seconds and peak RSS (MiB), the child alone."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd[2:])} failed ({proc.returncode}): "
+                           f"{(err or out).strip()[-800:]}")
+    return {"seconds": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mib": usage.ru_maxrss / 1024, "stdout": out.strip()[-300:]}
+
+
+def run(url: str, formats: list[str], work: Path) -> tuple[list[list], dict]:
+    app = open_records(url)
+    head = app.recorder.max_notification_id() or 0
+    app.close()
+    half = head // 2
+    cli = [*CLI, "--store", url]
+    steps: list[tuple[str, list[str], int]] = [
+        ("seal the ledger (catch up)", [sys.executable, "-c", SEAL, url], 0)]
+    for fmt in formats:
+        out = work / f"all.{fmt}"
+        steps.append((f"export {fmt}, whole log", [*cli, "export", "--format", fmt,
+                                                   "--out", str(out)], head))
+    steps.append(("export jsonl, second half (--since-position)",
+                  [*cli, "export", "--format", "jsonl", "--out", str(work / "half.jsonl"),
+                   "--since-position", str(half)], head - half))
+    steps.append(("verify --no-seal (whole chain)", [*cli, "verify", "--no-seal"], head))
+    rows, data = [], {"head": head, "steps": []}
+    for name, cmd, events in steps:
+        log(f"  {name} ...")
+        r = measured(cmd, work)
+        if not events:  # sealing: how many it sealed is what it printed
+            events = int(r["stdout"].splitlines()[-1]) if r["stdout"] else 0
+        rate = events / r["seconds"] if r["seconds"] else 0.0
+        size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
+        log(f"    {events:,} events, {r['seconds']:.1f} s, {rate:,.0f} events/s, "
+            f"{r['peak_rss_mib']:.0f} MiB")
+        rows.append([name, events, r["seconds"], rate, r["cpu_s"], r["peak_rss_mib"]])
+        data["steps"].append({"step": name, "events": events, **r,
+                              "events_per_s": rate, "bytes_in_workdir": size})
+    return rows, data
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    size = "full" if full_size(argv) else "quick"
+    agents = int(arg(argv, "--agents", None) or SIZES[size]["agents"])
+    formats = (arg(argv, "--formats", "jsonl,bagit") or "jsonl").split(",")
+    given = arg(argv, "--store", None)
+    work = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    try:
+        if given:
+            rows, data = run(given, formats, work)
+        else:
+            with temp_schema("export") as schema:
+                app = open_app(schema)
+                log(f"generating {agents:,} careers into {schema}")
+                generate(app, agents, progress=progress_line(agents))
+                app.close()
+                rows, data = run(store_url(schema), formats, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    data["machine"] = server_facts()
+    title = (f"Export and verify ({data['head']:,} events; each step one child process, "
+             f"measured with os.wait4)")
+    out = table(title, ["step", "events", "s", "events/s", "cpu s", "peak RSS MiB"], rows)
+    save_result("export_verify", size if not given else "store", [out], data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
