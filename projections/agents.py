@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from agent_records.domain.agent import Agent
 from agent_records.domain.values import IN_SERVICE, Grade
-from projections.base import AgentStateView, Table, iso
-from projections.store import Sql
+from projections.base import AgentStateView, Table, TableRows, iso
 
 
 class AgentsView(AgentStateView):
@@ -24,7 +23,7 @@ class AgentsView(AgentStateView):
         ("grade", "status", "post_code", "next_renewal_due", "sixty_fifth_birthday"),
     ),)
 
-    def refresh(self, sql: Sql, agent_id: str, agent: Agent) -> None:
+    def rows(self, agent_id: str, agent: Agent) -> TableRows:
         s = agent.state
         position = s.position
         renewal_due = s.term_end if s.grade == Grade.ATTACHE and s.status in IN_SERVICE else None
@@ -37,4 +36,4 @@ class AgentsView(AgentStateView):
             s.prior_public_service_days, iso(s.service_start), iso(s.service_end),
             iso(s.as_of), agent.version,
         )
-        self.replace_rows(sql, "agents", agent_id, [row])
+        return {"agents": [row]}

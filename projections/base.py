@@ -4,6 +4,11 @@ Most views are derived from an agent's whole state: for each agent touched by a 
 the view loads the agent as of its last event in the batch and replaces that agent's
 rows. Corrections are thereby applied everywhere (the state already has them), and a
 view rebuilt from zero ends in the same rows as one built event by event.
+
+Each view computes its rows with pure functions of an agent (``rows``) or of an
+aggregate's events (``stream_rows``): the incremental path writes them batch by batch,
+the one-pass rebuild (``projections.rebuild``) for every aggregate at once, so that the
+two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -24,7 +29,23 @@ Batch = Sequence[tuple[int, Any]]
 """Events in global order, each with its position in the log."""
 AgentLoader = Callable[[UUID, int], Agent]
 """Loads an agent's record as of a version."""
+TableRows = dict[str, list[tuple[Any, ...]]]
+"""Rows by (logical) table name."""
 POST_EVENTS = (PostOpened, PostMemberJoined)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One aggregate's events (up to the rebuild's head) in version order, with their
+    positions, and the aggregate they project to (an ``Agent`` or a ``Post``)."""
+
+    events: list[tuple[int, Any]]
+    aggregate: Any
+
+    @property
+    def id(self) -> UUID:
+        """The aggregate's id."""
+        return self.events[0][1].originator_id
 
 
 class ProjectionStopped(Exception):
@@ -47,6 +68,18 @@ class Table:
     indexes: tuple[str, ...] = ()
 
 
+def decoded(mapper: Any, note: Any, name: str) -> Any:
+    """The domain event of a stored one; a poison event (unreadable, or not one of the
+    record's events) stops the projection ``name`` at its position: never skipped."""
+    try:
+        event = mapper.to_domain_event(note)
+    except Exception as exc:
+        raise ProjectionStopped(name, note.id, f"cannot read event {note.topic}: {exc}") from exc
+    if not isinstance(event, CareerEvent):
+        raise ProjectionStopped(name, note.id, f"unknown event type {type(event).__qualname__}")
+    return event
+
+
 class View(ABC):
     """A read model: its tables, its tracking name, and how it applies a batch."""
 
@@ -67,18 +100,35 @@ class View(ABC):
         """``statement`` with ``{table}`` replaced by the physical table names."""
         return statement.format(**self.names)
 
-    def create(self, sql: Sql) -> None:
-        """Creates missing tables with their indexes (index names are unique per build)."""
+    def create(self, sql: Sql, *, keyed: bool = True, indexed: bool = True) -> None:
+        """Creates missing tables with their indexes (index names are unique per build).
+
+        A bulk load creates them without the primary key (PostgreSQL) and the indexes,
+        and adds them with ``complete`` once loaded: building an index once is faster
+        than updating it row by row.
+        """
         token = secrets.token_hex(3)
         for t in self.tables:
             if self.store.has_table(sql, t.name + self.suffix):
                 continue  # its indexes exist: a new token would add a second set
-            physical = self.names[t.name]
-            sql.execute(f"CREATE TABLE IF NOT EXISTS {physical} ({t.columns}, "
-                        f"PRIMARY KEY ({t.key}))")
-            for i, cols in enumerate(t.indexes):
-                index = f"{t.name}{self.suffix}_{i}_{token}"
-                sql.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON {physical} ({cols})')
+            key = f", PRIMARY KEY ({t.key})" if keyed else ""
+            sql.execute(f"CREATE TABLE IF NOT EXISTS {self.names[t.name]} ({t.columns}{key})")
+            if indexed:
+                self.index(sql, t, token)
+
+    def index(self, sql: Sql, t: Table, token: str) -> None:
+        """Creates the indexes of table ``t``, named with ``token``."""
+        for i, cols in enumerate(t.indexes):
+            index = f"{t.name}{self.suffix}_{i}_{token}"
+            sql.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON {self.names[t.name]} ({cols})')
+
+    def complete(self, sql: Sql, *, keyed: bool) -> None:
+        """Adds what ``create(keyed=keyed, indexed=False)`` left out, after a bulk load."""
+        token = secrets.token_hex(3)
+        for t in self.tables:
+            if not keyed:
+                sql.execute(f"ALTER TABLE {self.names[t.name]} ADD PRIMARY KEY ({t.key})")
+            self.index(sql, t, token)
 
     def check_known(self, batch: Batch) -> None:
         """Stops at the first event that is not one of the record's events."""
@@ -86,6 +136,11 @@ class View(ABC):
             if not isinstance(event, CareerEvent):
                 raise ProjectionStopped(self.name, position,
                                         f"unknown event type {type(event).__qualname__}")
+
+    def stream_rows(self, stream: Stream) -> TableRows:
+        """The rows an aggregate's events give, for the one-pass rebuild; a view that is
+        never rebuilt (the ledger) has none."""
+        raise NotImplementedError(f"{self.name} is not rebuilt")
 
     def needs(self, batch: Batch) -> dict[UUID, int]:
         """Agents (and versions) to load before the write transaction opens: reading the
@@ -113,6 +168,17 @@ class AgentStateView(View):
         for agent_id, version in self.needs(batch).items():
             self.refresh(sql, str(agent_id), load(agent_id, version))
 
+    def refresh(self, sql: Sql, agent_id: str, agent: Agent) -> None:
+        """Replaces the agent's rows from its state."""
+        for table, rows in self.rows(agent_id, agent).items():
+            self.replace_rows(sql, table, agent_id, rows)
+
+    def stream_rows(self, stream: Stream) -> TableRows:
+        """An agent's rows from its state as of the stream's last event; none for a post."""
+        if isinstance(stream.aggregate, Agent):
+            return self.rows(str(stream.id), stream.aggregate)
+        return {}
+
     def replace_rows(self, sql: Sql, table: str, agent_id: str,
                      rows: Sequence[Sequence[Any]]) -> None:
         """Deletes the agent's rows of ``table`` and inserts ``rows``."""
@@ -122,8 +188,8 @@ class AgentStateView(View):
             sql.executemany(self.q(f"INSERT INTO {{{table}}} VALUES ({marks})"), rows)
 
     @abstractmethod
-    def refresh(self, sql: Sql, agent_id: str, agent: Agent) -> None:
-        """Replaces the agent's rows from its state."""
+    def rows(self, agent_id: str, agent: Agent) -> TableRows:
+        """The agent's rows of every table of the view (each table named, even empty)."""
 
 
 def iso(value: Any) -> str | None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from agent_records.domain.agent import Agent
 from agent_records.domain.values import LeaveKind
-from projections.base import AgentStateView, Table, iso
-from projections.store import Sql
+from projections.base import AgentStateView, Table, TableRows, iso
 
 
 class BreachesView(AgentStateView):
@@ -26,7 +25,7 @@ class BreachesView(AgentStateView):
         ("code", "on_date"),
     ),)
 
-    def refresh(self, sql: Sql, agent_id: str, agent: Agent) -> None:
+    def rows(self, agent_id: str, agent: Agent) -> TableRows:
         s = agent.state
         rows = [(agent_id, b.version, b.code, b.article, iso(b.on), b.message)
                 for b in s.breaches]
@@ -39,4 +38,4 @@ class BreachesView(AgentStateView):
                 rows.append((agent_id, lv.version, "exceptional_leave", "Art. 18",
                              iso(lv.start), f"{lv.counted_days} days beyond the regular "
                              "leave, by ministerial decree after deliberation in Council"))
-        self.replace_rows(sql, "breaches", agent_id, rows)
+        return {"breaches": rows}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from agent_records.domain.agent import Agent
-from agent_records.domain.rules.leave import leave_account
+from agent_records.domain.rules.leave import leave_accounts
+from agent_records.domain.state import CareerState, Leave
 from agent_records.domain.values import LeaveKind
-from projections.base import AgentStateView, Table, iso
-from projections.store import Sql
+from projections.base import AgentStateView, Table, TableRows, iso
 
 
 class LeaveView(AgentStateView):
@@ -26,23 +28,31 @@ class LeaveView(AgentStateView):
               "agent_id, version", ("start_date, end_date",)),
     )
 
-    def refresh(self, sql: Sql, agent_id: str, agent: Agent) -> None:
+    def rows(self, agent_id: str, agent: Agent) -> TableRows:
         s = agent.state
         leaves = [(agent_id, lv.version, str(lv.kind), iso(lv.start), iso(lv.end),
                    lv.travel_days, lv.counted_days, str(lv.granted_by), iso(lv.notified_on))
                   for lv in s.leaves]
-        self.replace_rows(sql, "leaves", agent_id, leaves)
+        return {"leaves": leaves, "leave_years": self.years(agent_id, s)}
+
+    @staticmethod
+    def years(agent_id: str, s: CareerState) -> list[tuple[Any, ...]]:
+        """Each year from the first position to the last fact or leave (none before the
+        first position): the account, exceptional days and unnotified urgency leaves."""
+        if not s.positions:
+            return []
+        first = min(p.since.year for p in s.positions)
+        last = max([s.as_of.year, *(lv.start.year for lv in s.leaves)])
+        by_year: dict[int, list[Leave]] = {}
+        for lv in s.leaves:
+            by_year.setdefault(lv.start.year, []).append(lv)
         years = []
-        if s.positions:
-            first = min(p.since.year for p in s.positions)
-            last = max([s.as_of.year, *(lv.start.year for lv in s.leaves)])
-            for year in range(first, last + 1):
-                acc = leave_account(s, year)
-                in_year = [lv for lv in s.leaves if lv.start.year == year]
-                exceptional = sum(lv.counted_days for lv in in_year
-                                  if lv.kind == LeaveKind.EXCEPTIONAL)
-                unnotified = sum(1 for lv in in_year
-                                 if lv.kind == LeaveKind.URGENCY and lv.notified_on is None)
-                years.append((agent_id, year, acc.entitlement, acc.carried_over, acc.taken,
-                              acc.travel_days, acc.available, exceptional, unnotified))
-        self.replace_rows(sql, "leave_years", agent_id, years)
+        for acc in leave_accounts(s, range(first, last + 1)):
+            in_year = by_year.get(acc.year, [])
+            exceptional = sum(lv.counted_days for lv in in_year
+                              if lv.kind == LeaveKind.EXCEPTIONAL)
+            unnotified = sum(1 for lv in in_year
+                             if lv.kind == LeaveKind.URGENCY and lv.notified_on is None)
+            years.append((agent_id, acc.year, acc.entitlement, acc.carried_over, acc.taken,
+                          acc.travel_days, acc.available, exceptional, unnotified))
+        return years

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from agent_records.domain.agent import Agent
-from agent_records.domain.post import PostOpened
+from agent_records.domain.post import Post, PostOpened
 from agent_records.domain.state import CareerState, Position
-from projections.base import AgentLoader, AgentStateView, Batch, Table, iso
+from projections.base import AgentLoader, AgentStateView, Batch, Stream, Table, TableRows, iso
 from projections.store import Sql
 
 
@@ -41,26 +42,36 @@ class PostsView(AgentStateView):
               "agent_id, version", ("post_code, since",)),
     )
 
+    @staticmethod
+    def post_row(event: PostOpened) -> tuple[Any, ...]:
+        """The ``posts`` row of a post, from the event that opened it."""
+        return (event.code, event.name, event.city, event.country, event.kind,
+                iso(event.effective_date))
+
     def process(self, sql: Sql, batch: Batch, load: AgentLoader) -> None:
         for _, event in batch:
             if isinstance(event, PostOpened):
                 sql.execute(self.q("INSERT INTO {posts} VALUES (?, ?, ?, ?, ?, ?)"),
-                            (event.code, event.name, event.city, event.country, event.kind,
-                             iso(event.effective_date)))
+                            self.post_row(event))
         super().process(sql, batch, load)
 
-    def refresh(self, sql: Sql, agent_id: str, agent: Agent) -> None:
+    def stream_rows(self, stream: Stream) -> TableRows:
+        """An agent's rows, or a post's ``posts`` row."""
+        if isinstance(stream.aggregate, Post):
+            return {"posts": [self.post_row(e) for _, e in stream.events
+                              if isinstance(e, PostOpened)]}
+        return super().stream_rows(stream)
+
+    def rows(self, agent_id: str, agent: Agent) -> TableRows:
         s = agent.state
         roster = [(p.post_code, agent_id, iso(start), iso(until), grade, str(s.category))
                   for p in s.positions if p.post_code
                   for start, until, grade in grade_segments(s, p)]
-        self.replace_rows(sql, "roster", agent_id, roster)
         heads = []
         for post, since in s.head_designations:
             where = s.position_on(since)
             until = where.ended if where and where.post_code == post else since
             heads.append((post, agent_id, iso(since), iso(until)))
-        self.replace_rows(sql, "heads_of_post", agent_id, heads)
         charges = [(c.post_code, agent_id, c.version, iso(c.start), iso(c.end),
                     str(c.designated_by)) for c in s.charges]
-        self.replace_rows(sql, "charges", agent_id, charges)
+        return {"roster": roster, "heads_of_post": heads, "charges": charges}

@@ -26,16 +26,16 @@ from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from projections.agents import AgentsView
 from projections.audit_log import AuditLogView
-from projections.base import ProjectionStopped, View
+from projections.base import ProjectionStopped, View, decoded
 from projections.breaches import BreachesView
 from projections.leave import LeaveView
 from projections.ledger import LedgerView
 from projections.posts import PostsView
+from projections.rebuild import OnePass
 from projections.store import ViewStore
 
 VIEWS: dict[str, type[View]] = {v.name: v for v in (
     LedgerView, AgentsView, PostsView, LeaveView, AuditLogView, BreachesView)}
-REBUILD_SUFFIX = "__rebuild"
 Progress = Callable[[int, int], None]
 
 
@@ -57,10 +57,13 @@ class Worker:
     """Applies the store's events to the views."""
 
     def __init__(self, app: AgentRecords, names: list[str] | None = None,
-                 batch_size: int = 500) -> None:
+                 batch_size: int = 500, *, rebuild_processes: int | None = None,
+                 rebuild_chunk: int = 20_000) -> None:
         self.app = app
         self.store = ViewStore(app)
         self.batch_size = batch_size
+        self.rebuild_processes = rebuild_processes
+        self.rebuild_chunk = rebuild_chunk
         self.views = [VIEWS[n](self.store) for n in (names or list(VIEWS))]
         self.load: Callable[[UUID, int], Agent] = lru_cache(maxsize=4096)(self._load)
         self.ensure_tables()
@@ -82,10 +85,9 @@ class Worker:
         batch: list[tuple[int, Any]] = []
         for note in notes:
             try:
-                batch.append((note.id, self.app.mapper.to_domain_event(note)))
-            except Exception as exc:  # a poison event: name it, never skip it
-                return batch, ProjectionStopped(view.name, note.id,
-                                                f"cannot read event {note.topic}: {exc}")
+                batch.append((note.id, decoded(self.app.mapper, note, view.name)))
+            except ProjectionStopped as exc:  # a poison event: name it, never skip it
+                return batch, exc
         return batch, None
 
     def step(self, view: View) -> int:
@@ -176,31 +178,22 @@ class Worker:
             yield
 
     def rebuild(self, name: str, progress: Progress | None = None) -> int:
-        """Builds ``name`` from position zero beside the live tables, then swaps them in."""
-        if not getattr(VIEWS[name], "rebuildable", True):
-            raise ValueError(f"{name} is sealed once and never rebuilt: run verify instead")
-        fresh = VIEWS[name](self.store, suffix=REBUILD_SUFFIX)
-        with self.store.transaction() as sql:
-            for t in fresh.tables:
-                sql.execute(f"DROP TABLE IF EXISTS {fresh.names[t.name]}")
-            sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name = ?",
-                        (fresh.tracking_name,))
-            fresh.create(sql)
-        count = self.catch_up(fresh, progress)
-        self.swap(fresh)
-        return count
+        """Rebuilds the view ``name`` alone (see ``rebuild_all``)."""
+        return self.rebuild_all(progress, [name])
 
-    def swap(self, fresh: View) -> None:
-        """Replaces the live tables and position by the rebuilt ones, in one transaction."""
-        live = VIEWS[fresh.name](self.store)
-        with self.store.transaction() as sql:
-            for t in fresh.tables:
-                sql.execute(f"DROP TABLE IF EXISTS {live.names[t.name]}")
-                sql.execute(f'ALTER TABLE {fresh.names[t.name]} RENAME TO "{t.name}"')
-            tracking = self.store.tracking_table
-            sql.execute(f"DELETE FROM {tracking} WHERE application_name = ?", (live.name,))
-            sql.execute(f"UPDATE {tracking} SET application_name = ? WHERE application_name = ?",
-                        (live.name, fresh.tracking_name))
+    def rebuild_all(self, progress: Progress | None = None,
+                    names: list[str] | None = None) -> int:
+        """Rebuilds every rebuildable view of this worker (or ``names``) from position zero
+        in one pass over the log, beside the live tables, and swaps them all in at once
+        (``projections.rebuild``); returns how many events were read."""
+        chosen = names or [v.name for v in self.views if getattr(v, "rebuildable", True)]
+        sealed = [n for n in chosen if not getattr(VIEWS[n], "rebuildable", True)]
+        if sealed:
+            raise ValueError(f"{sealed[0]} is sealed once and never rebuilt: run verify instead")
+        live = [VIEWS[n](self.store) for n in chosen]
+        one = OnePass(self.store, live, _pg_args(self.app) if self.store.postgres else {},
+                      self.rebuild_processes, self.rebuild_chunk)
+        return one.run(progress)
 
 
 def _pg_args(app: AgentRecords) -> dict[str, Any]:

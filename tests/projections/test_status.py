@@ -8,7 +8,8 @@ import threading
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords, open_records
-from projections.runner import REBUILD_SUFFIX, Worker
+from projections.rebuild import REBUILD_SUFFIX
+from projections.runner import Worker
 from projections.store import ViewStore
 from tests.careers import on
 from tests.projections.helpers import NAMES, cli, copy_log, select, snapshot

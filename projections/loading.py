@@ -1,0 +1,72 @@
+"""Loading rebuilt rows in bulk: buffers per table, COPY on PostgreSQL, SQLite in chunks.
+
+The one-pass rebuild computes rows for every aggregate with the views' own pure
+functions and writes them ``chunk`` events at a time: one ``COPY`` per table on
+PostgreSQL (an order of magnitude faster than INSERTs), one ``executemany`` per table in
+one transaction on SQLite. Progress is reported after each chunk is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import Notification
+
+from projections.base import View
+from projections.store import ViewStore
+from projections.streams import streams
+
+Rows = list[tuple[Any, ...]]
+Sink = Callable[[dict[str, Rows]], None]
+"""Writes rows by physical table name."""
+NAME = "rebuild"
+"""The name a poison event is reported under: every rebuilt view stops there."""
+
+
+def load(notes: Iterable[Notification], mapper: Any, views: Sequence[View], sink: Sink,
+         chunk: int, report: Callable[[int], None]) -> int:
+    """Every view's rows of every aggregate in ``notes``; returns how many events."""
+    buffers: dict[str, Rows] = {p: [] for v in views for p in v.names.values()}
+    count = written = 0
+    for stream in streams(notes, mapper, NAME):
+        for view in views:
+            for table, rows in view.stream_rows(stream).items():
+                buffers[view.names[table]].extend(rows)
+        count += len(stream.events)
+        if count - written >= chunk:
+            flush(sink, buffers)
+            written = count
+            report(count)
+    flush(sink, buffers)
+    report(count)
+    return count
+
+
+def flush(sink: Sink, buffers: dict[str, Rows]) -> None:
+    """Writes and empties the buffers."""
+    sink({table: rows for table, rows in buffers.items() if rows})
+    for rows in buffers.values():
+        rows.clear()
+
+
+def postgres_sink(conn: psycopg.Connection[Any]) -> Sink:
+    """COPY into each table, one transaction per chunk."""
+    def write(tables: dict[str, Rows]) -> None:
+        with conn.transaction(), conn.cursor() as cur:
+            for table, rows in tables.items():
+                with cur.copy(f"COPY {table} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+    return write
+
+
+def sqlite_sink(store: ViewStore) -> Sink:
+    """``executemany`` per table, one transaction per chunk."""
+    def write(tables: dict[str, Rows]) -> None:
+        with store.transaction() as sql:
+            for table, rows in tables.items():
+                marks = ", ".join("?" * len(rows[0]))
+                sql.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    return write

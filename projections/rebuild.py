@@ -1,0 +1,175 @@
+"""Rebuilds views from zero in one pass over the log, beside the live tables, then swaps.
+
+H, the head when the rebuild starts, is the highest position a follower can read (with
+the concurrent PostgreSQL recorder every event up to it is committed). The events up to
+H are read once, grouped by aggregate (``projections.streams``); each view's rows are
+computed by the same pure functions as the incremental path (``View.stream_rows``) and
+bulk-loaded into tables named with ``REBUILD_SUFFIX`` (COPY on PostgreSQL, large
+``executemany`` on SQLite), without keys or indexes, which are built once loaded. Then
+one transaction drops the live tables, renames the rebuilt ones and sets every rebuilt
+view's position to H: the incremental worker goes on from there. Readers see the live
+tables until that commit; a failure (a poison event, a lost connection) drops the
+rebuilt tables and leaves the live ones and their positions as they were.
+
+On PostgreSQL the aggregates are split by id range between processes (one per core by
+default), each with its own connections: decoding and projecting are CPU-bound Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import Notification
+
+from projections.base import ProjectionStopped, View
+from projections.loading import NAME, load, postgres_sink, sqlite_sink
+from projections.store import ViewStore
+from projections.streams import id_ranges, postgres_notes, sqlite_notes
+
+REBUILD_SUFFIX = "__rebuild"
+Progress = Callable[[int, int], None]
+
+
+class OnePass:
+    """Rebuilds ``live`` views (rebuildable ones) from zero in one pass, then swaps."""
+
+    def __init__(self, store: ViewStore, live: Sequence[View], pg_args: dict[str, Any],
+                 processes: int | None = None, chunk: int = 20_000) -> None:
+        self.store = store
+        self.live = list(live)
+        self.fresh = [type(v)(store, suffix=REBUILD_SUFFIX) for v in live]
+        self.pg_args = pg_args
+        cores = os.cpu_count() or 1
+        self.processes = processes or (cores if store.postgres else 1)
+        self.chunk = chunk
+
+    def run(self, progress: Progress | None = None) -> int:
+        """Builds, indexes and swaps in; returns how many events were read."""
+        head = self.store.head()
+        self.prepare()
+        try:
+            count = self.load(head, progress or (lambda done, total: None))
+            with self.store.transaction() as sql:
+                for view in self.fresh:
+                    view.complete(sql, keyed=not self.store.postgres)
+            self.swap(head)
+        except BaseException:
+            self.drop()
+            raise
+        if progress:
+            progress(head, head)
+        return count
+
+    def prepare(self) -> None:
+        """Empty tables beside the live ones (leftovers of a failed rebuild dropped)."""
+        self.drop()
+        with self.store.transaction() as sql:
+            for view in self.fresh:
+                view.create(sql, keyed=not self.store.postgres, indexed=False)
+
+    def drop(self) -> None:
+        """Drops the rebuilt tables and their positions (if any: earlier rebuilds)."""
+        with self.store.transaction() as sql:
+            for view in self.fresh:
+                for physical in view.names.values():
+                    sql.execute(f"DROP TABLE IF EXISTS {physical}")
+            sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name IN "
+                        f"({', '.join('?' * len(self.fresh))})",
+                        [v.tracking_name for v in self.fresh])
+
+    def swap(self, head: int) -> None:
+        """Replaces the live tables by the rebuilt ones and sets positions to ``head``,
+        in one transaction."""
+        with self.store.transaction() as sql:
+            for fresh in self.fresh:
+                for t in fresh.tables:
+                    sql.execute(f"DROP TABLE IF EXISTS {self.store.table(t.name)}")
+                    sql.execute(f'ALTER TABLE {fresh.names[t.name]} RENAME TO "{t.name}"')
+            sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name IN "
+                        f"({', '.join('?' * len(self.live))})", [v.name for v in self.live])
+            if head:
+                for view in self.live:
+                    self.store.track(sql, view.name, head)
+
+    def load(self, head: int, progress: Progress) -> int:
+        """Reads the log up to ``head`` once and loads every rebuilt view's rows."""
+        mapper = self.store.app.mapper
+        if not self.store.postgres:
+            notes = sqlite_notes(self.store, head)
+            return load(notes, mapper, self.fresh, sqlite_sink(self.store), self.chunk,
+                        lambda done: progress(done, head))
+        ranges = id_ranges(self.processes)
+        if len(ranges) == 1:
+            return self.partition(head, ranges[0], lambda done: progress(done, head))
+        return Partitions(self, head, ranges).run(progress)
+
+    def partition(self, head: int, ids: tuple[Any, Any], report: Callable[[int], None]) -> int:
+        """The aggregates with ids in ``ids``: read through one connection, written through
+        another (each chunk committed: the tables are nobody's until the swap)."""
+        table = self.store.table(self.store.app.recorder.events_table_name.split(".")[-1])
+        with psycopg.connect(**self.pg_args) as reading, \
+                psycopg.connect(**self.pg_args, autocommit=True) as writing:
+            notes: Iterable[Notification] = postgres_notes(reading, table, head, ids)
+            return load(notes, self.store.app.mapper, self.fresh, postgres_sink(writing),
+                        self.chunk, report)
+
+
+class Partitions:
+    """One forked process per id range; the parent reports their progress and errors."""
+
+    def __init__(self, one: OnePass, head: int, ranges: list[tuple[Any, Any]]) -> None:
+        self.one = one
+        self.head = head
+        self.ranges = ranges
+        self.ctx = multiprocessing.get_context("fork")  # inherits the mapper and views
+        self.done = [self.ctx.Value("q", 0) for _ in ranges]
+        self.results = self.ctx.Queue()
+
+    def child(self, i: int) -> None:
+        """Loads one range; sends (index, events, error) back."""
+        def report(done: int) -> None:
+            self.done[i].value = done
+        try:
+            count = self.one.partition(self.head, self.ranges[i], report)
+            self.results.put((i, count, None))
+        except ProjectionStopped as exc:
+            self.results.put((i, 0, ("stopped", exc.position, exc.reason)))
+        except BaseException as exc:  # reported by the parent, which drops the tables
+            self.results.put((i, 0, ("failed", 0, f"{type(exc).__name__}: {exc}")))
+
+    def run(self, progress: Progress) -> int:
+        procs = [self.ctx.Process(target=self.child, args=(i,), daemon=True)
+                 for i in range(len(self.ranges))]
+        for p in procs:
+            p.start()
+        try:
+            got = []
+            while len(got) < len(procs):
+                with contextlib.suppress(Exception):
+                    got.append(self.results.get(timeout=0.5))
+                progress(sum(d.value for d in self.done), self.head)
+                if len(got) < len(procs) and not any(p.is_alive() for p in procs) \
+                        and self.results.empty():
+                    raise RuntimeError("a rebuild process died without a result")
+        finally:
+            for p in procs:
+                if p.is_alive() and any(err for _, _, err in got):
+                    p.terminate()
+                p.join()
+        return self.outcome(got)
+
+    @staticmethod
+    def outcome(got: list[tuple[int, int, Any]]) -> int:
+        """The events read; the first poison (lowest position) or failure raised."""
+        stopped = sorted(err for _, _, err in got if err and err[0] == "stopped")
+        if stopped:
+            raise ProjectionStopped(NAME, stopped[0][1], stopped[0][2])
+        failed = [err[2] for _, _, err in got if err]
+        if failed:
+            raise RuntimeError(f"rebuild failed: {failed[0]}")
+        return sum(count for _, count, _ in got)

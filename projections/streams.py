@@ -1,0 +1,93 @@
+"""The log read once, grouped by aggregate, for the one-pass rebuild.
+
+Every view of an agent depends only on the agent's record as of its last event up to the
+rebuild's head, and the audit rows are keyed by position: so instead of replaying an
+agent once per batch that touches it, the rebuild reads the events up to the head in
+order of (aggregate, version), decodes each event once and projects each aggregate once,
+as the library's repository does (``project_aggregate``), without reading it again.
+
+PostgreSQL streams the rows through a server-side cursor (optionally one range of
+aggregate ids, so that several processes share the log); SQLite reads pages by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import project_aggregate
+from eventsourcing.persistence import Notification
+from psycopg.rows import tuple_row
+
+from projections.base import Stream, decoded
+from projections.store import ViewStore
+
+FETCH = 5_000
+"""Rows per round trip."""
+COLUMNS = "notification_id, originator_id, originator_version, topic, state"
+
+
+def id_ranges(parts: int) -> list[tuple[UUID | None, UUID | None]]:
+    """``parts`` ranges of aggregate ids covering them all (ids are uniform: uuid4/uuid5)."""
+    bounds = [UUID(int=(i * 2**128) // parts) for i in range(1, parts)]
+    return list(zip([None, *bounds], [*bounds, None], strict=True))
+
+
+def postgres_notes(conn: psycopg.Connection[Any], table: str, head: int,
+                   ids: tuple[UUID | None, UUID | None] = (None, None)) -> Iterator[Notification]:
+    """Events up to ``head`` with ids in ``ids`` (from, before), by aggregate and version,
+    through a server-side cursor in the connection's open transaction."""
+    where, params = ["notification_id <= %s"], [head]
+    if ids[0] is not None:
+        where.append("originator_id >= %s")
+        params.append(ids[0])
+    if ids[1] is not None:
+        where.append("originator_id < %s")
+        params.append(ids[1])
+    with conn.cursor(name="rebuild_streams", row_factory=tuple_row) as cur:
+        cur.itersize = FETCH
+        cur.execute(f"SELECT {COLUMNS} FROM {table} WHERE {' AND '.join(where)} "
+                    "ORDER BY originator_id, originator_version", params)
+        for nid, oid, version, topic, state in cur:
+            yield Notification(id=nid, originator_id=oid, originator_version=version,
+                               topic=topic, state=bytes(state))
+
+
+def sqlite_notes(store: ViewStore, head: int) -> Iterator[Notification]:
+    """Events up to ``head`` by aggregate and version, a page per short read (the SQLite
+    writer of the rebuild commits between pages)."""
+    recorder = store.app.recorder
+    statement = (f"SELECT rowid, originator_id, originator_version, topic, state FROM "
+                 f"{recorder.events_table_name} WHERE rowid <= ? AND (originator_id, "
+                 "originator_version) > (?, ?) ORDER BY originator_id, originator_version "
+                 "LIMIT ?")
+    after: tuple[str, int] = ("", 0)
+    while True:
+        with store.reading() as sql:
+            page = sql.execute(statement, (head, *after, FETCH)).fetchall()
+        if not page:
+            return
+        for nid, oid, version, topic, state in page:
+            yield Notification(id=nid, originator_id=recorder.convert_originator_id(oid),
+                               originator_version=version, topic=topic, state=state)
+        after = (page[-1][1], page[-1][2])
+
+
+def streams(notes: Iterable[Notification], mapper: Any, name: str) -> Iterator[Stream]:
+    """Each aggregate's events (decoded once) and the aggregate they project to; a poison
+    event stops the rebuild ``name`` at its position."""
+    events: list[tuple[int, Any]] = []
+    for note in notes:
+        if events and note.originator_id != events[-1][1].originator_id:
+            yield stream(events)
+            events = []
+        events.append((note.id, decoded(mapper, note, name)))
+    if events:
+        yield stream(events)
+
+
+def stream(events: list[tuple[int, Any]]) -> Stream:
+    """The aggregate of ``events`` (one aggregate's, from version 1, in order)."""
+    return Stream(events, project_aggregate(None, (e for _, e in events)))
