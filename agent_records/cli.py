@@ -102,12 +102,10 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
         for st in worker.status():
             print(f"{st.name:<12} {st.position:>10} {st.head:>10} {st.lag:>8}")
         return 0
-    if args.action == "rebuild":
-        chosen = worker.views if names else [v for v in worker.views
-                                             if getattr(v, "rebuildable", True)]
-        for view in chosen:
-            count = worker.rebuild(view.name, _bar(view.name))
-            print(f"\n{view.name}: rebuilt from {count} events and swapped in", file=sys.stderr)
+    if args.action == "rebuild":  # every rebuildable view (or NAME) in one pass
+        label = names[0] if names else "all views"
+        count = worker.rebuild_all(_bar(label), names)
+        print(f"\n{label}: rebuilt from {count} events and swapped in", file=sys.stderr)
         return 0
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -120,12 +118,27 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
-    """Runs the HTTP service with uvicorn; ``--demo`` loads demo careers into an empty store."""
+    """Runs the HTTP service with uvicorn; ``--demo`` loads demo careers into an empty store.
+
+    ``--workers N`` runs N server processes on one port (one Python process uses one
+    core); they share nothing but the database, so the read models must be kept by a
+    separate ``agent-records projections run`` (``AGENT_RECORDS_PROJECTIONS=external``):
+    inline projection from several processes at once would race on the same positions.
+    """
+    import os
+
     import uvicorn
 
     from agent_records.api.app import ServiceSettings, create_app
     from agent_records.api.auth import ensure_demo_tokens, tokens_path
+    from agent_records.api.http import HTTP_PROTOCOL
 
+    settings = ServiceSettings.from_env(args.store)
+    if args.workers < 1:
+        raise ConfigurationError("--workers: expected 1 or more")
+    if args.workers > 1 and settings.inline_projections:
+        raise ConfigurationError("--workers > 1 needs AGENT_RECORDS_PROJECTIONS=external and "
+                                 "an `agent-records projections run` worker")
     if args.demo and not app.recorder.max_notification_id():
         print("loading demo careers (first start)...", file=sys.stderr)
         load_demo(app, args.agents, progress=_progress)
@@ -140,8 +153,14 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
     app.close()
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (store {app.settings.display})",
           flush=True)
-    uvicorn.run(create_app(ServiceSettings.from_env(args.store)), host=args.host,
-                port=args.port, log_level="warning")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
+                    http=HTTP_PROTOCOL)
+        return 0
+    # worker processes import the app by name and read the store from the environment
+    os.environ["AGENT_RECORDS_STORE"] = app.settings.url
+    uvicorn.run("agent_records.api.app:create_app", factory=True, workers=args.workers,
+                host=args.host, port=args.port, log_level="warning", http=HTTP_PROTOCOL)
     return 0
 
 
@@ -212,6 +231,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true",
                        help="load demo careers into an empty store and print demo tokens")
     serve.add_argument("--agents", type=int, default=24, help="demo careers (default 24)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (default 1; more than 1 needs "
+                            "AGENT_RECORDS_PROJECTIONS=external)")
     serve.set_defaults(run=cmd_serve)
     ver = sub.add_parser("verify", help="recompute the hash chain and check the checkpoints")
     ver.add_argument("--from", dest="from_position", type=int, default=0, metavar="POSITION")

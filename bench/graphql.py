@@ -1,19 +1,26 @@
 """GraphQL over HTTP with concurrent clients, against a plain FastAPI JSON endpoint.
 
     python bench/graphql.py [--full] [--agents N[,N...]] [--seconds S] [--clients C]
+                            [--workers W[,W...]] [--store URL] [--queries K[,K...]]
 
 For each size (QUICK 1,000 agents; FULL 1,000, 10,000 and 100,000): generates a store
 (``bench/generate.py``'s bulk path), projects it once, then starts two services with
-uvicorn in subprocesses on that store (one worker each, as ``agent-records serve``):
-the GraphQL service (``create_app``, ``AGENT_RECORDS_PROJECTIONS=external``, a council
-token) and ``bench/plain_api.py`` (same read models, same fields, plain JSON). Eight
-client processes (keep-alive ``http.client``) send each query for ``--seconds``:
+uvicorn in subprocesses on that store (``--workers`` processes each, default 1, as
+``agent-records serve --workers W``): the GraphQL service (``create_app``,
+``AGENT_RECORDS_PROJECTIONS=external``, a council token) and ``bench/plain_api.py``
+(same read models, same fields, plain JSON), measured one after the other with the same
+number of workers. ``--store URL`` measures an existing, projected store instead of
+generating one (it is only read: nothing is projected, written or dropped there; a
+view behind the store head is reported). Eight client processes (keep-alive
+``http.client``) send each query for ``--seconds``:
 - career: ``AgentCareer`` (agent with post and the first 50 events of its history);
 - roster: ``PostRoster`` (head of post, chargés and roster of a post on a date);
 - audit (agent): ``AuditTrail`` filtered by agent, first 50;
-- audit (all): ``AuditTrail`` without filter, first 50 (counts the whole log).
+- audit (all): ``AuditTrail`` without filter, first 50.
 Agent ids, posts and dates are drawn at random (fixed seed). The ratio is GraphQL's
-requests/s over the plain endpoint's (our GraphQL overhead: 1 = none).
+requests/s over the plain endpoint's (our GraphQL overhead: 1 = none). Each row notes
+the 1-minute load average after the case: the clients share the machine with the
+servers (and other work), so compare GraphQL and plain within one run.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.api.auth import ensure_demo_tokens  # noqa: E402
+from agent_records.api.http import HTTP_PROTOCOL  # noqa: E402
+from agent_records.application import open_records  # noqa: E402
 from bench.common import (  # noqa: E402
     ROOT,
     full_size,
@@ -56,6 +65,7 @@ from projections.runner import Worker  # noqa: E402
 SIZES = {"quick": {"agents": [1_000], "seconds": 5.0},
          "full": {"agents": [1_000, 10_000, 100_000], "seconds": 20.0}}
 CLIENTS = 8
+KINDS = ("career", "roster", "audit (agent)", "audit (all)")
 PYTHON = sys.executable
 
 # The operations of graphql/operations/ (copied so that the benchmark stays comparable
@@ -104,11 +114,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_service(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+def start_service(target: str, env: dict[str, str], workers: int = 1
+                  ) -> tuple[subprocess.Popen, int]:
+    """uvicorn serving ``target`` with ``workers`` processes; waits for ``/healthz``.
+
+    Both services use ``agent-records serve``'s HTTP protocol (``TCP_NODELAY``, see
+    ``agent_records/api/http.py``): without it every request with two workers or more
+    waits ~40 ms for a delayed ACK, whichever API serves it.
+    """
     port = free_port()
     proc = subprocess.Popen(
         [PYTHON, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
+         str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers),
+         "--http", HTTP_PROTOCOL],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -196,71 +214,116 @@ def load(pool: Any, port: int, token: str, kind: str, api: str, ids: list[str],
             "p99_ms": percentile(every, 99) * 1000}
 
 
-def bench_size(agents: int, seconds: float, clients: int, token_dir: Path) -> list[dict]:
-    out = []
-    with temp_schema("graphql") as schema:
-        app = open_app(schema)
-        log(f"{agents:,} agents: generating into {schema}")
-        gen = generate(app, agents, jobs=os.cpu_count() or 1, progress=progress_line(agents))
-        t = time.perf_counter()
+def agent_ids(url: str) -> tuple[list[str], int]:
+    """The diplomatic agents of a projected store, and its head position (read only)."""
+    app = open_records(url)
+    try:
         worker = Worker(app)
-        worker.run_once()
-        log(f"  projected {gen.events:,} events in {time.perf_counter() - t:.0f} s")
+        behind = [f"{s.name} {s.lag:,}" for s in worker.status() if s.lag]
+        if behind:
+            log(f"  WARNING: views behind the head of {url}: {', '.join(behind)}")
         with worker.store.reading() as sql:
             ids = [r["agent_id"] for r in sql.execute(
                 f"SELECT agent_id FROM {worker.store.table('agents')} "
                 "WHERE category = 'diplomatic'").fetchall()]
+        return ids, worker.store.head()
+    finally:
         app.close()
-        tokens = ensure_demo_tokens(token_dir / "tokens.json")
-        env = {"AGENT_RECORDS_STORE": store_url(schema), "AGENT_RECORDS_PROJECTIONS": "external",
-               "AGENT_RECORDS_TOKENS": str(token_dir / "tokens.json"),
-               "AGENT_RECORDS_DATA": str(token_dir)}
+
+
+def measure(url: str, agents: int, events: int, cfg: dict[str, Any], token_dir: Path
+            ) -> list[dict]:
+    """Every query kind via GraphQL and plain JSON, for each number of workers."""
+    ids, _ = agent_ids(url)
+    tokens = ensure_demo_tokens(token_dir / "tokens.json")
+    env = {"AGENT_RECORDS_STORE": url, "AGENT_RECORDS_PROJECTIONS": "external",
+           "AGENT_RECORDS_TOKENS": str(token_dir / "tokens.json"),
+           "AGENT_RECORDS_DATA": str(token_dir)}
+    out = []
+    clients, seconds = cfg["clients"], cfg["seconds"]
+    for workers in cfg["workers"]:
         services = {}
         try:
-            services["graphql"] = start_service("agent_records.api.app:create_app", env)
-            services["plain"] = start_service("bench.plain_api:create_app", env)
+            services["graphql"] = start_service("agent_records.api.app:create_app", env,
+                                                workers)
+            services["plain"] = start_service("bench.plain_api:create_app", env, workers)
             with multiprocessing.get_context("fork").Pool(clients) as pool:
-                for kind in ("career", "roster", "audit (agent)", "audit (all)"):
+                for kind in cfg["kinds"]:
                     for api in ("graphql", "plain"):
-                        log(f"  {kind} via {api}, {clients} clients, {seconds:.0f} s ...")
+                        log(f"  {kind} via {api}, {workers} worker(s), {clients} clients, "
+                            f"{seconds:.0f} s ...")
                         r = load(pool, services[api][1], tokens["demo-council"], kind, api,
                                  ids, seconds, clients)
-                        log(f"    {r['req_per_s']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms")
-                        out.append({"agents": agents, "events": gen.events, "query": kind,
-                                    "api": api, **r})
+                        r["load_1m"] = os.getloadavg()[0]
+                        log(f"    {r['req_per_s']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms, "
+                            f"load {r['load_1m']:.1f}")
+                        out.append({"agents": agents, "events": events, "query": kind,
+                                    "api": api, "workers": workers, **r})
         finally:
             for proc, _ in services.values():
                 stop_service(proc)
     return out
 
 
+def bench_size(agents: int, cfg: dict[str, Any], token_dir: Path) -> list[dict]:
+    with temp_schema("graphql") as schema:
+        app = open_app(schema)
+        log(f"{agents:,} agents: generating into {schema}")
+        gen = generate(app, agents, jobs=os.cpu_count() or 1, progress=progress_line(agents))
+        t = time.perf_counter()
+        Worker(app).run_once()
+        log(f"  projected {gen.events:,} events in {time.perf_counter() - t:.0f} s")
+        app.close()
+        return measure(store_url(schema), agents, gen.events, cfg, token_dir)
+
+
+def bench_store(url: str, cfg: dict[str, Any], token_dir: Path) -> list[dict]:
+    ids, head = agent_ids(url)
+    log(f"existing store {url}: {len(ids):,} diplomatic agents, head {head:,}")
+    return measure(url, len(ids), head, cfg, token_dir)
+
+
+def option(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     size = "full" if full_size(argv) else "quick"
-    cfg = SIZES[size]
-    sizes = ([int(x) for x in argv[argv.index("--agents") + 1].split(",")]
-             if "--agents" in argv else cfg["agents"])
-    seconds = float(argv[argv.index("--seconds") + 1]) if "--seconds" in argv else cfg["seconds"]
-    clients = int(argv[argv.index("--clients") + 1]) if "--clients" in argv else CLIENTS
+    sizes = [int(x) for x in (option(argv, "--agents") or "").split(",") if x] \
+        or SIZES[size]["agents"]
+    cfg = {"seconds": float(option(argv, "--seconds") or SIZES[size]["seconds"]),
+           "clients": int(option(argv, "--clients") or CLIENTS),
+           "workers": [int(x) for x in (option(argv, "--workers") or "1").split(",")],
+           "kinds": (option(argv, "--queries") or ",".join(KINDS)).split(",")}
+    unknown = set(cfg["kinds"]) - set(KINDS)
+    if unknown:
+        raise SystemExit(f"unknown --queries {sorted(unknown)}; choose from {KINDS}")
+    store = option(argv, "--store")
     results: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            results += bench_size(n, seconds, clients, Path(tmp))
+        if store:
+            results += bench_store(store, cfg, Path(tmp))
+        else:
+            for n in sizes:
+                results += bench_size(n, cfg, Path(tmp))
     rows = []
     for r in results:
         if r["api"] != "graphql":
             continue
         plain = next(p for p in results if p["api"] == "plain" and p["agents"] == r["agents"]
-                     and p["query"] == r["query"])
-        rows.append([r["agents"], r["query"], r["req_per_s"], r["p50_ms"], r["p95_ms"],
-                     r["p99_ms"], plain["req_per_s"], plain["p50_ms"], plain["p99_ms"],
-                     r["req_per_s"] / plain["req_per_s"]])
-    out = table(f"GraphQL over HTTP ({size}: {clients} concurrent clients, {seconds:.0f} s "
-                "per case; ratio = GraphQL req/s over plain JSON req/s)",
-                ["agents", "query", "GraphQL req/s", "p50 ms", "p95 ms", "p99 ms",
-                 "plain req/s", "plain p50", "plain p99", "ratio"], rows)
-    save_result("graphql", size, [out], {"machine": server_facts(), "clients": clients,
-                                         "seconds": seconds, "results": results})
+                     and p["query"] == r["query"] and p["workers"] == r["workers"])
+        rows.append([r["agents"], r["query"], r["workers"], r["req_per_s"], r["p50_ms"],
+                     r["p95_ms"], r["p99_ms"], plain["req_per_s"], plain["p50_ms"],
+                     plain["p99_ms"], r["req_per_s"] / plain["req_per_s"],
+                     f"{r['load_1m']:.1f}"])
+    out = table(f"GraphQL over HTTP ({'store ' + store if store else size}: "
+                f"{cfg['clients']} concurrent clients, {cfg['seconds']:.0f} s per case; "
+                "ratio = GraphQL req/s over plain JSON req/s)",
+                ["agents", "query", "workers", "GraphQL req/s", "p50 ms", "p95 ms", "p99 ms",
+                 "plain req/s", "plain p50", "plain p99", "ratio", "load 1m"], rows)
+    save_result("graphql", "store" if store else size, [out], {"machine": server_facts(), **cfg,
+                                         "store": store, "results": results})
     return 0
 
 
