@@ -73,12 +73,17 @@ def checksums(tables: dict[str, Rows]) -> dict[str, tuple[int, str]]:
     return {name: (len(r), checksum(r)) for name, r in tables.items()}
 
 
-def assert_equals_rebuild(app: AgentRecords, names: list[str] | None = None) -> dict[str, Rows]:
-    """Rebuilds each view from zero and asserts each table equals what it replaced."""
+def assert_equals_rebuild(app: AgentRecords, names: list[str] | None = None, *,
+                          together: bool = False, processes: int | None = None
+                          ) -> dict[str, Rows]:
+    """Rebuilds each view from zero (or all of them in one pass, ``together``, in
+    ``processes`` on PostgreSQL) and asserts each table equals what it replaced."""
     names = names or NAMES
-    worker = Worker(app, names)
+    worker = Worker(app, names, rebuild_processes=processes)
     before = snapshot(worker.store, names)
-    for name in names:
+    if together:
+        worker.rebuild_all()
+    for name in [] if together else names:
         worker.rebuild(name)
     after = snapshot(worker.store, names)
     assert checksums(after) == checksums(before)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
@@ -32,8 +33,11 @@ def record_through_the_application(app: AgentRecords) -> None:
                       corrected_version=posting.version, annulled=True)
 
 
-def test_incremental_views_equal_a_rebuild(records: AgentRecords,
-                                           demo_log: list[StoredEvent]) -> None:
+@pytest.mark.parametrize(("together", "processes"), [(False, None), (True, 1), (True, 3)],
+                         ids=["each", "all", "all-3-processes"])
+def test_incremental_views_equal_a_rebuild(records: AgentRecords, demo_log: list[StoredEvent],
+                                           together: bool, processes: int | None) -> None:
+    """Each view rebuilt alone, or all in one pass (in 1 or 3 processes on PostgreSQL)."""
     app = records
     worker = Worker(app, NAMES, batch_size=37)
     runs = []
@@ -51,7 +55,7 @@ def test_incremental_views_equal_a_rebuild(records: AgentRecords,
 
     incremental = snapshot(worker.store)
     assert all(incremental.values()), "every table has rows"
-    rebuilt = assert_equals_rebuild(app)
+    rebuilt = assert_equals_rebuild(app, together=together, processes=processes)
     assert checksums(rebuilt) == checksums(incremental)
     assert all(s.position == head for s in Worker(app, NAMES).status())
     assert {t.name for n in NAMES for t in VIEWS[n].tables} == set(incremental)

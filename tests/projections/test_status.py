@@ -66,8 +66,8 @@ def test_cli_rebuild_prints_progress_and_swaps(records: AgentRecords, store_url:
 def test_live_tables_answer_during_a_rebuild(records: AgentRecords, store_url: str,
                                              demo_log: list[StoredEvent]) -> None:
     copy_log(records, demo_log[:500])
-    worker = Worker(records, NAMES, batch_size=40)
-    worker.run_once()
+    worker = Worker(records, NAMES, batch_size=40, rebuild_processes=1, rebuild_chunk=100)
+    worker.run_once()  # the rebuild writes 100 events at a time, reporting after each
     reader = open_records(store_url)  # the service, reading the live tables
     try:
         store = ViewStore(reader)
