@@ -3,8 +3,10 @@ the record (history, snapshots, personal data), each personal field behind its r
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -13,6 +15,7 @@ from agent_records.api.auth import Permission
 from agent_records.api.context import blocking, ctx
 from agent_records.api.errors import PublicError
 from agent_records.api.types import (
+    SEAL_FIELDS,
     AgentSnapshot,
     AptitudeCertificate,
     Breach,
@@ -28,11 +31,14 @@ from agent_records.api.types import (
     _d,
     balance,
     history,
+    selects,
 )
 from agent_records.domain.agent import Agent as AgentRecord
 from agent_records.domain.errors import NotFound
+from agent_records.domain.events import CareerEvent
 
 MAX_PAGE = 100
+E = TypeVar("E", bound=Enum)
 
 
 async def record_of(info: Info, agent_id: str) -> AgentRecord:
@@ -43,39 +49,32 @@ async def record_of(info: Info, agent_id: str) -> AgentRecord:
         raise PublicError("NOT_FOUND", exc.message) from None
 
 
+async def stream_of(info: Info, agent_id: str) -> list[CareerEvent]:
+    """The agent's stored events (``history``), without folding them into the record."""
+    try:
+        return await ctx(info).streams.load(agent_id)
+    except NotFound as exc:
+        raise PublicError("NOT_FOUND", exc.message) from None
+
+
 @strawberry.type
 class Agent:
-    """A person on record, as the read models show them now."""
+    """A person on record, as the read models show them now.
+
+    The read model's columns are plain attributes, converted once per object (``of``):
+    strawberry resolves such fields without building an ``Info`` or parsing arguments,
+    which a resolver method costs on every field of every request. Personal fields keep
+    a resolver: each checks the caller's role.
+    """
 
     row: strawberry.Private[dict[str, Any]]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row["agent_id"])
-
-    @strawberry.field
-    def full_name(self) -> str:
-        return self.row["full_name"]
-
-    @strawberry.field
-    def category(self) -> Category:
-        return Category(self.row["category"])
-
-    @strawberry.field
-    def grade(self) -> Grade | None:
-        return Grade(self.row["grade"]) if self.row["grade"] else None
-
-    @strawberry.field(description="Title conferred under Art. 26, if any.")
-    def title(self) -> Grade | None:
-        return Grade(self.row["title"]) if self.row["title"] else None
-
-    @strawberry.field
-    def status(self) -> Status:
-        return Status(self.row["status"])
-
-    @strawberry.field
-    def post_code(self) -> str | None:
-        return self.row["post_code"]
+    id: strawberry.ID
+    full_name: str
+    category: Category
+    grade: Grade | None
+    title: Grade | None = strawberry.field(description="Title conferred under Art. 26, if any.")
+    status: Status
+    post_code: str | None
 
     @strawberry.field
     async def post(self, info: Info) -> Post | None:
@@ -83,30 +82,27 @@ class Agent:
         row = await ctx(info).posts.load(code) if code else None
         return Post(row=row) if row else None
 
-    @strawberry.field
-    def position_kind(self) -> PositionKind | None:
-        kind = self.row["position_kind"]
-        return PositionKind(kind) if kind else None
+    position_kind: PositionKind | None
+    head_of_post: str | None
+    oath_sworn: bool = strawberry.field(
+        description="Art. 12 oath sworn (or already sworn as official).")
+    renewals: int = strawberry.field(description="Art. 7 renewals of an attaché's appointment.")
+    next_renewal_due: date | None
+    eligible_for_promotion: bool = strawberry.field(
+        description="Art. 8: an attaché renewed three times.")
 
-    @strawberry.field
-    def head_of_post(self) -> str | None:
-        return self.row["head_of_post"]
-
-    @strawberry.field(description="Art. 12 oath sworn (or already sworn as official).")
-    def oath_sworn(self) -> bool:
-        return bool(self.row["oath_sworn"])
-
-    @strawberry.field(description="Art. 7 renewals of an attaché's appointment.")
-    def renewals(self) -> int:
-        return self.row["renewals"]
-
-    @strawberry.field
-    def next_renewal_due(self) -> date | None:
-        return _d(self.row["next_renewal_due"])
-
-    @strawberry.field(description="Art. 8: an attaché renewed three times.")
-    def eligible_for_promotion(self) -> bool:
-        return bool(self.row["eligible_for_promotion"])
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Agent:
+        """The agent of a row of the ``agents`` view."""
+        return cls(row=row, id=strawberry.ID(row["agent_id"]), full_name=row["full_name"],
+                   category=Category(row["category"]), grade=_enum(Grade, row["grade"]),
+                   title=_enum(Grade, row["title"]), status=Status(row["status"]),
+                   post_code=row["post_code"],
+                   position_kind=_enum(PositionKind, row["position_kind"]),
+                   head_of_post=row["head_of_post"], oath_sworn=bool(row["oath_sworn"]),
+                   renewals=row["renewals"], next_renewal_due=_d(row["next_renewal_due"]),
+                   eligible_for_promotion=bool(row["eligible_for_promotion"]),
+                   extensions=row["extensions"], version=row["version"])
 
     @strawberry.field(description="Art. 21: the pension law's age limit.")
     def sixty_fifth_birthday(self, info: Info) -> date | None:
@@ -118,18 +114,14 @@ class Agent:
         ctx(info).require(Permission.IDENTITY, "serviceLimit")
         return _d(self.row["service_limit"])
 
-    @strawberry.field
-    def extensions(self) -> int:
-        return self.row["extensions"]
+    extensions: int
 
     @strawberry.field
     def birth_date(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "birthDate")
         return _d(self.row["birth_date"])
 
-    @strawberry.field
-    def version(self) -> int:
-        return self.row["version"]
+    version: int
 
     @strawberry.field(description="Days of public service on a date, prior service included.")
     async def public_service_days(self, info: Info, on: date) -> int:
@@ -181,7 +173,13 @@ class Agent:
         ctx(info).require(Permission.READ, "history")
         if not 0 < first <= MAX_PAGE:
             raise PublicError("BAD_USER_INPUT", f"first must be between 1 and {MAX_PAGE}")
-        return history(await record_of(info, self.row["agent_id"]), first, after)
+        agent_id = self.row["agent_id"]
+        if selects(info.selected_fields, SEAL_FIELDS):  # both loads at once
+            events, seals = await asyncio.gather(stream_of(info, agent_id),
+                                                 ctx(info).seals.load(agent_id))
+        else:
+            events, seals = await stream_of(info, agent_id), {}
+        return history(events, first, after, seals)
 
     @strawberry.field(description="State in force on validAt, as recorded at knownAt.")
     async def as_of(self, info: Info, valid_at: date | None = None,
@@ -205,7 +203,7 @@ class RosterEntry:
     @strawberry.field
     async def agent(self, info: Info) -> Agent | None:
         row = await ctx(info).agents.load(self.row["agent_id"])
-        return Agent(row=row) if row else None
+        return Agent.of(row) if row else None
 
     @strawberry.field
     def grade(self) -> Grade | None:
@@ -264,3 +262,7 @@ class Post:
 
 async def _reads(info: Info, method: str, *args: Any) -> Any:
     return await blocking(getattr(ctx(info).services.reads, method), *args)
+
+
+def _enum(kind: type[E], value: str | None) -> E | None:
+    return kind(value) if value else None

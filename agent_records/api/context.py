@@ -19,7 +19,8 @@ from agent_records.api.readmodels import ReadModels
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from agent_records.domain.errors import NotFound
-from agent_records.persistence import StoreUnavailable
+from agent_records.domain.events import AgentRegistered, CareerEvent
+from agent_records.persistence import StoreUnavailable, guard
 from projections.runner import Worker
 
 T = TypeVar("T")
@@ -62,6 +63,7 @@ class Context(BaseContext):
         self.agents = DataLoader(self._agents)
         self.posts = DataLoader(lambda codes: blocking(self._posts_sync, codes))
         self.records = DataLoader(self._records)
+        self.streams = DataLoader(self._streams)
         self.seals = DataLoader(lambda ids: blocking(lambda: [reads.seals(i) for i in ids]))
         self.breaches = DataLoader(lambda ids: blocking(
             lambda: [reads.breaches(ids)[i] for i in ids]))
@@ -84,6 +86,31 @@ class Context(BaseContext):
                     out.append(exc)
                 except ValueError:
                     out.append(NotFound(f"no agent {i!r}: not an agent id", field="agent_id"))
+            return out
+        return await blocking(load)
+
+    async def _streams(self, ids: list[str]) -> list[list[CareerEvent] | NotFound]:
+        """The stored events of each agent, decoded but not folded into a record.
+
+        The history lists events; the state they fold into (``records``) is not needed
+        for that, and the aggregate's replay costs a protocol check per event.
+        """
+        def load() -> list[list[CareerEvent] | NotFound]:
+            out: list[list[CareerEvent] | NotFound] = []
+            for i in ids:
+                try:
+                    stream_id = UUID(i)
+                except ValueError:
+                    out.append(NotFound(f"no agent {i!r}: not an agent id", field="agent_id"))
+                    continue
+                with guard(self.services.records.settings):
+                    events = list(self.services.records.events.get(stream_id))
+                if not events:
+                    out.append(NotFound(f"no agent {i}", field="agent_id"))
+                elif not isinstance(events[0], AgentRegistered):
+                    out.append(NotFound(f"{i} is not an agent", field="agent_id"))
+                else:
+                    out.append(events)
             return out
         return await blocking(load)
 

@@ -159,7 +159,7 @@ class RecordPayload:
         if self.id is None:
             return None
         row = await ctx(info).agents.load(str(self.id))
-        return Agent(row=row) if row else None
+        return Agent.of(row) if row else None
 
 
 def plain(value: Any) -> Any:

@@ -148,7 +148,7 @@ class Query:
     @strawberry.field(description="One person on record.")
     async def agent(self, info: Info, id: strawberry.ID) -> Agent | None:
         row = await ctx(info).agents.load(str(id))
-        return Agent(row=row) if row else None
+        return Agent.of(row) if row else None
 
     @strawberry.field(description="People on record, filtered and ordered (offset cursors).")
     async def agents(self, info: Info, filter: AgentFilter | None = None,
@@ -162,7 +162,7 @@ class Query:
         offset = decode_cursor("o", after)
         rows, total = await blocking(ctx(info).services.reads.agents, query, order.field.value,
                                      order.descending, offset, _page(first))
-        edges = [AgentEdge(cursor=cursor("o", offset + i + 1), node=Agent(row=r))
+        edges = [AgentEdge(cursor=cursor("o", offset + i + 1), node=Agent.of(r))
                  for i, r in enumerate(rows)]
         return AgentConnection(edges=edges, total_count=total, page_info=PageInfo(
             has_next_page=offset + len(rows) < total,
@@ -187,7 +187,7 @@ class Query:
         rows, _ = await blocking(ctx(info).services.reads.agents,
                                  AgentQuery(renewal_due_before=before), "NEXT_RENEWAL_DUE",
                                  False, 0, 10_000)
-        return [Agent(row=r) for r in rows]
+        return [Agent.of(r) for r in rows]
 
     @strawberry.field(description="The audit trail, oldest first (keyset on log position).")
     async def audit_trail(self, info: Info, filter: AuditFilter | None = None,

@@ -91,23 +91,13 @@ class Event:
     correlation_id: str
     corrects: int | None
     corrected_by: list[int]
+    position: int | None = strawberry.field(
+        description="Position in the global log, once sealed.")
+    hash: str | None = strawberry.field(
+        description="Its hash in the chain (null until the sealer reaches it).")
+    previous_hash: str | None = strawberry.field(
+        description="The previous event's hash in the global chain.")
     raw: strawberry.Private[dict[str, Any]]
-    stream_id: strawberry.Private[str]
-
-    @strawberry.field(description="Position in the global log, once sealed.")
-    async def position(self, info: Info) -> int | None:
-        seal = (await ctx(info).seals.load(self.stream_id)).get(self.version)
-        return seal["position"] if seal else None
-
-    @strawberry.field(description="Its hash in the chain (null until the sealer reaches it).")
-    async def hash(self, info: Info) -> str | None:
-        seal = (await ctx(info).seals.load(self.stream_id)).get(self.version)
-        return seal["hash"] if seal else None
-
-    @strawberry.field(description="The previous event's hash in the global chain.")
-    async def previous_hash(self, info: Info) -> str | None:
-        seal = (await ctx(info).seals.load(self.stream_id)).get(self.version)
-        return seal["previous"] if seal else None
 
     @strawberry.field(description="The event's own fields; personal ones need the role.")
     def payload(self, info: Info) -> JSON | None:
@@ -120,14 +110,17 @@ class Event:
         return _jsonable(self.raw)
 
     @staticmethod
-    def of(e: CareerEvent, corrected_by: list[int]) -> Event:
+    def of(e: CareerEvent, corrected_by: list[int], seal: dict[str, Any] | None) -> Event:
+        """The event with its seal (ledger row; None when not sealed or not asked for)."""
         return Event(version=e.originator_version, type=type(e).__name__,
                      effective_date=e.effective_date, recorded_at=e.timestamp,
                      actor_id=e.actor_id, actor_role=e.actor_role, legal_basis=e.legal_basis,
                      decision_reference=e.decision_reference, reason=e.reason,
                      correlation_id=e.correlation_id,
                      corrects=e.corrected_version if isinstance(e, EventCorrected) else None,
-                     corrected_by=corrected_by, raw=e.payload(), stream_id=str(e.originator_id))
+                     corrected_by=corrected_by, position=seal and seal["position"],
+                     hash=seal and seal["hash"], previous_hash=seal and seal["previous"],
+                     raw=e.payload())
 
 
 def _jsonable(value: Any) -> Any:
@@ -155,18 +148,34 @@ class EventConnection:
     total_count: int
 
 
-def history(record: AgentRecord, first: int, after: str | None) -> EventConnection:
-    """Keyset pagination on the record's versions."""
+SEAL_FIELDS = frozenset({"position", "hash", "previousHash"})
+"""The fields of ``Event`` that need the ledger's rows of the stream."""
+
+
+def selects(selections: list[Any], names: frozenset[str]) -> bool:
+    """Whether any field below ``selections`` (fragments included) is one of ``names``.
+
+    Conservative: a field under ``@skip``/``@include`` counts as selected, so the rows
+    are loaded whenever they might be shown (one more query at worst), never missed.
+    """
+    return any(getattr(s, "name", None) in names or selects(s.selections, names)
+               for s in selections)
+
+
+def history(events: list[CareerEvent], first: int, after: str | None,
+            seals: dict[int, dict[str, Any]]) -> EventConnection:
+    """Keyset pagination on the record's versions (events oldest first, as stored)."""
     start = decode_cursor("v", after)
     fixes: dict[int, list[int]] = {}
-    for e in record.events:
+    for e in events:
         if isinstance(e, EventCorrected):
             fixes.setdefault(e.corrected_version, []).append(e.originator_version)
-    chosen = [e for e in record.events if e.originator_version > start][:first]
+    chosen = [e for e in events if e.originator_version > start][:first]
     edges = [EventEdge(cursor=cursor("v", e.originator_version),
-                       node=Event.of(e, fixes.get(e.originator_version, []))) for e in chosen]
-    more = bool(chosen) and chosen[-1].originator_version < record.version
-    return EventConnection(edges=edges, total_count=len(record.events),
+                       node=Event.of(e, fixes.get(e.originator_version, []),
+                                     seals.get(e.originator_version))) for e in chosen]
+    more = bool(chosen) and chosen[-1].originator_version < events[-1].originator_version
+    return EventConnection(edges=edges, total_count=len(events),
                            page_info=PageInfo(has_next_page=more,
                                               end_cursor=edges[-1].cursor if edges else None))
 
