@@ -159,7 +159,8 @@ def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
     position = s.position_on(e.effective_date)
     ck.require(position is not None and position.kind == PositionKind.ABROAD, "Art. 15",
                "not_abroad", "annual leave under Art. 15 is for agents posted abroad")
-    account = leave_account(s, e.effective_date.year)
+    year = e.effective_date.year  # one pass (leave_account re-counts each earlier year)
+    account = leave_accounts(s, range(year, year + 1))[0]
     ck.require(leave.counted_days <= account.available, "Art. 17", "leave_exceeds_entitlement",
                f"{leave.counted_days} days asked, {account.available} available in "
                f"{account.year} ({account.entitlement} entitlement + {account.carried_over} "
