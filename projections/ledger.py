@@ -78,9 +78,11 @@ class LedgerView(View):
 
     def process(self, sql: Sql, batch: Batch, load: AgentLoader) -> None:
         previous = self.head(sql)
-        insert = self.q("INSERT INTO {ledger} VALUES (?, ?, ?, ?, ?)")
+        rows = []
         for _, note in batch:
             fact = from_notification(note)
             digest = event_hash(fact, previous)
-            sql.execute(insert, (fact.position, fact.stream_id, fact.version, digest, previous))
+            rows.append((fact.position, fact.stream_id, fact.version, digest, previous))
             previous = digest
+        if rows:  # one call for the batch: a round trip per event was half the sealing time
+            sql.executemany(self.q("INSERT INTO {ledger} VALUES (?, ?, ?, ?, ?)"), rows)

@@ -32,6 +32,8 @@ from projections.store import ViewStore
 from projections.streams import id_ranges, postgres_notes, sqlite_notes
 
 REBUILD_SUFFIX = "__rebuild"
+PROCESSES = "AGENT_RECORDS_REBUILD_PROCESSES"
+"""Environment variable: processes of a PostgreSQL rebuild (default: one per core)."""
 Progress = Callable[[int, int], None]
 
 
@@ -44,7 +46,7 @@ class OnePass:
         self.live = list(live)
         self.fresh = [type(v)(store, suffix=REBUILD_SUFFIX) for v in live]
         self.pg_args = pg_args
-        cores = os.cpu_count() or 1
+        cores = int(os.environ.get(PROCESSES, 0)) or os.cpu_count() or 1
         self.processes = processes or (cores if store.postgres else 1)
         self.chunk = chunk
 
