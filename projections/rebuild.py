@@ -87,13 +87,13 @@ class OnePass:
     def swap(self, head: int) -> None:
         """Replaces the live tables by the rebuilt ones and sets positions to ``head``,
         in one transaction."""
-        with self.store.transaction() as sql:
+        with self.store.transaction() as sql:  # positions first: see Worker.step
+            sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name IN "
+                        f"({', '.join('?' * len(self.live))})", [v.name for v in self.live])
             for fresh in self.fresh:
                 for t in fresh.tables:
                     sql.execute(f"DROP TABLE IF EXISTS {self.store.table(t.name)}")
                     sql.execute(f'ALTER TABLE {fresh.names[t.name]} RENAME TO "{t.name}"')
-            sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name IN "
-                        f"({', '.join('?' * len(self.live))})", [v.name for v in self.live])
             if head:
                 for view in self.live:
                     self.store.track(sql, view.name, head)

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import IntegrityError
 
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
@@ -37,6 +38,15 @@ from projections.store import ViewStore
 VIEWS: dict[str, type[View]] = {v.name: v for v in (
     LedgerView, AgentsView, PostsView, LeaveView, AuditLogView, BreachesView)}
 Progress = Callable[[int, int], None]
+
+
+class PositionMoved(IntegrityError):
+    """A batch read after one position found another when applied (refused, like the
+    library's tracking refuses a position that is not ahead)."""
+
+    def __init__(self, name: str, position: int, read_after: int, now: int) -> None:
+        super().__init__(f"Failed to record tracking for {name} {position}: the batch was "
+                         f"read after position {read_after}, the view is now at {now}")
 
 
 @dataclass(frozen=True)
@@ -91,13 +101,22 @@ class Worker:
         return batch, None
 
     def step(self, view: View) -> int:
-        """Applies one batch to one view; returns how many events it applied."""
-        batch, poison = self.read(view, self.store.position(view.tracking_name),
-                                  self.batch_size)
+        """Applies one batch to one view; returns how many events it applied.
+
+        The batch is applied only if the view's position is still the one it was read
+        after: a rebuild may have swapped in tables and a lower position meanwhile, and
+        the library's tracking (only ever forward) would let the batch skip the events
+        between the two (``PositionMoved``; ``catch_up`` reads again from the new one).
+        """
+        start = self.store.position(view.tracking_name)
+        batch, poison = self.read(view, start, self.batch_size)
         if batch:
             for agent_id, version in view.needs(batch).items():
                 self.load(agent_id, version)
             with self.store.transaction() as sql:
+                now = self.store.locked_position(sql, view.tracking_name)
+                if now != start:
+                    raise PositionMoved(view.tracking_name, batch[-1][0], start, now)
                 view.process(sql, batch, self.load)
                 self.store.track(sql, view.tracking_name, batch[-1][0])
         if poison:
@@ -107,11 +126,16 @@ class Worker:
     def catch_up(self, view: View, progress: Progress | None = None) -> int:
         """Applies every event up to the head; returns how many."""
         done = 0
-        while n := self.step(view):
+        while True:
+            try:
+                n = self.step(view)
+            except PositionMoved:
+                continue  # from where the view is now
+            if not n:
+                return done
             done += n
             if progress:
                 progress(self.store.position(view.tracking_name), self.store.head())
-        return done
 
     def run_once(self) -> int:
         """Brings every view up to the head; a stopped view does not hold the others back."""

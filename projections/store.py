@@ -140,6 +140,15 @@ class ViewStore:
         """Records ``position`` for projection ``name`` in the open transaction."""
         self.tracking.track(sql.cursor, Tracking(name, position))
 
+    def locked_position(self, sql: Sql, name: str) -> int:
+        """Projection ``name``'s position in the open transaction, its row locked until
+        the end of it (on SQLite the transaction holds the write lock already): a swap
+        that replaces the position waits for this transaction, or this one sees it."""
+        lock = " FOR UPDATE" if self.postgres else ""
+        row = sql.execute(f"SELECT notification_id FROM {self.tracking_table} "
+                          f"WHERE application_name = ?{lock}", (name,)).fetchone()
+        return row["notification_id"] if row else 0
+
     def position(self, name: str) -> int:
         """The last position projection ``name`` has applied (0 when none)."""
         with persistence.guard(self.app.settings):

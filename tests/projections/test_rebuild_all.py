@@ -1,18 +1,20 @@
 """The one-pass rebuild of every view: equal to the incremental build when events arrive
-during it (the views end at the head the rebuild started from, then catch up), stopped
-by a poison event, and leaving the live tables and positions as they were on failure."""
+during it (the views end at the head the rebuild started from, then catch up), also
+when a follower runs through the swap; stopped by a poison event; and leaving the live
+tables and positions as they were on failure."""
 
 from __future__ import annotations
 
+import threading
 from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
-from projections.base import ProjectionStopped
+from projections.base import ProjectionStopped, View
 from projections.rebuild import REBUILD_SUFFIX
-from projections.runner import VIEWS, Worker
+from projections.runner import VIEWS, PositionMoved, Worker
 from projections.store import ViewStore
 from tests.projections.helpers import NAMES, checksums, copy_log, snapshot, table_rows
 from tests.projections.test_equality import record_through_the_application
@@ -100,8 +102,58 @@ def test_a_failure_midway_leaves_the_live_views(records: AgentRecords,
         with other.transaction() as sql:
             sql.execute(f"DROP TABLE IF EXISTS {other.table('roster' + REBUILD_SUFFIX)}")
 
-    with pytest.raises(Exception, match="roster__rebuild"):
+    with pytest.raises(Exception, match=r"roster__rebuild|refused the operation"):
         worker.rebuild_all(drop_a_rebuilt_table)
     assert snapshot(worker.store) == live
     assert worker.status() == positions
     assert leftovers(worker.store) == []
+
+
+def test_a_batch_read_before_the_swap_is_read_again_after_it(
+        records: AgentRecords, demo_log: list[StoredEvent]) -> None:
+    """A follower passes the rebuild's head, reads a batch, and the swap (back to the
+    rebuild's head) commits before the batch is applied: the batch is refused and read
+    again from the head, rather than skipping the events in between."""
+    app = records
+    copy_log(app, demo_log[:700])
+    follower = Worker(app, NAMES, batch_size=60)
+    follower.run_once()
+    paused, resume, done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def pause(position: int, head: int) -> None:
+        paused.set()
+        resume.wait(60)
+
+    def rebuild() -> None:
+        try:
+            Worker(app, NAMES).rebuild_all(pause)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        done.set()
+
+    thread = threading.Thread(target=rebuild, daemon=True)
+    thread.start()
+    assert paused.wait(60), "the rebuild made no progress"
+    head = app.recorder.max_notification_id()
+    copy_log(app, demo_log[700:1400])
+    follower.run_once()  # past the rebuild's head, on the live tables
+    real_read = follower.read
+
+    def read_then_swap(view: View, start: int, limit: int) -> tuple[list, object]:
+        read = real_read(view, start, limit)
+        if not done.is_set():
+            resume.set()
+            assert done.wait(60), "the rebuild did not end"
+        return read
+
+    copy_log(app, demo_log[1400:])
+    follower.read = read_then_swap  # type: ignore[method-assign]
+    with pytest.raises(PositionMoved, match="Failed to record tracking"):
+        follower.step(follower.views[0])
+    thread.join(60)
+    assert errors == []
+    assert {s.name: s.position for s in follower.status()} == dict.fromkeys(NAMES, head)
+    follower.read = real_read  # type: ignore[method-assign]
+    assert follower.run_once() == len(NAMES) * (app.recorder.max_notification_id() - head)
+    assert snapshot(follower.store) == incremental_from_zero(app)
