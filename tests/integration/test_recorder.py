@@ -99,6 +99,28 @@ class TestNotifyingApplicationRecorderCases(TestApplicationRecorderCases):
     recorder_class = NotifyingApplicationRecorder
 
 
+class CopyEverySave(ConcurrentApplicationRecorder):
+    """Every save through the COPY path, so that the library's cases run against it."""
+
+    COPY_ROWS = 1
+
+
+class NeverCopies(ConcurrentApplicationRecorder):
+    """Every save through one INSERT statement (VALUES or unnest)."""
+
+    COPY_ROWS = sys.maxsize
+
+
+class TestCopyApplicationRecorderCases(TestApplicationRecorderCases):
+    recorder_class = CopyEverySave
+
+
+class TestNonInterleavingWithoutCopy(TestNonInterleavingNotificationIDs):
+    """The library's case saves 1,000 events twice at once: COPY by default, unnest here."""
+
+    recorder_class = NeverCopies
+
+
 @pytest.fixture
 def datastore() -> Iterator[PostgresDatastore]:
     schema = backends.create_schema()
@@ -162,6 +184,59 @@ def test_a_late_commit_is_never_passed_over(datastore: PostgresDatastore,
             )] == [first, m]
     assert ids(recorder, first) == [first, n, m]
     assert recorder.max_notification_id() == m
+
+
+@pytest.mark.parametrize("size", [1, 150], ids=["single", "bulk"])
+def test_a_save_after_a_late_commit_is_held_back(datastore: PostgresDatastore,
+                                                 size: int) -> None:
+    """A running transaction holds id n: a save committed after it (one event, or
+    ``size`` through COPY) is not shown to followers until n commits."""
+    recorder = make(datastore)
+    assert (size >= recorder.COPY_ROWS) == (size > 1)
+    [first] = recorder.insert_events([event()])
+    with datastore.transaction(commit=True) as a:
+        [n] = recorder._insert_stored_events(a, [event()])
+        new = recorder.insert_events([event() for _ in range(size)])
+        assert new == list(range(n + 1, n + 1 + size))
+        assert ids(recorder, first) == [first]
+        assert recorder.max_notification_id() == first
+    assert ids(recorder, first) == [first, n, *new]
+
+
+class HeldCopy(ConcurrentApplicationRecorder):
+    """Holds its COPY transaction open after the copy and the unlock, before COMMIT."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.copied, self.go = threading.Event(), threading.Event()
+
+    def _copy_stored_events(self, curs: Any, stored_events: Any) -> list[int]:
+        new = super()._copy_stored_events(curs, stored_events)
+        self.copied.set()
+        assert self.go.wait(30)
+        return new
+
+
+def test_a_late_bulk_commit_is_never_passed_over(datastore: PostgresDatastore) -> None:
+    """A COPY that has released the lock but not committed: a single save after it gets
+    the next id and commits first; followers see neither until the COPY commits."""
+    recorder, held = make(datastore), make(datastore, HeldCopy)
+    [first] = recorder.insert_events([event()])
+    done: list[Any] = []
+    bulk = threading.Thread(target=lambda: done.append(held.insert_events(
+        [event() for _ in range(300)])))
+    bulk.start()
+    try:
+        assert held.copied.wait(30)
+        [m] = recorder.insert_events([event()])  # not blocked: the lock was released
+        assert m == first + 301
+        assert ids(recorder, first) == [first]
+        assert recorder.max_notification_id() == first
+    finally:
+        held.go.set()
+        bulk.join(30)
+    assert done == [list(range(first + 1, first + 301))]
+    assert ids(recorder, first) == list(range(first, m + 1))
 
 
 @pytest.mark.parametrize("cls", [ConcurrentApplicationRecorder,
@@ -239,11 +314,14 @@ def test_a_version_conflict_raises_integrity_error_and_releases_the_lock(
     assert ids(recorder) == [n, m]
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["single", "with-bulk"])
 def test_concurrent_writers_and_a_follower_never_skip_or_repeat(
-        datastore: PostgresDatastore) -> None:
-    """8 writers x 200 single-event transactions, one in five held open a few ms after
-    its insert (a late commit); a follower polls all along."""
+        datastore: PostgresDatastore, bulk: bool) -> None:
+    """8 writers x 200 transactions, one in five held open a few ms after its insert (a
+    late commit), the others single-event saves or (``with-bulk``) one in seven a save of
+    100 to 400 events through COPY; a follower polls all along."""
     recorder = make(datastore)
+    asked: list[int] = []
     committed: list[int] = []
     seen: list[int] = []  # by our follower
     unfiltered: list[int] = []  # by a follower reading without the horizon
@@ -253,12 +331,15 @@ def test_concurrent_writers_and_a_follower_never_skip_or_repeat(
     def write(seed: int) -> None:
         rng = random.Random(seed)
         for i in range(200):
+            size = rng.randint(100, 400) if bulk and i % 7 == 1 and i % 5 else 1
+            asked.append(size)
             if i % 5 == 0:
                 with datastore.transaction(commit=True) as curs:
                     new = recorder._insert_stored_events(curs, [event()])
                     time.sleep(rng.uniform(0, 0.005))
             else:
-                new = recorder.insert_events([event()])
+                new = recorder.insert_events([event() for _ in range(size)])
+            assert new == list(range(new[0], new[0] + size)), "contiguous, as many as saved"
             committed.extend(new)
 
     def follow() -> None:
@@ -286,11 +367,17 @@ def test_concurrent_writers_and_a_follower_never_skip_or_repeat(
     writing.clear()
     follower.join(30)
     assert not follower.is_alive()
-    assert len(committed) == 1600
+    expected = sum(asked)
+    assert len(committed) == expected >= 1600 + (8 * 20 * 99 if bulk else 0)
     assert all(a < b for a, b in itertools.pairwise(seen)), "strictly increasing"
     assert seen == sorted(committed), "every committed event exactly once, none skipped"
+    with psycopg.connect(backends.PG_DSN) as conn:  # each xid was assigned inside the lock
+        xids = [r[0] for r in conn.execute(f'SELECT tx_id::text::numeric FROM '
+                                           f'"{datastore.schema}".stored_events ORDER BY '
+                                           'notification_id')]
+    assert xids == sorted(xids), "transaction ids grow with notification ids"
     print(f"\nan unfiltered follower would have skipped {len(set(committed) - set(unfiltered))}"
-          " of 1600 events")
+          f" of {expected} events")
 
 
 def test_the_application_records_a_career_and_builds_the_same_views() -> None:
