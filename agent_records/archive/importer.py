@@ -4,7 +4,8 @@ Positions are preserved. The chain hashes each event's position (``integrity.cha
 so an event given a new position would get a new hash and the imported log would not
 be the exported one. The library's recorders always let the database number the
 events (SQLite rowid, PostgreSQL bigserial), so the import writes the library's own
-event table directly, with the exported positions, then moves PostgreSQL's sequence
+event table directly, with the exported positions (PostgreSQL: one binary ``COPY``
+streamed as the lines are checked, as the recorder's bulk save), then moves the sequence
 past the last one (SQLite's next rowid is the largest plus one by itself). Gaps in the
 exported positions (an id burnt by a refused write on PostgreSQL) are kept as they are.
 
@@ -22,11 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+from psycopg.sql import SQL
 
 from agent_records import persistence
 from agent_records.application import AgentRecords
@@ -36,6 +39,8 @@ from agent_records.integrity.chain import GENESIS, StoredFact
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import Roots
+from agent_records.recorder import COLUMNS as EVENT_COLUMNS
+from agent_records.recorder import copy_rows
 from projections.store import ViewStore
 
 Progress = Callable[[int, int], None]
@@ -192,8 +197,6 @@ class Writer:
         name = recorder.events_table_name.split(".")[-1]
         if self.postgres:
             self.table = f'"{recorder.datastore.schema}"."{name}"'
-            self.insert = (f"INSERT INTO {self.table} (originator_id, originator_version, "
-                           "topic, state, notification_id) VALUES (%s, %s, %s, %s, %s)")
         else:
             self.table = f'"{name}"'
             self.insert = (f"INSERT INTO {self.table} (originator_id, originator_version, "
@@ -209,10 +212,24 @@ class Writer:
             raise ImportRefused(f"the store {self.app.settings.display} already holds events: "
                                 "import only into an empty store")
 
-    def write(self, facts: list[StoredFact]) -> None:
-        rows = [(UUID(f.stream_id) if self.postgres else UUID(f.stream_id).hex, f.version,
-                 f.topic, f.state, f.position) for f in facts]
-        self.cursor.executemany(self.insert, rows)
+    def write(self, facts: Iterable[StoredFact]) -> None:
+        """Inserts ``facts`` as they come: PostgreSQL streams them with binary COPY (one
+        statement, 32 kB at a time), SQLite inserts ``BATCH`` rows per ``executemany``."""
+        if self.postgres:
+            types = (self.app.recorder.datastore.originator_id_type, "int8", "text", "bytea",
+                     "int8")
+            copy_rows(self.cursor, SQL(self.table), (*EVENT_COLUMNS, "notification_id"), types,
+                      ((UUID(f.stream_id), f.version, f.topic, f.state, f.position)
+                       for f in facts))
+            return
+        batch: list[tuple[Any, ...]] = []
+        for f in facts:
+            batch.append((UUID(f.stream_id).hex, f.version, f.topic, f.state, f.position))
+            if len(batch) >= BATCH:
+                self.cursor.executemany(self.insert, batch)
+                batch.clear()
+        if batch:
+            self.cursor.executemany(self.insert, batch)
 
     def finish(self, last_position: int) -> None:
         """PostgreSQL: the next event gets a position after the imported ones."""
@@ -237,16 +254,7 @@ def import_export(app: AgentRecords, path: Path, progress: Progress | None = Non
             commit=True) as cursor:
         writer = Writer(app, cursor)
         writer.lock_empty()
-        batch: list[StoredFact] = []
-        for fact in reader.facts():
-            batch.append(fact)
-            if len(batch) >= BATCH:
-                writer.write(batch)
-                batch.clear()
-                if progress:
-                    progress(reader.count, total)
-        if batch:
-            writer.write(batch)
+        writer.write(_reporting(reader, total, progress))
         reader.finish()
         writer.finish(reader.position)
     if progress:
@@ -259,6 +267,15 @@ def import_export(app: AgentRecords, path: Path, progress: Progress | None = Non
     return ImportSummary(reader.count, reader.first_position, reader.position, head,
                          time.monotonic() - started,
                          f"size {reader.checkpoint.size}" if reader.checkpoint else None)
+
+
+def _reporting(reader: ChainReader, total: int, progress: Progress | None
+               ) -> Iterator[StoredFact]:
+    """The checked facts of the file, with ``progress`` called every ``BATCH`` of them."""
+    for fact in reader.facts():
+        yield fact
+        if progress and reader.count % BATCH == 0:
+            progress(reader.count, total)
 
 
 def _head(app: AgentRecords) -> str:
