@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -38,7 +37,6 @@ from agent_records.domain.errors import NotFound
 from agent_records.domain.events import CareerEvent
 
 MAX_PAGE = 100
-E = TypeVar("E", bound=Enum)
 
 
 async def record_of(info: Info, agent_id: str) -> AgentRecord:
@@ -61,20 +59,50 @@ async def stream_of(info: Info, agent_id: str) -> list[CareerEvent]:
 class Agent:
     """A person on record, as the read models show them now.
 
-    The read model's columns are plain attributes, converted once per object (``of``):
-    strawberry resolves such fields without building an ``Info`` or parsing arguments,
-    which a resolver method costs on every field of every request. Personal fields keep
-    a resolver: each checks the caller's role.
+    Columns that need no conversion are plain attributes, set once per object (``of``):
+    strawberry resolves those without building an ``Info`` or parsing arguments, which
+    a resolver method costs on every field of every request. Columns converted to an
+    enum or a date keep a resolver, so that a value the code cannot read fails (masked)
+    at that field and nowhere else; personal fields keep theirs to check the role.
     """
 
     row: strawberry.Private[dict[str, Any]]
     id: strawberry.ID
     full_name: str
-    category: Category
-    grade: Grade | None
-    title: Grade | None = strawberry.field(description="Title conferred under Art. 26, if any.")
-    status: Status
     post_code: str | None
+    head_of_post: str | None
+    oath_sworn: bool = strawberry.field(
+        description="Art. 12 oath sworn (or already sworn as official).")
+    renewals: int = strawberry.field(description="Art. 7 renewals of an attaché's appointment.")
+    eligible_for_promotion: bool = strawberry.field(
+        description="Art. 8: an attaché renewed three times.")
+    extensions: int
+    version: int
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Agent:
+        """The agent of a row of the ``agents`` view."""
+        return cls(row=row, id=strawberry.ID(row["agent_id"]), full_name=row["full_name"],
+                   post_code=row["post_code"], head_of_post=row["head_of_post"],
+                   oath_sworn=bool(row["oath_sworn"]), renewals=row["renewals"],
+                   eligible_for_promotion=bool(row["eligible_for_promotion"]),
+                   extensions=row["extensions"], version=row["version"])
+
+    @strawberry.field
+    def category(self) -> Category:
+        return Category(self.row["category"])
+
+    @strawberry.field
+    def grade(self) -> Grade | None:
+        return Grade(self.row["grade"]) if self.row["grade"] else None
+
+    @strawberry.field(description="Title conferred under Art. 26, if any.")
+    def title(self) -> Grade | None:
+        return Grade(self.row["title"]) if self.row["title"] else None
+
+    @strawberry.field
+    def status(self) -> Status:
+        return Status(self.row["status"])
 
     @strawberry.field
     async def post(self, info: Info) -> Post | None:
@@ -82,27 +110,14 @@ class Agent:
         row = await ctx(info).posts.load(code) if code else None
         return Post(row=row) if row else None
 
-    position_kind: PositionKind | None
-    head_of_post: str | None
-    oath_sworn: bool = strawberry.field(
-        description="Art. 12 oath sworn (or already sworn as official).")
-    renewals: int = strawberry.field(description="Art. 7 renewals of an attaché's appointment.")
-    next_renewal_due: date | None
-    eligible_for_promotion: bool = strawberry.field(
-        description="Art. 8: an attaché renewed three times.")
+    @strawberry.field
+    def position_kind(self) -> PositionKind | None:
+        kind = self.row["position_kind"]
+        return PositionKind(kind) if kind else None
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Agent:
-        """The agent of a row of the ``agents`` view."""
-        return cls(row=row, id=strawberry.ID(row["agent_id"]), full_name=row["full_name"],
-                   category=Category(row["category"]), grade=_enum(Grade, row["grade"]),
-                   title=_enum(Grade, row["title"]), status=Status(row["status"]),
-                   post_code=row["post_code"],
-                   position_kind=_enum(PositionKind, row["position_kind"]),
-                   head_of_post=row["head_of_post"], oath_sworn=bool(row["oath_sworn"]),
-                   renewals=row["renewals"], next_renewal_due=_d(row["next_renewal_due"]),
-                   eligible_for_promotion=bool(row["eligible_for_promotion"]),
-                   extensions=row["extensions"], version=row["version"])
+    @strawberry.field
+    def next_renewal_due(self) -> date | None:
+        return _d(self.row["next_renewal_due"])
 
     @strawberry.field(description="Art. 21: the pension law's age limit.")
     def sixty_fifth_birthday(self, info: Info) -> date | None:
@@ -262,7 +277,3 @@ class Post:
 
 async def _reads(info: Info, method: str, *args: Any) -> Any:
     return await blocking(getattr(ctx(info).services.reads, method), *args)
-
-
-def _enum(kind: type[E], value: str | None) -> E | None:
-    return kind(value) if value else None

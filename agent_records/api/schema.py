@@ -15,12 +15,12 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from agent_records.api.errors import MaskInternalErrors
+from agent_records.api.execution import ValidationByText
 from agent_records.api.mutations import mutation_type
 from agent_records.api.queries import Query
 
@@ -34,6 +34,7 @@ LIMIT_RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
 per request (extensions are factories here), and ``ValidationCache`` keys on the rules:
 every request missed the cache and validated the document again (45% of a career
 query's time). The same classes, shared, make the cache hit; they hold no state.
+(The cache is ``ValidationByText``, ``api/execution.py``.)
 """
 
 
@@ -45,7 +46,7 @@ def build_schema(introspection: bool = True, extra: list[Callable[[], Any]] | No
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskInternalErrors,
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        ValidationByText,
         *(extra or []),
     ]
     if not introspection:
