@@ -116,10 +116,7 @@ def create_app() -> FastAPI:
               ) -> dict[str, Any]:
         reads: ReadModels = state["reads"]
         query = AuditQuery(agent_id=agent_id)
-        rows, total = reads.audit(query, after, first)
-        more = bool(rows) and len(rows) == first
-        if more:
-            more = bool(reads.audit(query, rows[-1]["position"], 1)[0])
+        rows, total, more = reads.audit(query, after, first)
         return {"total_count": total, "has_next_page": more,
                 "end_cursor": rows[-1]["position"] if rows else None,
                 "entries": [{k: r[k] for k in AUDIT_FIELDS} for r in rows]}

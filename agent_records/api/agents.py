@@ -24,19 +24,21 @@ from agent_records.api.types import (
     LeaveBalance,
     Marriage,
     MarriageRequest,
+    PageInfo,
     PositionKind,
     Referral,
     Status,
     _d,
     balance,
+    cursor,
+    decode_cursor,
     history,
+    page_size,
     selects,
 )
 from agent_records.domain.agent import Agent as AgentRecord
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import CareerEvent
-
-MAX_PAGE = 100
 
 
 async def record_of(info: Info, agent_id: str) -> AgentRecord:
@@ -186,8 +188,7 @@ class Agent:
     async def history(self, info: Info, first: int = 50, after: str | None = None
                       ) -> EventConnection:
         ctx(info).require(Permission.READ, "history")
-        if not 0 < first <= MAX_PAGE:
-            raise PublicError("BAD_USER_INPUT", f"first must be between 1 and {MAX_PAGE}")
+        page_size(first)
         agent_id = self.row["agent_id"]
         if selects(info.selected_fields, SEAL_FIELDS):  # both loads at once
             events, seals = await asyncio.gather(stream_of(info, agent_id),
@@ -234,6 +235,19 @@ class RosterEntry:
 
 
 @strawberry.type
+class RosterEdge:
+    cursor: str
+    node: RosterEntry
+
+
+@strawberry.type
+class RosterConnection:
+    edges: list[RosterEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
 class Post:
     """A legation or other post."""
 
@@ -259,10 +273,24 @@ class Post:
     def kind(self) -> str:
         return self.row["kind"]
 
-    @strawberry.field(description="Agents posted here on the date, with their grade then.")
+    @strawberry.field(description="Agents posted here on the date, with their grade then "
+                      "(all of them: rosterPage gives them a page at a time).")
     async def roster(self, info: Info, on: date) -> list[RosterEntry]:
         rows = await _reads(info, "roster_on", self.row["post_code"], on)
         return [RosterEntry(row=r) for r in rows]
+
+    @strawberry.field(description="The roster on the date in pages, in the same order "
+                      "(offset cursors).")
+    async def roster_page(self, info: Info, on: date, first: int = 50,
+                          after: str | None = None) -> RosterConnection:
+        offset = decode_cursor("o", after)
+        rows, total = await _reads(info, "roster_page", self.row["post_code"], on, offset,
+                                   page_size(first))
+        edges = [RosterEdge(cursor=cursor("o", offset + i + 1), node=RosterEntry(row=r))
+                 for i, r in enumerate(rows)]
+        return RosterConnection(edges=edges, total_count=total, page_info=PageInfo(
+            has_next_page=offset + len(rows) < total,
+            end_cursor=edges[-1].cursor if edges else None))
 
     @strawberry.field(description="The head of post on the date.")
     async def head_of_post(self, info: Info, on: date) -> RosterEntry | None:

@@ -8,10 +8,9 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from agent_records.api.agents import MAX_PAGE, Agent, Post, record_of
+from agent_records.api.agents import Agent, Post, record_of
 from agent_records.api.auth import Permission
 from agent_records.api.context import blocking, ctx
-from agent_records.api.errors import PublicError
 from agent_records.api.integrity import Verification, verification
 from agent_records.api.readmodels import AgentQuery, AuditQuery
 from agent_records.api.types import (
@@ -22,6 +21,7 @@ from agent_records.api.types import (
     balance,
     cursor,
     decode_cursor,
+    page_size,
 )
 
 
@@ -137,12 +137,6 @@ def _audit_entry(r: dict) -> AuditEntry:
         hash=r.get("hash"), previous_hash=r.get("previous_hash"))
 
 
-def _page(first: int) -> int:
-    if not 0 < first <= MAX_PAGE:
-        raise PublicError("BAD_USER_INPUT", f"first must be between 1 and {MAX_PAGE}")
-    return first
-
-
 @strawberry.type
 class Query:
     @strawberry.field(description="One person on record.")
@@ -161,7 +155,7 @@ class Query:
                            reaching_65_before=f.reaching_65_before, on_leave_on=f.on_leave_on)
         offset = decode_cursor("o", after)
         rows, total = await blocking(ctx(info).services.reads.agents, query, order.field.value,
-                                     order.descending, offset, _page(first))
+                                     order.descending, offset, page_size(first))
         edges = [AgentEdge(cursor=cursor("o", offset + i + 1), node=Agent.of(r))
                  for i, r in enumerate(rows)]
         return AgentConnection(edges=edges, total_count=total, page_info=PageInfo(
@@ -199,13 +193,10 @@ class Query:
                            recorded_from=f.recorded_from, recorded_to=f.recorded_to,
                            effective_from=f.effective_from, effective_to=f.effective_to)
         start = decode_cursor("p", after)
-        rows, total = await blocking(ctx(info).services.reads.audit, query, start, _page(first))
+        rows, total, more = await blocking(ctx(info).services.reads.audit, query, start,
+                                           page_size(first))
         edges = [AuditEdge(cursor=cursor("p", r["position"]), node=_audit_entry(r))
                  for r in rows]
-        last = rows[-1]["position"] if rows else start
-        more = bool(rows) and len(rows) == first
-        if more:
-            more = bool((await blocking(ctx(info).services.reads.audit, query, last, 1))[0])
         return AuditConnection(edges=edges, total_count=total,
                                page_info=PageInfo(has_next_page=more,
                                                   end_cursor=edges[-1].cursor if edges else None))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from projections.store import ViewStore
+from projections.store import Sql, ViewStore
 
 ORDERABLE = {"FULL_NAME": "full_name", "GRADE": "grade", "STATUS": "status",
              "SIXTY_FIFTH_BIRTHDAY": "sixty_fifth_birthday",
@@ -61,6 +61,8 @@ class ReadModels:
     def __init__(self, store: ViewStore) -> None:
         self.store = store
         self.t = store.table
+        self._log_size: tuple[int, int] = (0, 0)
+        """(highest position counted, rows of audit_log at or below it): ``log_size``."""
 
     def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.store.reading() as sql:
@@ -124,6 +126,18 @@ class ReadModels:
     def roster_on(self, post: str, day: date) -> list[dict[str, Any]]:
         return self._on("roster", post, day)
 
+    def roster_page(self, post: str, day: date, offset: int, limit: int
+                    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of ``roster_on`` (same order) and how many entries there are."""
+        where = (f"FROM {self.t('roster')} WHERE post_code = ? AND since <= ? "
+                 "AND (until IS NULL OR until > ?)")
+        params = (post, day.isoformat(), day.isoformat())
+        with self.store.reading() as sql:
+            total = sql.execute(f"SELECT count(*) AS n {where}", params).fetchone()["n"]
+            rows = sql.execute(f"SELECT * {where} ORDER BY since, agent_id LIMIT ? OFFSET ?",
+                               (*params, limit, offset)).fetchall()
+        return [dict(r) for r in rows], total
+
     def heads_on(self, post: str, day: date) -> list[dict[str, Any]]:
         return self._on("heads_of_post", post, day)
 
@@ -155,7 +169,14 @@ class ReadModels:
                 out[r["agent_id"]].append(r)
         return out
 
-    def audit(self, q: AuditQuery, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    def audit(self, q: AuditQuery, after: int, limit: int
+              ) -> tuple[list[dict[str, Any]], int, bool]:
+        """Entries after position ``after``, how many match in all, whether more follow.
+
+        One transaction: the count, the page and the next page's existence agree. One
+        row beyond the page tells whether another page follows. Without a filter the
+        count comes from ``log_size`` (no scan of the whole log).
+        """
         conds, params = ["1 = 1"], []
         for column, value in (("stream_id", q.agent_id), ("post_code", q.post_code),
                               ("actor_id", q.actor_id), ("legal_basis", q.legal_basis),
@@ -171,11 +192,37 @@ class ReadModels:
                 conds.append(f"{column} {op} ?")
                 params.append(_utc(value).isoformat())
         where = " AND ".join(conds)
-        total = self._rows(f"SELECT count(*) AS n FROM {self.t('audit_log')} WHERE {where}",
-                           params)[0]["n"]
-        # each entry with its seal (hash, previous hash); not yet sealed: null
-        rows = self._rows(f"SELECT a.*, l.hash, l.previous AS previous_hash FROM (SELECT * FROM "
-                          f"{self.t('audit_log')} WHERE {where} AND position > ? ORDER BY "
-                          f"position LIMIT ?) a LEFT JOIN {self.t('ledger')} l ON l.position = "
-                          "a.position ORDER BY a.position", [*params, after, limit])
-        return rows, total
+        with self.store.reading() as sql:
+            total = self.log_size(sql) if not params else sql.execute(
+                f"SELECT count(*) AS n FROM {self.t('audit_log')} WHERE {where}",
+                params).fetchone()["n"]
+            # each entry with its seal (hash, previous hash); not yet sealed: null
+            rows = [dict(r) for r in sql.execute(
+                f"SELECT a.*, l.hash, l.previous AS previous_hash FROM (SELECT * FROM "
+                f"{self.t('audit_log')} WHERE {where} AND position > ? ORDER BY position "
+                f"LIMIT ?) a LEFT JOIN {self.t('ledger')} l ON l.position = a.position "
+                "ORDER BY a.position", [*params, after, limit + 1]).fetchall()]
+        return rows[:limit], total, len(rows) > limit
+
+    def log_size(self, sql: Sql) -> int:
+        """The number of rows of ``audit_log``, exact, without counting them all each time.
+
+        The view only appends rows, in the order of their positions, each batch with its
+        tracking position in one transaction (a rebuild swaps in the same rows): the rows
+        at or below a position seen once never change. So the count is kept with the
+        highest position it covers, and each call counts only the rows above it (an
+        index range, usually empty). A log whose highest position went down (a store
+        rebuilt under the service) is counted again from zero.
+        """
+        table = self.t("audit_log")
+        covered, count = self._log_size
+        row = sql.execute(f"SELECT (SELECT count(*) FROM {table} WHERE position > ?) AS n, "
+                          f"(SELECT max(position) FROM {table}) AS top", (covered,)).fetchone()
+        top = row["top"] or 0
+        if top < covered:
+            count = sql.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
+            self._log_size = (top, count)
+            return count
+        if row["n"]:
+            self._log_size = (top, count + row["n"])  # one tuple: consistent across threads
+        return count + row["n"]

@@ -41,6 +41,17 @@ PERSONAL_PAYLOAD: dict[str, Permission] = {
 """Payload fields that are personal data, and the permission that reveals them."""
 
 
+MAX_PAGE = 100
+"""The largest page (``first``) of any connection."""
+
+
+def page_size(first: int) -> int:
+    """``first`` itself when it is a valid page size; a clear client error otherwise."""
+    if not 0 < first <= MAX_PAGE:
+        raise PublicError("BAD_USER_INPUT", f"first must be between 1 and {MAX_PAGE}")
+    return first
+
+
 def cursor(kind: str, value: int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
 

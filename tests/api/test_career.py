@@ -179,6 +179,40 @@ def test_post_roster_head_and_charge(live: Live, career: Career) -> None:
         {"post": {"code": POST}}
 
 
+def test_roster_pages_follow_the_roster(live: Live, career: Career) -> None:
+    whole = [(r["agent"]["id"], r["since"]) for r in live.op(
+        "PostRoster", {"code": POST, "on": "1952-07-10"}).json["data"]["post"]["roster"]]
+    assert len(whole) == 3
+    pages: list[tuple[str, str]] = []
+    after = None
+    for _ in range(5):
+        got = live.op("PostRosterPage", {"code": POST, "on": "1952-07-10", "first": 2,
+                                         "after": after}).json["data"]["post"]["rosterPage"]
+        assert got["totalCount"] == 3
+        pages += [(e["node"]["agent"]["id"], e["node"]["since"]) for e in got["edges"]]
+        after = got["pageInfo"]["endCursor"]
+        if not got["pageInfo"]["hasNextPage"]:
+            break
+    assert pages == whole
+    beyond = live.op("PostRosterPage", {"code": POST, "on": "1952-07-10", "after": after})
+    assert beyond.json["data"]["post"]["rosterPage"]["edges"] == []
+    too_big = live.op("PostRosterPage", {"code": POST, "on": "1952-07-10", "first": 101})
+    assert too_big.codes() == ["BAD_USER_INPUT"]
+
+
+def test_history_seals_asked_through_fragment_and_alias(live: Live, career: Career) -> None:
+    """The seals are loaded whenever a page may show them, however the query asks."""
+    got = live.data("""query($id: ID!) { agent(id: $id) { history(first: 3) { edges {
+      node { ...Sealed at: hash } } } } }
+      fragment Sealed on Event { version position }""", {"id": career.attache})
+    nodes = [e["node"] for e in got["agent"]["history"]["edges"]]
+    assert [n["version"] for n in nodes] == [1, 2, 3]
+    assert all(n["position"] > 0 and len(n["at"]) == 64 for n in nodes)
+    inline = live.data("""query($id: ID!) { agent(id: $id) { history(first: 1) { edges {
+      node { ... on Event { previousHash } } } } } }""", {"id": career.attache})
+    assert len(inline["agent"]["history"]["edges"][0]["node"]["previousHash"]) == 64
+
+
 def test_leave_balance(live: Live, career: Career) -> None:
     got = live.op("LeaveBalance", {"agentId": career.attache, "year": 1950}, role="hr_clerk")
     balance = got.json["data"]["leaveBalance"]
@@ -236,6 +270,25 @@ def test_audit_trail_keyset_pagination(live: Live) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert len(positions) == total and positions == sorted(set(positions))
+
+
+def test_audit_total_follows_new_events(live: Live) -> None:
+    """The unfiltered count is kept per process: it must follow every new event exactly."""
+    before = audit(live, first=1)["totalCount"]
+    for name in ("Anne Hoffmann", "Luc Frieden"):
+        live.record("RegisterAgent", identity(name, "1925-02-02"), role="hr_clerk")
+    after = audit(live, first=1)["totalCount"]
+    assert after == before + 2
+    positions: list[int] = []
+    cursor = None
+    while True:
+        page = live.data(AUDIT, {"first": 100, "after": cursor})["auditTrail"]
+        assert page["totalCount"] == after
+        positions += [e["node"]["position"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        cursor = page["pageInfo"]["endCursor"]
+    assert len(positions) == after
 
 
 def test_projection_status(live: Live) -> None:

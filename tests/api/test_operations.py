@@ -35,6 +35,7 @@ def query_variables(op: str, c: Career) -> dict[str, Any]:
         "RecordAsOf": {"id": c.attache, "validAt": "1950-08-21", "knownAt": c.before_correction},
         "DisciplinaryFile": {"id": c.envoy},
         "PostRoster": {"code": POST, "on": "1952-07-10"},
+        "PostRosterPage": {"code": POST, "on": "1952-07-10", "first": 2},
         "RenewalsDue": {"before": "1952-12-31"},
         "LeaveBalance": {"agentId": c.attache, "year": 1950},
         "AuditTrailByAgent": {"agentId": c.attache, "first": 5},
