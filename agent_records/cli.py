@@ -105,7 +105,10 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
     if args.action == "rebuild":  # every rebuildable view (or NAME) in one pass
         label = names[0] if names else "all views"
         count = worker.rebuild_all(_bar(label), names)
-        print(f"\n{label}: rebuilt from {count} events and swapped in", file=sys.stderr)
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in worker.rebuilt.phases.items()
+                           ) if worker.rebuilt else ""
+        print(f"\n{label}: rebuilt from {count} events and swapped in ({phases})",
+              file=sys.stderr)
         return 0
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

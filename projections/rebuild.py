@@ -20,7 +20,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -49,23 +50,33 @@ class OnePass:
         cores = int(os.environ.get(PROCESSES, 0)) or os.cpu_count() or 1
         self.processes = processes or (cores if store.postgres else 1)
         self.chunk = chunk
+        self.phases: dict[str, float] = {}
 
     def run(self, progress: Progress | None = None) -> int:
         """Builds, indexes and swaps in; returns how many events were read."""
         head = self.store.head()
         self.prepare()
         try:
-            count = self.load(head, progress or (lambda done, total: None))
-            with self.store.transaction() as sql:
+            with self.timed("read and load"):
+                count = self.load(head, progress or (lambda done, total: None))
+            with self.timed("keys and indexes"), self.store.transaction() as sql:
                 for view in self.fresh:
                     view.complete(sql, keyed=not self.store.postgres)
-            self.swap(head)
+            with self.timed("swap"):
+                self.swap(head)
         except BaseException:
             self.drop()
             raise
         if progress:
             progress(head, head)
         return count
+
+    @contextlib.contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Records the seconds a phase took in ``phases`` (the CLI prints them)."""
+        started = time.perf_counter()
+        yield
+        self.phases[phase] = time.perf_counter() - started
 
     def prepare(self) -> None:
         """Empty tables beside the live ones (leftovers of a failed rebuild dropped)."""

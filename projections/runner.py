@@ -74,6 +74,8 @@ class Worker:
         self.batch_size = batch_size
         self.rebuild_processes = rebuild_processes
         self.rebuild_chunk = rebuild_chunk
+        self.rebuilt: OnePass | None = None
+        """The last rebuild (its ``phases``: seconds of each)."""
         self.views = [VIEWS[n](self.store) for n in (names or list(VIEWS))]
         self.load: Callable[[UUID, int], Agent] = lru_cache(maxsize=4096)(self._load)
         self.ensure_tables()
@@ -215,9 +217,10 @@ class Worker:
         if sealed:
             raise ValueError(f"{sealed[0]} is sealed once and never rebuilt: run verify instead")
         live = [VIEWS[n](self.store) for n in chosen]
-        one = OnePass(self.store, live, _pg_args(self.app) if self.store.postgres else {},
-                      self.rebuild_processes, self.rebuild_chunk)
-        return one.run(progress)
+        self.rebuilt = OnePass(self.store, live,
+                               _pg_args(self.app) if self.store.postgres else {},
+                               self.rebuild_processes, self.rebuild_chunk)
+        return self.rebuilt.run(progress)
 
 
 def _pg_args(app: AgentRecords) -> dict[str, Any]:
