@@ -14,7 +14,8 @@ generating one (it is only read: nothing is projected, written or dropped there;
 view behind the store head is reported). Eight client processes (keep-alive
 ``http.client``) send each query for ``--seconds``:
 - career: ``AgentCareer`` (agent with post and the first 50 events of its history);
-- roster: ``PostRoster`` (head of post, chargés and roster of a post on a date);
+- roster: ``PostRoster`` (head of post, chargés and the whole roster of a post on a date);
+- roster (page): ``PostRosterPage`` (the first 50 of that roster, with its total);
 - audit (agent): ``AuditTrail`` filtered by agent, first 50;
 - audit (all): ``AuditTrail`` without filter, first 50.
 Agent ids, posts and dates are drawn at random (fixed seed). The ratio is GraphQL's
@@ -65,7 +66,7 @@ from projections.runner import Worker  # noqa: E402
 SIZES = {"quick": {"agents": [1_000], "seconds": 5.0},
          "full": {"agents": [1_000, 10_000, 100_000], "seconds": 20.0}}
 CLIENTS = 8
-KINDS = ("career", "roster", "audit (agent)", "audit (all)")
+KINDS = ("career", "roster", "roster (page)", "audit (agent)", "audit (all)")
 PYTHON = sys.executable
 
 # The operations of graphql/operations/ (copied so that the benchmark stays comparable
@@ -95,6 +96,17 @@ query PostRoster($code: String!, $on: Date!) {
   }
 }
 fragment Serving on RosterEntry { since until grade agent { id fullName grade status } }"""
+ROSTER_PAGE = """
+query PostRosterPage($code: String!, $on: Date!, $first: Int! = 50, $after: String) {
+  post(code: $code) {
+    code name
+    rosterPage(on: $on, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { since until grade agent { id fullName grade status } } }
+    }
+  }
+}"""
 AUDIT = """
 query AuditTrail($filter: AuditFilter, $first: Int! = 50, $after: String) {
   auditTrail(filter: $filter, first: $first, after: $after) {
@@ -166,6 +178,12 @@ def request_for(kind: str, api: str, rng: random.Random, ids: list[str]) -> tupl
         if api == "plain":
             return "GET", f"/roster/{post}?on={day}", None
         return "POST", "/graphql", {"query": ROSTER, "variables": {"code": post, "on": day}}
+    if kind == "roster (page)":
+        post = rng.choice(POSTS)
+        if api == "plain":
+            return "GET", f"/roster-page/{post}?on={day}&first=50", None
+        return "POST", "/graphql", {"query": ROSTER_PAGE, "variables": {"code": post,
+                                                                       "on": day}}
     if kind == "audit (agent)":
         agent = rng.choice(ids)
         if api == "plain":

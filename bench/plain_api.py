@@ -1,4 +1,4 @@
-"""A plain FastAPI JSON service answering the benchmark's three queries from the same data.
+"""A plain FastAPI JSON service answering the benchmark's queries from the same data.
 
 It reads the same read models (``ReadModels`` over the projections' tables) and the same
 record (``AgentRecords.get_agent`` for a career's history) as the GraphQL service, and
@@ -31,6 +31,14 @@ AUDIT_FIELDS = ("position", "stream_id", "stream_kind", "version", "event_type",
                 "effective_date", "recorded_at", "actor_id", "actor_role", "legal_basis",
                 "decision_reference", "reason", "correlation_id", "post_code",
                 "corrects_version", "corrected_by")
+
+
+def serving(r: dict[str, Any], people: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A roster entry with its agent, as the GraphQL ``Serving`` fragment selects it."""
+    a = people.get(r["agent_id"])
+    return {"since": r["since"], "until": r["until"], "grade": r.get("grade"),
+            "agent": {"id": a["agent_id"], "full_name": a["full_name"], "grade": a["grade"],
+                      "status": a["status"]} if a else None}
 
 
 def create_app() -> FastAPI:
@@ -99,17 +107,23 @@ def create_app() -> FastAPI:
         people = reads.agents_by_id(sorted({r["agent_id"] for r in [*heads, *charges,
                                                                       *members]}))
 
-        def serving(r: dict[str, Any]) -> dict[str, Any]:
-            a = people.get(r["agent_id"])
-            return {"since": r["since"], "until": r["until"], "grade": r.get("grade"),
-                    "agent": {"id": a["agent_id"], "full_name": a["full_name"],
-                              "grade": a["grade"], "status": a["status"]} if a else None}
-
         return {"code": post["post_code"], "name": post["name"], "city": post["city"],
                 "country": post["country"], "kind": post["kind"],
-                "head_of_post": serving(heads[-1]) if heads else None,
-                "charges_d_affaires": [serving(r) for r in charges],
-                "roster": [serving(r) for r in members]}
+                "head_of_post": serving(heads[-1], people) if heads else None,
+                "charges_d_affaires": [serving(r, people) for r in charges],
+                "roster": [serving(r, people) for r in members]}
+
+    @app.get("/roster-page/{code}")
+    def roster_page(code: str, on: date, first: int = 50, after: int = 0) -> dict[str, Any]:
+        reads: ReadModels = state["reads"]
+        posts = reads.posts([code.upper()])
+        if not posts:
+            raise HTTPException(404, "no such post")
+        rows, total = reads.roster_page(posts[0]["post_code"], on, after, min(first, 100))
+        people = reads.agents_by_id(sorted({r["agent_id"] for r in rows}))
+        return {"code": posts[0]["post_code"], "name": posts[0]["name"], "total_count": total,
+                "has_next_page": after + len(rows) < total, "end_cursor": after + len(rows),
+                "roster": [serving(r, people) for r in rows]}
 
     @app.get("/audit")
     def audit(agent_id: str | None = None, first: int = 50, after: int = 0

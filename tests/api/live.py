@@ -148,8 +148,8 @@ class Live:
 
 
 def serve(store: str, folder: Path, tokens_file: Path, tokens: dict[str, str],
-          **env: str) -> Live:
-    """Starts ``agent-records serve`` on ``store`` and waits until ``/readyz`` answers 200.
+          *args: str, **env: str) -> Live:
+    """Starts ``agent-records serve [args]`` on ``store``; waits until ``/readyz`` answers 200.
 
     The free port is probed before the server binds it: if another process takes it in
     between, the server exits with "address already in use" and is started again.
@@ -161,7 +161,7 @@ def serve(store: str, folder: Path, tokens_file: Path, tokens: dict[str, str],
     for attempt in range(3):
         port = free_port()
         command = [sys.executable, "-m", "agent_records.cli", "--store", store, "serve",
-                   "--host", "127.0.0.1", "--port", str(port)]
+                   "--host", "127.0.0.1", "--port", str(port), *args]
         log_path = folder / f"server-{port}.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(command, env=environment, cwd=folder, stdout=log,
