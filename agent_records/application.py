@@ -18,17 +18,17 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import DomainEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     Recording,
     Transcoder,
 )
 
-from agent_records import persistence
+from agent_records import persistence, saving
 from agent_records.config import StoreSettings, parse_store, store_url
 from agent_records.domain import events as ev
 from agent_records.domain.agent import Agent, metadata
@@ -53,18 +53,6 @@ class ConcurrencyConflict(DomainError):
     code = "concurrency_conflict"
 
 
-class EventsFirst(ProcessingEvent[UUID]):
-    """Collects the library's own domain events without the ``Protocol`` check, in order."""
-
-    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
-        for obj in objs:
-            if isinstance(obj, DomainEvent):
-                self.events.append(obj)
-            else:
-                super().collect_events(obj)
-        self.saved_kwargs.update(kwargs)
-
-
 @dataclass(frozen=True)
 class Receipt:
     """What a command returns once its event is stored."""
@@ -87,15 +75,20 @@ class AgentRecords(Application[UUID]):
         if settings.backend == "postgres":
             persistence.FailFast(settings, self.factory.datastore.pool)  # type: ignore
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, encoding faster (``saving.FastMapper``)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=saving.FastMapper)
+
     def construct_transcoder(self) -> Transcoder:
-        """The library's JSON format, encoded faster (``persistence.FastJSONTranscoder``)."""
-        transcoder = persistence.FastJSONTranscoder()
+        """The library's JSON format, encoded faster (``saving.FastJSONTranscoder``)."""
+        transcoder = saving.FastJSONTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
 
     def construct_event_store(self) -> EventStore[UUID]:
         """The library's, encoding a large save while the recorder copies it."""
-        return persistence.StreamingEventStore(mapper=self.mapper, recorder=self.recorder)
+        return saving.StreamingEventStore(mapper=self.mapper, recorder=self.recorder)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -105,7 +98,7 @@ class AgentRecords(Application[UUID]):
         """The library's ``save``, with events handed over as such (a bulk save hands over
         thousands) collected by a plain ``isinstance``: the library checks each against a
         runtime ``Protocol``, which cost more than encoding the event."""
-        processing_event = EventsFirst()
+        processing_event = saving.EventsFirst()
         processing_event.collect_events(*objs, **kwargs)
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)

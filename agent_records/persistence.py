@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import psycopg
 import psycopg_pool
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     DatabaseError,
-    DatetimeAsISO,
-    EventStore,
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
-    Notification,
     OperationalError,
     PersistenceError,
-    Recording,
-    StoredEvent,
     Transcoding,
 )
 
@@ -71,92 +64,6 @@ class ValueAsDict(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(**data)
-
-
-class FastJSONTranscoder(JSONTranscoder):
-    """The library's JSON transcoder, byte for byte, without its cost per event.
-
-    The stored bytes are hashed into the integrity chain, so they must not change: this
-    uses the very C encoder the library's ``json.JSONEncoder`` uses, with the same
-    separators, ``ensure_ascii=False`` and the same ``default`` (our transcodings). Only
-    the wrapping goes: ``JSONEncoder.encode`` builds a new C encoder and a dict of
-    markers for every event, a third of the time a bulk save spent encoding. Built once,
-    without the circular-reference markers (an event is a tree; a cycle would end in
-    ``RecursionError`` instead of ``ValueError``). ``tests/integration/test_bulk_save.py``
-    checks the bytes against the library's transcoder.
-    """
-
-    def __init__(self) -> None:
-        self.wrappers: dict[type, Callable[[Any], dict[str, Any]]] = {}
-        super().__init__()
-        self.iterencode = c_make_encoder(None, self._encode_obj, encode_basestring, None,
-                                         ":", ",", False, False, True) if c_make_encoder \
-            else None
-
-    def register(self, transcoding: Transcoding) -> None:
-        super().register(transcoding)
-        name, encode = transcoding.name, transcoding.encode
-        if type(transcoding) in (DateAsISO, DatetimeAsISO):
-            encode = transcoding.type.isoformat  # what their ``encode`` calls, one call less
-        self.wrappers[transcoding.type] = lambda obj: {"_type_": name, "_data_": encode(obj)}
-
-    def encode(self, obj: Any) -> bytes:
-        if self.iterencode is None:  # a Python without the C accelerator
-            return super().encode(obj)
-        return "".join(self.iterencode(obj, 0)).encode("utf8")
-
-    def _encode_obj(self, o: Any) -> dict[str, Any]:
-        """The library's ``{"_type_": name, "_data_": ...}``, from one lookup and call."""
-        wrap = self.wrappers.get(type(o))
-        return wrap(o) if wrap else super()._encode_obj(o)
-
-
-class Transcoded(Sequence[StoredEvent]):
-    """Domain events as stored events, each encoded when first reached, then kept.
-
-    Handed to a recorder that streams a large save with COPY, the encoding of the next
-    events overlaps the server inserting those already sent, instead of all of it
-    preceding the first row (``bench/bulk.py``). Kept, so that a retried insert does not
-    encode twice, and the recordings reuse them.
-    """
-
-    def __init__(self, events: Sequence[Any], encode: Callable[[Any], StoredEvent]) -> None:
-        self.events, self.encode = events, encode
-        self.done: list[StoredEvent] = []
-
-    def __len__(self) -> int:
-        return len(self.events)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        index = range(len(self))[index]  # negative indexes, IndexError
-        if index >= len(self.done):
-            self.done.extend(map(self.encode, self.events[len(self.done):index + 1]))
-        return self.done[index]
-
-    def __iter__(self) -> Iterator[StoredEvent]:
-        yield from self.done[:]
-        for event in self.events[len(self.done):]:
-            self.done.append(self.encode(event))
-            yield self.done[-1]
-
-
-class StreamingEventStore(EventStore[Any]):
-    """The library's event store; a save large enough for the recorder's COPY path
-    (``COPY_ROWS`` of ``agent_records.recorder``) is encoded while it is copied."""
-
-    def put(self, domain_events: Sequence[DomainEventProtocol[Any]], **kwargs: Any
-            ) -> list[Recording[Any]]:
-        if len(domain_events) < getattr(self.recorder, "COPY_ROWS", float("inf")):
-            return super().put(domain_events, **kwargs)
-        stored = Transcoded(domain_events, self.mapper.to_stored_event)
-        ids = self.recorder.insert_events(stored, **kwargs)
-        assert ids is not None and len(ids) == len(stored)
-        return [Recording(d, Notification(originator_id=s.originator_id,
-                                          originator_version=s.originator_version,
-                                          topic=s.topic, state=s.state, id=n))
-                for d, s, n in zip(domain_events, stored, ids, strict=True)]
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:

@@ -1,28 +1,46 @@
 """Bulk import: many aggregates per ``app.save``, against raw COPY into the same shape.
 
-    python bench/bulk.py [--full] [--agents N] [--jobs J]
+    python bench/bulk.py [--full] [--agents N] [--jobs J] [--big N]
 
-Careers are generated with ``bench/generate.py``'s path (the demo's careers through
-the commands, aggregates kept in memory, one ``app.save`` per batch below 10,000
-events). Then the very rows the application stored are copied with ``COPY ... FROM
-STDIN (FORMAT BINARY)`` into a table of the same shape, and inserted again with the
-library's recorder alone (``recorder.insert_events``, no domain and no transcoding) into
-a second store, to split the cost. Ratios are over raw COPY's rows/s.
+Careers are generated with ``bench/generate.py``'s path (the demo's careers through the
+commands, aggregates kept in memory, one ``app.save`` per batch of up to ``SAVE_LIMIT``
+events): the end-to-end case. Then, in the same run against the same server, the very
+events the application stored, each case into a fresh table of the same shape:
+
+- raw ``COPY ... FROM STDIN (FORMAT BINARY)`` of the stored rows (no application);
+- ``recorder.insert_events`` of the same stored events, one call (the concurrent
+  recorder's COPY path: lock, COPY, ids, unlock, commit);
+- ``app.save`` of the same domain events, one call (encoding + insert);
+- ``agent-records import`` of an export of the generated store (every line checked and
+  hashed, then sealed), for scale;
+- one ``app.save`` of ``--big`` events (default 200,000: copies of the generated events
+  with fresh aggregate ids), in a child process so that its peak RSS is its own.
+
+Ratios are over raw COPY's events/s; ``cpu s`` is this process's CPU time (the child's for
+the big save), the server's is not counted. Runnable alone; the machine's other load
+shows in the wall times, so compare ratios within one run.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import resource
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eventsourcing.persistence import StoredEvent
 
+from agent_records.archive.export import write_jsonl
+from agent_records.archive.importer import import_export
+from agent_records.archive.records import Selection
 from bench.common import (
-    SAVE_LIMIT,
     connect,
     create_raw_table,
     full_size,
@@ -30,6 +48,7 @@ from bench.common import (
     log,
     open_app,
     progress_line,
+    replicate,
     save_result,
     server_facts,
     table,
@@ -37,10 +56,52 @@ from bench.common import (
 )
 
 SIZES = {"quick": {"agents": 1_000}, "full": {"agents": 20_000}}
+BIG = 200_000
 
 
 def arg(argv: list[str], name: str, default: int) -> int:
     return int(argv[argv.index(name) + 1]) if name in argv else default
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``fn()``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def raw_copy(schema: str, rows: list[tuple]) -> tuple[float, float]:
+    with connect() as conn:
+        raw = create_raw_table(conn, schema)
+        conn.commit()
+
+        def copy() -> None:
+            with conn.cursor() as cur, cur.copy(
+                    f"COPY {raw} (originator_id, originator_version, topic, state) "
+                    "FROM STDIN (FORMAT BINARY)") as out:
+                out.set_types(["uuid", "int8", "text", "bytea"])
+                for r in rows:
+                    out.write_row(r)
+            conn.commit()
+
+        return timed(copy)
+
+
+def big_save(schema: str, events: list, queue: Any) -> None:
+    """In a forked child: one ``app.save`` of ``events``; sends seconds, CPU, RSS."""
+    app = open_app(schema)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wall, cpu = timed(lambda: app.save(*events))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    app.close()
+    queue.put((wall, cpu, before / 1024, peak / 1024))
+
+
+def stored_rows(app: Any, schema: str) -> list[tuple]:
+    name = app.recorder.events_table_name.split(".")[-1]
+    with connect() as conn:
+        return conn.execute(f'SELECT originator_id, originator_version, topic, state FROM '
+                            f'"{schema}"."{name}" ORDER BY notification_id').fetchall()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,68 +109,79 @@ def main(argv: list[str] | None = None) -> int:
     size = "full" if full_size(argv) else "quick"
     agents = arg(argv, "--agents", SIZES[size]["agents"])
     jobs = arg(argv, "--jobs", os.cpu_count() or 1)
+    big = arg(argv, "--big", BIG)
     data: dict = {"machine": server_facts(), "agents": agents, "jobs": jobs}
-    with temp_schema("bulk") as schema, temp_schema("bulk_rec") as schema2:
+    cases: list[tuple[str, int, float, float]] = []
+    with temp_schema("bulk") as schema, temp_schema("bulk_rec") as schema2, \
+            temp_schema("bulk_app") as schema3, temp_schema("bulk_imp") as schema4, \
+            temp_schema("bulk_big") as schema5, tempfile.TemporaryDirectory() as tmp:
         app = open_app(schema)
         log(f"bulk import of {agents:,} careers into {schema} ({jobs} job(s))")
+        cpu = time.process_time()
         gen = generate(app, agents, jobs=jobs, progress=progress_line(agents))
-        events = gen.events
-        data["generate"] = gen.row()
-        with connect() as conn:
-            rows = conn.execute(
-                f'SELECT originator_id, originator_version, topic, state FROM "{schema}".'
-                f'"{app.recorder.events_table_name.split(".")[-1]}" ORDER BY notification_id'
-            ).fetchall()
-        app.close()
-        nbytes = sum(len(r[3]) for r in rows)
-        log(f"  {len(rows):,} stored events, {nbytes / len(rows):,.0f} bytes of state each")
-
-        # raw COPY of the same rows into the same shape
-        with connect() as conn:
-            raw = create_raw_table(conn, schema)
-            conn.commit()
-            t = time.perf_counter()
-            with conn.cursor() as cur, cur.copy(
-                    f"COPY {raw} (originator_id, originator_version, topic, state) "
-                    "FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(["uuid", "int8", "text", "bytea"])
-                for r in rows:
-                    copy.write_row(r)
-            conn.commit()
-            copy_s = time.perf_counter() - t
-        log(f"  COPY: {len(rows) / copy_s:,.0f} rows/s")
-
-        # the library's recorder alone, same stored events, same batch size
-        app2 = open_app(schema2)
+        gen_cpu = time.process_time() - cpu
+        data["generate"] = g = gen.row()
+        rows = stored_rows(app, schema)
+        export = Path(tmp) / "events.jsonl"
+        write_jsonl(app, export, Selection(), personal=True)
         stored = [StoredEvent(r[0], r[1], r[2], bytes(r[3])) for r in rows]
-        t = time.perf_counter()
-        batches = 0
-        for i in range(0, len(stored), SAVE_LIMIT - 1000):
-            app2.recorder.insert_events(stored[i:i + SAVE_LIMIT - 1000])
-            batches += 1
-        rec_s = time.perf_counter() - t
-        app2.close()
-        log(f"  recorder.insert_events: {len(rows) / rec_s:,.0f} rows/s")
+        events = [app.mapper.to_domain_event(s) for s in stored]
+        app.close()
+        n = len(rows)
+        nbytes = sum(len(r[3]) for r in rows)
+        log(f"  {n:,} stored events, {nbytes / n:,.0f} bytes of state each")
 
-    copy_rate = len(rows) / copy_s
-    g = gen.row()
-    cases = [
-        ("raw COPY (binary), one transaction", len(rows), copy_s, copy_rate),
-        (f"recorder.insert_events, {batches} transactions", len(rows), rec_s,
-         len(rows) / rec_s),
-        (f"app.save (transcode + insert), {g['saves']} saves", events, g["save_s"],
-         g["save_events_per_s"]),
-        (f"bulk import end to end (commands + app.save), {jobs} job(s)", events,
-         g["total_s"], g["events_per_s"]),
-        ("commands in memory only (per worker-second)", events, g["domain_cpu_s"],
-         g["domain_events_per_cpu_s"]),
-    ]
-    rows_out = [[name, n, s, rate, rate / copy_rate] for name, n, s, rate in cases]
-    data["cases"] = [{"case": r[0], "events": r[1], "seconds": r[2], "events_per_s": r[3],
-                      "ratio_vs_copy": r[4]} for r in rows_out]
-    data["state_bytes_avg"] = nbytes / len(rows)
-    out = table(f"Bulk import ({size}: {agents:,} demo careers, {events:,} events)",
-                ["path", "events", "s", "events/s", "ratio vs COPY"], rows_out)
+        copy_s, copy_cpu = raw_copy(schema, rows)
+        cases.append(("raw COPY (binary), one transaction", n, copy_s, copy_cpu))
+        log(f"  COPY: {n / copy_s:,.0f} rows/s")
+
+        app2 = open_app(schema2)
+        rec_s, rec_cpu = timed(lambda: app2.recorder.insert_events(stored))
+        app2.close()
+        cases.append(("recorder.insert_events, one call (COPY path)", n, rec_s, rec_cpu))
+        log(f"  recorder.insert_events: {n / rec_s:,.0f} rows/s")
+
+        app3 = open_app(schema3)
+        save_s, save_cpu = timed(lambda: app3.save(*events))
+        app3.close()
+        cases.append(("app.save (encode + insert), one save", n, save_s, save_cpu))
+        log(f"  app.save: {n / save_s:,.0f} events/s")
+
+        cases.append((f"generator end to end (commands + {g['saves']} app.save), {jobs} job(s)",
+                      g["events"], g["total_s"], gen_cpu))
+        cases.append((f"  of which app.save, {g['saves']} saves while workers build",
+                      g["events"], g["save_s"], float("nan")))
+
+        app4 = open_app(schema4)
+        summary = import_export(app4, export)
+        app4.close()
+        cases.append(("agent-records import (checked, hashed, sealed)", summary.count,
+                      summary.seconds, float("nan")))
+
+        app5 = open_app(schema5)
+        many = replicate(events, big, app5.mapper)
+        app5.close()
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=big_save, args=(schema5, many, queue))
+        child.start()
+        big_s, big_cpu, rss_before, rss_peak = queue.get(timeout=3600)
+        child.join()
+        cases.append((f"one app.save of {big:,} events (child process)", big, big_s, big_cpu))
+        data["big_save"] = {"events": big, "seconds": big_s, "cpu_s": big_cpu,
+                            "rss_before_mb": rss_before, "rss_peak_mb": rss_peak}
+        log(f"  one save of {big:,}: {big / big_s:,.0f} events/s, peak RSS {rss_peak:,.0f} MB "
+            f"({rss_before:,.0f} MB before the save)")
+
+    copy_rate = n / copy_s
+    rows_out = [[name, count, s, cpu, count / s, count / s / copy_rate]
+                for name, count, s, cpu in cases]
+    data["cases"] = [{"case": r[0], "events": r[1], "seconds": r[2], "cpu_s": r[3],
+                      "events_per_s": r[4], "ratio_vs_copy": r[5]} for r in rows_out]
+    data["state_bytes_avg"] = nbytes / n
+    out = table(f"Bulk import ({size}: {agents:,} demo careers, {n:,} events; one save of "
+                f"{big:,}: peak RSS {rss_peak:,.0f} MB, {rss_before:,.0f} MB before it)",
+                ["path", "events", "s", "cpu s", "events/s", "ratio vs COPY"], rows_out)
     save_result("bulk", size, [out], data)
     return 0
 

@@ -48,9 +48,11 @@ from tests.backends import PG_DSN  # noqa: E402
 
 DSN = os.environ.get("BENCH_PG_DSN", PG_DSN)
 RESULTS = ROOT / "bench" / "results"
-SAVE_LIMIT = 10_000
-"""Events per ``app.save``: one save of 14,000 demo events (~430 bytes each) hangs in
-psycopg's pipeline on this machine (12,000 do not); ~40,000 smaller ones did elsewhere."""
+SAVE_LIMIT = 50_000
+"""Events the generator gathers per ``app.save``: a batch size, no longer a limit of the
+store. The library's recorder hung in psycopg's pipeline from 14,000 demo events a save;
+the concurrent recorder copies any number (``bench/save_limit.py``: 200,000 in one save);
+larger batches only hold more aggregates in memory before their save."""
 
 
 def full_size(argv: Sequence[str] | None = None) -> bool:
@@ -347,6 +349,21 @@ def generate(app: AgentRecords, agents: int, *, seed: int = 1948, long: bool = F
     if waiting:
         store(waiting, [], joined)
     return stats
+
+
+def replicate(events: Sequence[Any], count: int, mapper: Any) -> list[Any]:
+    """``count`` domain events: copies of ``events`` (cycled) whose aggregates get fresh
+    ids, decoded from their stored form: the same shapes and sizes in new streams, to
+    make large saves without running the commands for each."""
+    stored = [mapper.to_stored_event(e) for e in events]
+    copies: list[Any] = []
+    while len(copies) < count:
+        fresh: dict[Any, UUID] = {}
+        for s in stored[:count - len(copies)]:
+            new_id = fresh.setdefault(s.originator_id, uuid.uuid4())
+            copies.append(mapper.to_domain_event(type(s)(new_id, s.originator_version,
+                                                         s.topic, s.state)))
+    return copies
 
 
 def progress_line(total_agents: int) -> Callable[[GenerateStats], None]:
