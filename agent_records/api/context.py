@@ -61,7 +61,7 @@ class Context(BaseContext):
         self.request_id = request_id
         reads = services.reads
         self.agents = DataLoader(self._agents)
-        self.posts = DataLoader(lambda codes: blocking(self._posts_sync, codes))
+        self.posts = DataLoader(self._posts)
         self.records = DataLoader(self._records)
         self.streams = DataLoader(self._streams)
         self.seals = DataLoader(lambda ids: blocking(lambda: [reads.seals(i) for i in ids]))
@@ -72,8 +72,12 @@ class Context(BaseContext):
         rows = await blocking(self.services.reads.agents_by_id, ids)
         return [rows.get(i) for i in ids]
 
-    def _posts_sync(self, codes: list[str]) -> list[dict | None]:
-        rows = {r["post_code"]: r for r in self.services.reads.posts(codes)}
+    async def _posts(self, codes: list[str]) -> list[dict | None]:
+        reads = self.services.reads
+        # posts already read are kept by ReadModels: then no thread and no database
+        found = reads.posts(codes) if reads.has_posts(codes) else \
+            await blocking(reads.posts, codes)
+        rows = {r["post_code"]: r for r in found}
         return [rows.get(c) for c in codes]
 
     async def _records(self, ids: list[str]) -> list[Agent | NotFound]:

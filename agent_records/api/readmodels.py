@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from agent_records.persistence import guard
 from projections.store import Sql, ViewStore
 
 ORDERABLE = {"FULL_NAME": "full_name", "GRADE": "grade", "STATUS": "status",
@@ -61,12 +62,26 @@ class ReadModels:
     def __init__(self, store: ViewStore) -> None:
         self.store = store
         self.t = store.table
+        self._posts: dict[str, dict[str, Any]] = {}
+        """Rows of the ``posts`` view by code (immutable once projected): ``posts``."""
         self._log_size: tuple[int, int] = (0, 0)
         """(highest position counted, rows of audit_log at or below it): ``log_size``."""
 
     def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self.store.reading() as sql:
-            return [dict(r) for r in sql.execute(statement, params).fetchall()]
+        """The rows of one statement.
+
+        On PostgreSQL the statement runs alone on a pooled connection (autocommit: one
+        statement is a transaction of its own) instead of between a BEGIN and a
+        ROLLBACK: one round trip instead of three. Several statements that must agree
+        use ``store.reading()``.
+        """
+        if not self.store.postgres:
+            with self.store.reading() as sql:
+                return [dict(r) for r in sql.execute(statement, params).fetchall()]
+        datastore = self.store.tracking.datastore
+        with guard(self.store.app.settings), datastore.get_connection() as conn:
+            return [dict(r) for r in Sql(conn.cursor(), True).execute(statement, params
+                                                                      ).fetchall()]
 
     def agents_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not ids:
@@ -110,13 +125,25 @@ class ReadModels:
         return rows, total
 
     def posts(self, codes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Every post, or the posts of ``codes`` that exist.
+
+        A post's row never changes once projected (it comes from ``PostOpened`` alone;
+        nothing edits a post), so rows found by code are kept for the process: a career
+        query's post costs no database round trip. Codes not found are asked again.
+        """
         if codes is None:
             return self._rows(f"SELECT * FROM {self.t('posts')} ORDER BY post_code")
-        if not codes:
-            return []
-        marks = ", ".join("?" * len(codes))
-        return self._rows(f"SELECT * FROM {self.t('posts')} WHERE post_code IN ({marks})",
-                          codes)
+        missing = [c for c in codes if c not in self._posts]
+        if missing:
+            marks = ", ".join("?" * len(missing))
+            for row in self._rows(f"SELECT * FROM {self.t('posts')} WHERE post_code IN "
+                                  f"({marks})", missing):
+                self._posts[row["post_code"]] = row
+        return [dict(self._posts[c]) for c in codes if c in self._posts]
+
+    def has_posts(self, codes: Sequence[str]) -> bool:
+        """Whether ``posts(codes)`` answers from memory, without the database."""
+        return all(c in self._posts for c in codes)
 
     def _on(self, table: str, post: str, day: date) -> list[dict[str, Any]]:
         return self._rows(f"SELECT * FROM {self.t(table)} WHERE post_code = ? AND since <= ? "
