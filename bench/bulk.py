@@ -87,9 +87,12 @@ def raw_copy(schema: str, rows: list[tuple]) -> tuple[float, float]:
         return timed(copy)
 
 
-def big_save(schema: str, events: list, queue: Any) -> None:
-    """In a forked child: one ``app.save`` of ``events``; sends seconds, CPU, RSS."""
+def big_save(schema: str, base: list, count: int, queue: Any) -> None:
+    """In a forked child: ``count`` copies of ``base`` made there (touching objects of the
+    parent would copy their pages, counted as the save's), then one ``app.save`` of them;
+    sends seconds, CPU, RSS before and peak RSS."""
     app = open_app(schema)
+    events = replicate(base, count, app.mapper)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall, cpu = timed(lambda: app.save(*events))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -158,12 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         cases.append(("agent-records import (checked, hashed, sealed)", summary.count,
                       summary.seconds, float("nan")))
 
-        app5 = open_app(schema5)
-        many = replicate(events, big, app5.mapper)
-        app5.close()
         ctx = multiprocessing.get_context("fork")
         queue = ctx.Queue()
-        child = ctx.Process(target=big_save, args=(schema5, many, queue))
+        child = ctx.Process(target=big_save, args=(schema5, events, big, queue))
         child.start()
         big_s, big_cpu, rss_before, rss_peak = queue.get(timeout=3600)
         child.join()

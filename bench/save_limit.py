@@ -1,21 +1,28 @@
-"""The largest single ``app.save`` that completes: the library's save has a size limit.
+"""The largest single ``app.save`` that completes, and what it costs.
 
-    python bench/save_limit.py [SIZES ...]      (default 5000 10000 12000 14000 20000 40000)
+    python bench/save_limit.py [SIZES ...]      (default 10000 50000 100000 200000)
 
-Builds demo careers in memory (the bulk path), then saves the first N of their events
-in one ``app.save`` into a fresh schema, in a child process given 60 seconds: a save
-that has not returned by then is reported as hung (psycopg's pipeline waits for results
-while PostgreSQL waits for the rest of the statements) and the child is killed.
+The library's recorder hung in psycopg's pipeline from about 14,000 demo events a save
+(``BENCH_STORE_OPTIONS=recorder=library`` shows it again); the concurrent recorder, the
+default, copies a large save with binary COPY and has no limit. Demo careers are built in
+memory (the bulk path), copied with fresh aggregate ids up to each size
+(``bench.common.replicate``), and each size is saved with one ``app.save`` into a fresh
+schema, in a forked child given ``TIMEOUT`` seconds: a save that has not returned by then
+is reported as hung and the child killed. The child makes its copies, then reports the
+save's wall and CPU seconds, its RSS before the save (the events to save included) and
+its peak RSS (``ru_maxrss``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -25,27 +32,53 @@ from bench.common import (
     full_size,
     log,
     open_app,
+    replicate,
     save_result,
     server_facts,
     table,
     temp_schema,
 )
 
-TIMEOUT = 60.0
-DEFAULT = [5_000, 10_000, 12_000, 14_000, 20_000, 40_000]
+TIMEOUT = 300.0
+DEFAULT = [10_000, 50_000, 100_000, 200_000]
+CAREERS = 1_000  # about 15,000 distinct events, copied up to each size
 
 
-def open_posts(app) -> None:
+def open_posts(app: Any) -> None:
     for code, name, city, country in demo.LEGATIONS:
         app.open_post(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
                       country=country)
 
 
-def attempt(schema: str, events: list, queue) -> None:
+def attempt(schema: str, base: list, count: int, queue: Any) -> None:
+    """In the child: ``count`` events made here (not inherited: touching a parent's objects
+    copies their pages, which would be counted as the save's CPU and memory), one save."""
     app = open_app(schema)
-    t = time.perf_counter()
+    events = replicate(base, count, app.mapper)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    wall, cpu = time.perf_counter(), time.process_time()
     app.save(*events)
-    queue.put(time.perf_counter() - t)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    queue.put((wall, cpu, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    app.close()
+
+
+def build(jobs: int) -> tuple[list, float]:
+    """The events of ``CAREERS`` demo careers and their average state size."""
+    ctx = multiprocessing.get_context("fork")
+    with temp_schema("savelimit") as schema:
+        app = open_app(schema)
+        open_posts(app)
+        posts = {code: app.get_post(code) for code, *_ in demo.LEGATIONS}
+        step = CAREERS // jobs + 1
+        log(f"building {CAREERS:,} careers in memory ({jobs} jobs)")
+        with ctx.Pool(jobs) as pool:
+            parts = pool.map(_build, [(app.settings, posts, i, min(i + step, CAREERS), 1948,
+                                       False) for i in range(2, CAREERS, step)])
+        events = [e for p in parts for e in p.events]
+        avg = sum(len(app.mapper.to_stored_event(e).state) for e in events) / len(events)
+        app.close()
+    return events, avg
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,43 +86,29 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(a) for a in argv if a.isdigit()] or DEFAULT
     size = "full" if full_size(argv) else "quick"
     ctx = multiprocessing.get_context("fork")
-    with temp_schema("savelimit") as schema:
-        app = open_app(schema)
-        open_posts(app)
-        posts = {code: app.get_post(code) for code, *_ in demo.LEGATIONS}
-        careers = max(sizes) // 15 + 50
-        jobs = os.cpu_count() or 1
-        step = careers // jobs + 1
-        log(f"building {careers:,} careers in memory ({jobs} jobs)")
-        with ctx.Pool(jobs) as pool:
-            parts = pool.map(_build, [(app.settings, posts, i, min(i + step, careers), 1948,
-                                       False) for i in range(2, careers, step)])
-        events = [e for p in parts for e in p.events]
-        size_bytes = sum(len(app.mapper.to_stored_event(e).state) for e in events[:2000])
-        avg = size_bytes / min(2000, len(events))
-        app.close()
+    events, avg = build(os.cpu_count() or 1)
     rows = []
     for n in sizes:
-        if n > len(events):
-            continue
         with temp_schema("savelimit") as schema:
             setup = open_app(schema)
             open_posts(setup)
             setup.close()
             queue = ctx.Queue()
-            child = ctx.Process(target=attempt, args=(schema, events[:n], queue))
+            child = ctx.Process(target=attempt, args=(schema, events, n, queue))
             child.start()
             child.join(TIMEOUT)
             if child.is_alive():
                 child.kill()
                 child.join()
-                rows.append([n, n * avg / 1e6, "HUNG (killed after 60 s)", float("nan")])
+                rows.append([n, n * avg / 1e6, f"HUNG (killed after {TIMEOUT:.0f} s)",
+                             float("nan"), float("nan"), float("nan"), float("nan")])
             else:
-                seconds = queue.get()
-                rows.append([n, n * avg / 1e6, f"{seconds:.1f} s", n / seconds])
+                wall, cpu, before, peak = queue.get()
+                rows.append([n, n * avg / 1e6, f"{wall:.1f} s", cpu, n / wall, before, peak])
             log(f"  {n:,} events: {rows[-1][2]}")
     out = table(f"One app.save of N events (demo events, ~{avg:.0f} bytes of state each)",
-                ["events", "MB of state", "result", "events/s"], rows)
+                ["events", "MB of state", "result", "cpu s", "events/s",
+                 "RSS before MB", "peak RSS MB"], rows)
     save_result("save_limit", size, [out], {"machine": server_facts(), "rows": rows,
                                             "avg_state_bytes": avg})
     return 0

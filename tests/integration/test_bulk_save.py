@@ -31,7 +31,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from agent_records.application import AgentRecords, open_records
 from agent_records.demo import load_demo
-from agent_records.recorder import ConcurrentApplicationRecorder
+from agent_records.recorder import ConcurrentApplicationRecorder, NotifyingApplicationRecorder
 from tests import backends
 from tests.integration.test_recorder import advisory_locks, ids, make, new_datastore
 
@@ -126,6 +126,17 @@ def test_a_sequence_with_a_cache_is_refused_rather_than_misnumbered(
             assert rows(datastore) == 210
         finally:
             mine.datastore.close()
+
+
+def test_the_notifying_recorder_notifies_a_bulk_save(datastore: PostgresDatastore) -> None:
+    recorder = make(datastore, NotifyingApplicationRecorder)
+    with psycopg.connect(backends.PG_DSN, autocommit=True) as listener:
+        listener.execute(psycopg.sql.SQL("LISTEN {}").format(
+            psycopg.sql.Identifier(recorder.channel_name)))
+        new = recorder.insert_events(stored(150))
+        got = [n.channel for n in listener.notifies(timeout=10, stop_after=1)]
+    assert got == [recorder.channel_name]
+    assert ids(recorder) == new
 
 
 def one_session(schema: str) -> PostgresDatastore:
