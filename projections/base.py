@@ -122,13 +122,12 @@ class View(ABC):
             index = f"{t.name}{self.suffix}_{i}_{token}"
             sql.execute(f'CREATE INDEX IF NOT EXISTS "{index}" ON {self.names[t.name]} ({cols})')
 
-    def complete(self, sql: Sql, *, keyed: bool) -> None:
-        """Adds what ``create(keyed=keyed, indexed=False)`` left out, after a bulk load."""
-        token = secrets.token_hex(3)
-        for t in self.tables:
-            if not keyed:
-                sql.execute(f"ALTER TABLE {self.names[t.name]} ADD PRIMARY KEY ({t.key})")
-            self.index(sql, t, token)
+    def complete(self, sql: Sql, t: Table, *, keyed: bool) -> None:
+        """Adds to table ``t`` what ``create(keyed=keyed, indexed=False)`` left out, after
+        a bulk load (tables one by one: their indexes can be built in parallel)."""
+        if not keyed:
+            sql.execute(f"ALTER TABLE {self.names[t.name]} ADD PRIMARY KEY ({t.key})")
+        self.index(sql, t, secrets.token_hex(3))
 
     def check_known(self, batch: Batch) -> None:
         """Stops at the first event that is not one of the record's events."""

@@ -18,21 +18,24 @@ default), each with its own connections: decoding and projecting are CPU-bound P
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
 from eventsourcing.persistence import Notification
 
-from projections.base import ProjectionStopped, View
-from projections.loading import NAME, load, postgres_sink, sqlite_sink
-from projections.store import ViewStore
+from projections.base import Table, View
+from projections.loading import load, postgres_sink, sqlite_sink
+from projections.partitions import Partitions
+from projections.store import Sql, ViewStore
 from projections.streams import id_ranges, postgres_notes, sqlite_notes
 
 REBUILD_SUFFIX = "__rebuild"
+MAINTENANCE_MEMORY = "256MB"
+"""Per index build: the largest (3 million leave years) then sort in memory."""
 PROCESSES = "AGENT_RECORDS_REBUILD_PROCESSES"
 """Environment variable: processes of a PostgreSQL rebuild (default: one per core)."""
 Progress = Callable[[int, int], None]
@@ -59,9 +62,8 @@ class OnePass:
         try:
             with self.timed("read and load"):
                 count = self.load(head, progress or (lambda done, total: None))
-            with self.timed("keys and indexes"), self.store.transaction() as sql:
-                for view in self.fresh:
-                    view.complete(sql, keyed=not self.store.postgres)
+            with self.timed("keys and indexes"):
+                self.complete()
             with self.timed("swap"):
                 self.swap(head)
         except BaseException:
@@ -84,6 +86,34 @@ class OnePass:
         with self.store.transaction() as sql:
             for view in self.fresh:
                 view.create(sql, keyed=not self.store.postgres, indexed=False)
+
+    def complete(self) -> None:
+        """Keys and indexes of the loaded tables: on PostgreSQL a table per connection,
+        ``processes`` at once, the largest first; on SQLite in one transaction."""
+        tables = [(view, t) for view in self.fresh for t in view.tables]
+        if not self.store.postgres:
+            with self.store.transaction() as sql:
+                for view, t in tables:
+                    view.complete(sql, t, keyed=True)
+            return
+        work = {physical: self.size(physical) * (1 + len(t.indexes))
+                for view, t in tables for physical in [view.names[t.name]]}
+        tables.sort(key=lambda vt: -work[vt[0].names[vt[1].name]])
+        with ThreadPoolExecutor(self.processes) as pool:
+            for done in [pool.submit(self.complete_table, view, t) for view, t in tables]:
+                done.result()
+
+    def size(self, physical: str) -> int:
+        """A loaded table's size in bytes (PostgreSQL)."""
+        with self.store.reading() as sql:
+            return sql.execute("SELECT pg_total_relation_size(?::regclass) AS n",
+                               (physical,)).fetchone()["n"]
+
+    def complete_table(self, view: View, t: Table) -> None:
+        """One table's key and indexes, on a connection of its own (PostgreSQL)."""
+        with psycopg.connect(**self.pg_args, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(f"SET maintenance_work_mem = '{MAINTENANCE_MEMORY}'")
+            view.complete(Sql(cur, True), t, keyed=False)
 
     def drop(self) -> None:
         """Drops the rebuilt tables and their positions (if any: earlier rebuilds)."""
@@ -119,7 +149,8 @@ class OnePass:
         ranges = id_ranges(self.processes)
         if len(ranges) == 1:
             return self.partition(head, ranges[0], lambda done: progress(done, head))
-        return Partitions(self, head, ranges).run(progress)
+        return Partitions(lambda ids, report: self.partition(head, ids, report), ranges
+                          ).run(lambda done: progress(done, head))
 
     def partition(self, head: int, ids: tuple[Any, Any], report: Callable[[int], None]) -> int:
         """The aggregates with ids in ``ids``: read through one connection, written through
@@ -130,59 +161,3 @@ class OnePass:
             notes: Iterable[Notification] = postgres_notes(reading, table, head, ids)
             return load(notes, self.store.app.mapper, self.fresh, postgres_sink(writing),
                         self.chunk, report)
-
-
-class Partitions:
-    """One forked process per id range; the parent reports their progress and errors."""
-
-    def __init__(self, one: OnePass, head: int, ranges: list[tuple[Any, Any]]) -> None:
-        self.one = one
-        self.head = head
-        self.ranges = ranges
-        self.ctx = multiprocessing.get_context("fork")  # inherits the mapper and views
-        self.done = [self.ctx.Value("q", 0) for _ in ranges]
-        self.results = self.ctx.Queue()
-
-    def child(self, i: int) -> None:
-        """Loads one range; sends (index, events, error) back."""
-        def report(done: int) -> None:
-            self.done[i].value = done
-        try:
-            count = self.one.partition(self.head, self.ranges[i], report)
-            self.results.put((i, count, None))
-        except ProjectionStopped as exc:
-            self.results.put((i, 0, ("stopped", exc.position, exc.reason)))
-        except BaseException as exc:  # reported by the parent, which drops the tables
-            self.results.put((i, 0, ("failed", 0, f"{type(exc).__name__}: {exc}")))
-
-    def run(self, progress: Progress) -> int:
-        procs = [self.ctx.Process(target=self.child, args=(i,), daemon=True)
-                 for i in range(len(self.ranges))]
-        for p in procs:
-            p.start()
-        try:
-            got = []
-            while len(got) < len(procs):
-                with contextlib.suppress(Exception):
-                    got.append(self.results.get(timeout=0.5))
-                progress(sum(d.value for d in self.done), self.head)
-                if len(got) < len(procs) and not any(p.is_alive() for p in procs) \
-                        and self.results.empty():
-                    raise RuntimeError("a rebuild process died without a result")
-        finally:
-            for p in procs:
-                if p.is_alive() and any(err for _, _, err in got):
-                    p.terminate()
-                p.join()
-        return self.outcome(got)
-
-    @staticmethod
-    def outcome(got: list[tuple[int, int, Any]]) -> int:
-        """The events read; the first poison (lowest position) or failure raised."""
-        stopped = sorted(err for _, _, err in got if err and err[0] == "stopped")
-        if stopped:
-            raise ProjectionStopped(NAME, stopped[0][1], stopped[0][2])
-        failed = [err[2] for _, _, err in got if err]
-        if failed:
-            raise RuntimeError(f"rebuild failed: {failed[0]}")
-        return sum(count for _, count, _ in got)
