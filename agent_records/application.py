@@ -97,7 +97,8 @@ class AgentRecords(Application[UUID]):
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's ``save``, with events handed over as such (a bulk save hands over
         thousands) collected by a plain ``isinstance``: the library checks each against a
-        runtime ``Protocol``, which cost more than encoding the event."""
+        runtime ``Protocol``, which cost more than encoding the event. The library's
+        deprecated ``notify`` hook is not called (nothing here overrides it)."""
         processing_event = saving.EventsFirst()
         processing_event.collect_events(*objs, **kwargs)
         recordings = self._record(processing_event)

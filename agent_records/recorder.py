@@ -12,8 +12,10 @@ limit: 200,000 in one save are tested) is one transaction of four statements ins
 same lock (no xid yet: nothing was written), binary ``COPY`` streamed in 32 kB chunks (the
 xid is assigned at its first row, inside the lock), ``currval`` of the sequence and the
 unlock, then COMMIT, so the same invariants hold. The ids are ``last - n + 1 .. last``:
-``nextval`` is called only by inserters holding the lock, so nobody else advances the
-sequence meanwhile; that is checked, not assumed, against the sequence's value read
+``nextval`` is called only by inserters holding the lock (or by writers that take ``LOCK
+TABLE ... EXCLUSIVE`` first, the library's recorder and the import, which wait for the
+COPY's ROW EXCLUSIVE lock to go at its commit), so nobody else advances the sequence
+meanwhile; that is checked, not assumed, against the sequence's value read
 under the lock before the COPY (a sequence with CACHE above 1, or a writer without the
 lock, rolls the save back with ``ProgrammingError``). A transaction with an xid before its
 insert (``_insert_stored_events`` after other writes, an ``_insert_events`` hook) takes

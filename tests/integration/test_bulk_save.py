@@ -15,6 +15,7 @@ import sys
 import tracemalloc
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,16 @@ from eventsourcing.persistence import (
     Mapper,
     ProgrammingError,
     StoredEvent,
+    TranscodingNotRegisteredError,
 )
 from eventsourcing.postgres import PostgresDatastore
 
 from agent_records.application import AgentRecords, open_records
 from agent_records.demo import load_demo
+from agent_records.domain.agent import Agent
 from agent_records.recorder import ConcurrentApplicationRecorder, NotifyingApplicationRecorder
 from tests import backends
+from tests.careers import on
 from tests.integration.test_recorder import advisory_locks, ids, make, new_datastore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +141,31 @@ def test_the_notifying_recorder_notifies_a_bulk_save(datastore: PostgresDatastor
         got = [n.channel for n in listener.notifies(timeout=10, stop_after=1)]
     assert got == [recorder.channel_name]
     assert ids(recorder) == new
+
+
+def test_an_event_that_cannot_be_encoded_midway_stores_nothing(schema: str) -> None:
+    """The save is encoded while it is copied: an event refused by the transcoder after
+    rows were sent aborts the COPY; the library's error, no row, no lock left."""
+    app = open_records(backends.store_url(schema))
+    try:
+        recorder = app.recorder
+        assert isinstance(recorder, ConcurrentApplicationRecorder)
+        events = [Agent.register(on("1950-01-01"), full_name=f"Agent {i}",
+                                 birth_date=date(1920, 1, 1), nationality="LU",
+                                 category="diplomatic", civil_political_rights=True,
+                                 state_official=True, prior_public_service_days=0,
+                                 domicile_country="LU", administrative_grade=None,
+                                 ).collect_events()[0] for i in range(400)]
+        object.__setattr__(events[300], "reason", object())  # no transcoding for object
+        with pytest.raises(TranscodingNotRegisteredError):
+            app.save(*events)
+        assert recorder.max_notification_id() is None
+        assert advisory_locks(recorder.datastore, recorder.lock_key) == 0
+        new = [r.notification.id for r in app.save(*events[:300])]  # ids were burnt
+        assert new == list(range(new[0], new[0] + 300))
+        assert [n.id for n in recorder.select_notifications(1, 1000)] == new
+    finally:
+        app.close()
 
 
 def one_session(schema: str) -> PostgresDatastore:
