@@ -225,11 +225,25 @@ class ReadModels:
                 params).fetchone()["n"]
             # each entry with its seal (hash, previous hash); not yet sealed: null
             rows = [dict(r) for r in sql.execute(
-                f"SELECT a.*, l.hash, l.previous AS previous_hash FROM (SELECT * FROM "
-                f"{self.t('audit_log')} WHERE {where} AND position > ? ORDER BY position "
-                f"LIMIT ?) a LEFT JOIN {self.t('ledger')} l ON l.position = a.position "
-                "ORDER BY a.position", [*params, after, limit + 1]).fetchall()]
+                f"SELECT a.*, l.hash, l.previous AS previous_hash FROM ("
+                f"{self._audit_page(where, q)}) a LEFT JOIN {self.t('ledger')} l ON "
+                "l.position = a.position ORDER BY a.position",
+                [*params, after, limit + 1]).fetchall()]
         return rows[:limit], total, len(rows) > limit
+
+    def _audit_page(self, where: str, q: AuditQuery) -> str:
+        """The page's rows in log order (parameters: the filter's, after, limit).
+
+        One agent's entries are few: PostgreSQL must find them by the agent's index and
+        sort them. Left to itself (no statistics after a bulk rebuild) it walked the
+        whole log in position order looking for them: 1 s per page at 1.5 M events.
+        ``OFFSET 0`` plans the agent's rows on their own first, the cursor applied after
+        (a ``position > ?`` inside made it combine the whole position index, 90 ms).
+        """
+        rows = f"SELECT * FROM {self.t('audit_log')} WHERE {where}"
+        if q.agent_id is not None and self.store.postgres:
+            return f"SELECT * FROM ({rows} OFFSET 0) s WHERE position > ? ORDER BY position LIMIT ?"
+        return f"{rows} AND position > ? ORDER BY position LIMIT ?"
 
     def log_size(self, sql: Sql) -> int:
         """The number of rows of ``audit_log``, exact, without counting them all each time.
