@@ -16,9 +16,11 @@ events the application stored, each case into a fresh table of the same shape:
 - one ``app.save`` of ``--big`` events (default 200,000: copies of the generated events
   with fresh aggregate ids), in a child process so that its peak RSS is its own.
 
-Ratios are over raw COPY's events/s; ``cpu s`` is this process's CPU time (the child's for
-the big save), the server's is not counted. Runnable alone; the machine's other load
-shows in the wall times, so compare ratios within one run.
+The first three cases run ``REPEAT`` times, interleaved, each into a fresh table; the
+table shows the run of median wall time and the range. Ratios are over raw COPY's
+events/s; ``cpu s`` is this process's CPU time (the child's for the big save), the
+server's is not counted. Runnable alone; the machine's other load shows in the wall
+times, so compare ratios within one run.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from bench.common import (
 
 SIZES = {"quick": {"agents": 1_000}, "full": {"agents": 20_000}}
 BIG = 200_000
+REPEAT = 3
 
 
 def arg(argv: list[str], name: str, default: int) -> int:
@@ -70,9 +73,26 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def raw_copy(schema: str, rows: list[tuple]) -> tuple[float, float]:
+def median(runs: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """The run of median wall time (wall, CPU), and the fastest and slowest walls."""
+    ordered = sorted(runs)
+    wall, cpu = ordered[len(ordered) // 2]
+    return wall, cpu, ordered[0][0], ordered[-1][0]
+
+
+def in_fresh_schema(label: str, fn: Callable[[Any], Any]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``fn(app)`` on an application over a fresh schema."""
+    with temp_schema(label) as schema:
+        app = open_app(schema)
+        try:
+            return timed(lambda: fn(app))
+        finally:
+            app.close()
+
+
+def raw_copy(schema: str, rows: list[tuple], name: str) -> tuple[float, float]:
     with connect() as conn:
-        raw = create_raw_table(conn, schema)
+        raw = create_raw_table(conn, schema, name)
         conn.commit()
 
         def copy() -> None:
@@ -114,9 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs = arg(argv, "--jobs", os.cpu_count() or 1)
     big = arg(argv, "--big", BIG)
     data: dict = {"machine": server_facts(), "agents": agents, "jobs": jobs}
-    cases: list[tuple[str, int, float, float]] = []
-    with temp_schema("bulk") as schema, temp_schema("bulk_rec") as schema2, \
-            temp_schema("bulk_app") as schema3, temp_schema("bulk_imp") as schema4, \
+    cases: list[tuple[str, int, float, float, float, float]] = []
+    with temp_schema("bulk") as schema, temp_schema("bulk_imp") as schema4, \
             temp_schema("bulk_big") as schema5, tempfile.TemporaryDirectory() as tmp:
         app = open_app(schema)
         log(f"bulk import of {agents:,} careers into {schema} ({jobs} job(s))")
@@ -134,32 +153,32 @@ def main(argv: list[str] | None = None) -> int:
         nbytes = sum(len(r[3]) for r in rows)
         log(f"  {n:,} stored events, {nbytes / n:,.0f} bytes of state each")
 
-        copy_s, copy_cpu = raw_copy(schema, rows)
-        cases.append(("raw COPY (binary), one transaction", n, copy_s, copy_cpu))
-        log(f"  COPY: {n / copy_s:,.0f} rows/s")
+        runs: dict[str, list[tuple[float, float]]] = {"copy": [], "rec": [], "save": []}
+        for k in range(REPEAT):  # interleaved, so that a burst of load hits every case
+            runs["copy"].append(raw_copy(schema, rows, f"raw_events_{k}"))
+            runs["rec"].append(in_fresh_schema(
+                "bulk_rec", lambda target: target.recorder.insert_events(stored)))
+            runs["save"].append(in_fresh_schema(
+                "bulk_app", lambda target: target.save(*events)))
+            log(f"  run {k + 1}: " + ", ".join(f"{case} {n / r[-1][0]:,.0f}/s"
+                                               for case, r in runs.items()))
+        cases.append(("raw COPY (binary), one transaction", n, *median(runs["copy"])))
+        cases.append(("recorder.insert_events, one call (COPY path)", n,
+                      *median(runs["rec"])))
+        cases.append(("app.save (encode + insert), one save", n, *median(runs["save"])))
+        copy_s = cases[0][2]
 
-        app2 = open_app(schema2)
-        rec_s, rec_cpu = timed(lambda: app2.recorder.insert_events(stored))
-        app2.close()
-        cases.append(("recorder.insert_events, one call (COPY path)", n, rec_s, rec_cpu))
-        log(f"  recorder.insert_events: {n / rec_s:,.0f} rows/s")
-
-        app3 = open_app(schema3)
-        save_s, save_cpu = timed(lambda: app3.save(*events))
-        app3.close()
-        cases.append(("app.save (encode + insert), one save", n, save_s, save_cpu))
-        log(f"  app.save: {n / save_s:,.0f} events/s")
-
+        once = float("nan"), float("nan")
         cases.append((f"generator end to end (commands + {g['saves']} app.save), {jobs} job(s)",
-                      g["events"], g["total_s"], gen_cpu))
+                      g["events"], g["total_s"], gen_cpu, *once))
         cases.append((f"  of which app.save, {g['saves']} saves while workers build",
-                      g["events"], g["save_s"], float("nan")))
+                      g["events"], g["save_s"], float("nan"), *once))
 
         app4 = open_app(schema4)
         summary = import_export(app4, export)
         app4.close()
         cases.append(("agent-records import (checked, hashed, sealed)", summary.count,
-                      summary.seconds, float("nan")))
+                      summary.seconds, float("nan"), *once))
 
         ctx = multiprocessing.get_context("fork")
         queue = ctx.Queue()
@@ -167,21 +186,26 @@ def main(argv: list[str] | None = None) -> int:
         child.start()
         big_s, big_cpu, rss_before, rss_peak = queue.get(timeout=3600)
         child.join()
-        cases.append((f"one app.save of {big:,} events (child process)", big, big_s, big_cpu))
+        cases.append((f"one app.save of {big:,} events (child process)", big, big_s, big_cpu,
+                      *once))
         data["big_save"] = {"events": big, "seconds": big_s, "cpu_s": big_cpu,
                             "rss_before_mb": rss_before, "rss_peak_mb": rss_peak}
         log(f"  one save of {big:,}: {big / big_s:,.0f} events/s, peak RSS {rss_peak:,.0f} MB "
             f"({rss_before:,.0f} MB before the save)")
 
     copy_rate = n / copy_s
-    rows_out = [[name, count, s, cpu, count / s, count / s / copy_rate]
-                for name, count, s, cpu in cases]
+    rows_out = [[name, count, s, cpu, count / s, count / s / copy_rate,
+                 f"{fast:.2f}-{slow:.2f}" if fast == fast else ""]
+                for name, count, s, cpu, fast, slow in cases]
     data["cases"] = [{"case": r[0], "events": r[1], "seconds": r[2], "cpu_s": r[3],
-                      "events_per_s": r[4], "ratio_vs_copy": r[5]} for r in rows_out]
+                      "events_per_s": r[4], "ratio_vs_copy": r[5], "range_s": r[6]}
+                     for r in rows_out]
+    data["runs"] = runs
     data["state_bytes_avg"] = nbytes / n
     out = table(f"Bulk import ({size}: {agents:,} demo careers, {n:,} events; one save of "
                 f"{big:,}: peak RSS {rss_peak:,.0f} MB, {rss_before:,.0f} MB before it)",
-                ["path", "events", "s", "cpu s", "events/s", "ratio vs COPY"], rows_out)
+                ["path", "events", "s", "cpu s", "events/s", "ratio vs COPY",
+                 f"s, {REPEAT} runs"], rows_out)
     save_result("bulk", size, [out], data)
     return 0
 
