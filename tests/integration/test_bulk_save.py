@@ -9,6 +9,7 @@ passes over them. Each test makes its own schema.
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -159,6 +160,7 @@ def test_an_event_that_cannot_be_encoded_midway_stores_nothing(schema: str) -> N
         object.__setattr__(events[300], "reason", object())  # no transcoding for object
         with pytest.raises(TranscodingNotRegisteredError):
             app.save(*events)
+        assert gc.isenabled(), "the cycle collector paused during the save is back"
         assert recorder.max_notification_id() is None
         assert advisory_locks(recorder.datastore, recorder.lock_key) == 0
         new = [r.notification.id for r in app.save(*events[:300])]  # ids were burnt
