@@ -36,6 +36,8 @@ from projections.streams import id_ranges, postgres_notes, sqlite_notes
 REBUILD_SUFFIX = "__rebuild"
 MAINTENANCE_MEMORY = "256MB"
 """Per index build: the largest (3 million leave years) then sort in memory."""
+APPLICATION_NAME = "agent-records rebuild"
+"""How the rebuild's sessions show in ``pg_stat_activity`` (operators, the benchmark)."""
 PROCESSES = "AGENT_RECORDS_REBUILD_PROCESSES"
 """Environment variable: processes of a PostgreSQL rebuild (default: one per core)."""
 Progress = Callable[[int, int], None]
@@ -49,7 +51,7 @@ class OnePass:
         self.store = store
         self.live = list(live)
         self.fresh = [type(v)(store, suffix=REBUILD_SUFFIX) for v in live]
-        self.pg_args = pg_args
+        self.pg_args = {**pg_args, "application_name": APPLICATION_NAME}
         cores = int(os.environ.get(PROCESSES, 0)) or os.cpu_count() or 1
         self.processes = processes or (cores if store.postgres else 1)
         self.chunk = chunk
