@@ -249,21 +249,21 @@ class ReadModels:
         """The number of rows of ``audit_log``, exact, without counting them all each time.
 
         The view only appends rows, in the order of their positions, each batch with its
-        tracking position in one transaction (a rebuild swaps in the same rows): the rows
-        at or below a position seen once never change. So the count is kept with the
-        highest position it covers, and each call counts only the rows above it (an
-        index range, usually empty). A log whose highest position went down (a store
-        rebuilt under the service) is counted again from zero.
+        tracking position in one transaction (a rebuild swaps in the same rows): once a
+        position is seen, every row at or below it is there for good. So the count is
+        kept with the highest position it covers; a call reads the highest position now
+        (one index entry) and counts only the rows between the two (an index range; both
+        bounds given, or PostgreSQL without statistics scans the whole table). A highest
+        position that went down (a store rebuilt under the service) is counted anew.
         """
         table = self.t("audit_log")
         covered, count = self._log_size
-        row = sql.execute(f"SELECT (SELECT count(*) FROM {table} WHERE position > ?) AS n, "
-                          f"(SELECT max(position) FROM {table}) AS top", (covered,)).fetchone()
-        top = row["top"] or 0
-        if top < covered:
-            count = sql.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
-            self._log_size = (top, count)
+        top = sql.execute(f"SELECT max(position) AS top FROM {table}").fetchone()["top"] or 0
+        if top == covered:
             return count
-        if row["n"]:
-            self._log_size = (top, count + row["n"])  # one tuple: consistent across threads
-        return count + row["n"]
+        if top < covered:
+            covered, count = 0, 0
+        count += sql.execute(f"SELECT count(*) AS n FROM {table} WHERE position > ? AND "
+                             "position <= ?", (covered, top)).fetchone()["n"]
+        self._log_size = (top, count)  # one tuple: consistent across threads
+        return count
