@@ -55,6 +55,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import (
     InterfaceError,
     Notification,
@@ -129,12 +130,10 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
         """Creates the types, the table and its migration under a session lock: processes
         starting together on a fresh schema (uvicorn workers, writers) otherwise fail on
         each other's catalogue rows (``tuple concurrently updated``, a duplicate type)."""
-        with self.datastore.get_connection() as conn:
+        pool = self.datastore.pool  # a connection of its own: a pool of one must stay free
+        with psycopg.connect(pool.conninfo, **{**pool.kwargs, "autocommit": True}) as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (self.lock_key ^ 1,))
-            try:
-                super().create_table()
-            finally:
-                release(conn)
+            super().create_table()  # the lock ends with the session
 
     def horizon(self) -> Composable:
         """The xid below which every transaction that may hold ids here has ended."""

@@ -34,3 +34,21 @@ def test_processes_starting_together_on_a_fresh_store_all_start(store_url: str) 
     app = open_records(store_url)
     assert app.recorder.max_notification_id() == 8
     app.close()
+
+
+def test_a_pool_of_one_connection_creates_the_tables(pg_schema_url: str) -> None:
+    """The creation lock is held on a connection of its own, not one of the pool's."""
+    from eventsourcing.postgres import PostgresDatastore
+
+    from agent_records.recorder import ConcurrentApplicationRecorder
+
+    schema = pg_schema_url.split("schema=")[1]
+    datastore = PostgresDatastore(dbname="test", host="127.0.0.1", port="5432",
+                                  user="postgres", password="", schema=schema,
+                                  pool_size=1, max_overflow=0, connect_timeout=5)
+    try:
+        recorder = ConcurrentApplicationRecorder(datastore)
+        recorder.create_table()
+        assert recorder.max_notification_id() is None
+    finally:
+        datastore.close()
