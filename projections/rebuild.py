@@ -112,10 +112,12 @@ class OnePass:
                                (physical,)).fetchone()["n"]
 
     def complete_table(self, view: View, t: Table) -> None:
-        """One table's key and indexes, on a connection of its own (PostgreSQL)."""
+        """One table's key, indexes and statistics (readers' queries are planned well from
+        the swap on, not from autovacuum's first visit), on a connection of its own."""
         with psycopg.connect(**self.pg_args, autocommit=True) as conn, conn.cursor() as cur:
             cur.execute(f"SET maintenance_work_mem = '{MAINTENANCE_MEMORY}'")
             view.complete(Sql(cur, True), t, keyed=False)
+            cur.execute(f"ANALYZE {view.names[t.name]}")
 
     def drop(self) -> None:
         """Drops the rebuilt tables and their positions (if any: earlier rebuilds)."""
