@@ -63,6 +63,24 @@ def test_cli_rebuild_prints_progress_and_swaps(records: AgentRecords, store_url:
     assert unknown.returncode == 2 and "unknown projection" in unknown.stderr
 
 
+def test_cli_rebuild_without_a_name_rebuilds_every_view_in_one_pass(
+        records: AgentRecords, store_url: str, demo_log: list[StoredEvent]) -> None:
+    copy_log(records, demo_log[:800])
+    head = records.recorder.max_notification_id()
+    worker = Worker(records, NAMES)
+    worker.run_once()
+    live = snapshot(worker.store)
+    done = cli(store_url, "projections", "rebuild", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "all views [" in done.stderr and f"{head}/{head}" in done.stderr
+    assert f"all views: rebuilt from {head} events and swapped in (read and load" in done.stderr
+    assert done.stderr.count("swapped in") == 1  # one pass, not one per view
+    assert snapshot(worker.store) == live
+    table = status_table(store_url)
+    assert all(table[n] == (head, head, 0) for n in NAMES)
+    assert table["ledger"][0] == 0  # sealed by its own worker, never rebuilt
+
+
 def test_live_tables_answer_during_a_rebuild(records: AgentRecords, store_url: str,
                                              demo_log: list[StoredEvent]) -> None:
     copy_log(records, demo_log[:500])
