@@ -21,7 +21,9 @@ view behind the store head is reported). Eight client processes (keep-alive
 Agent ids, posts and dates are drawn at random (fixed seed). The ratio is GraphQL's
 requests/s over the plain endpoint's (our GraphQL overhead: 1 = none). Each row notes
 the 1-minute load average after the case: the clients share the machine with the
-servers (and other work), so compare GraphQL and plain within one run.
+servers (and other work), so compare GraphQL and plain within one run. "CPU ms/req" is
+the server processes' CPU time (all workers) per request served: unlike latencies it
+hardly depends on the rest of the machine's load.
 """
 
 from __future__ import annotations
@@ -219,17 +221,44 @@ def client(args: tuple) -> list[float]:
     return latencies
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its descendants (Linux /proc).
+
+    The server's CPU per request does not depend on what else runs on the machine, as
+    latencies do: it is the figure to compare between runs on a shared machine.
+    """
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        ticks[child] = int(fields[11]) + int(fields[12])
+    tree, grew = {pid}, True
+    while grew:
+        more = {c for c, p in parents.items() if p in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(ticks.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
+
+
 def load(pool: Any, port: int, token: str, kind: str, api: str, ids: list[str],
-         seconds: float, clients: int) -> dict[str, Any]:
+         seconds: float, clients: int, server_pid: int) -> dict[str, Any]:
     # warm up (imports, prepared statements, caches) before measuring
     client((port, token, kind, api, ids, 0, time.time(), 1.0))
     start_at = time.time() + 0.5
+    cpu = tree_cpu(server_pid)
     parts = pool.map(client, [(port, token, kind, api, ids, 1000 + c, start_at, seconds)
                               for c in range(clients)])
+    cpu = tree_cpu(server_pid) - cpu
     every = [x for p in parts for x in p]
     return {"requests": len(every), "req_per_s": len(every) / seconds,
             "p50_ms": percentile(every, 50) * 1000, "p95_ms": percentile(every, 95) * 1000,
-            "p99_ms": percentile(every, 99) * 1000}
+            "p99_ms": percentile(every, 99) * 1000,
+            "server_cpu_ms": cpu * 1000 / max(len(every), 1)}
 
 
 def agent_ids(url: str) -> tuple[list[str], int]:
@@ -270,10 +299,12 @@ def measure(url: str, agents: int, events: int, cfg: dict[str, Any], token_dir: 
                     for api in ("graphql", "plain"):
                         log(f"  {kind} via {api}, {workers} worker(s), {clients} clients, "
                             f"{seconds:.0f} s ...")
-                        r = load(pool, services[api][1], tokens["demo-council"], kind, api,
-                                 ids, seconds, clients)
+                        proc, port = services[api]
+                        r = load(pool, port, tokens["demo-council"], kind, api, ids, seconds,
+                                 clients, proc.pid)
                         r["load_1m"] = os.getloadavg()[0]
                         log(f"    {r['req_per_s']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms, "
+                            f"server CPU {r['server_cpu_ms']:.2f} ms/req, "
                             f"load {r['load_1m']:.1f}")
                         out.append({"agents": agents, "events": events, "query": kind,
                                     "api": api, "workers": workers, **r})
@@ -332,14 +363,15 @@ def main(argv: list[str] | None = None) -> int:
         plain = next(p for p in results if p["api"] == "plain" and p["agents"] == r["agents"]
                      and p["query"] == r["query"] and p["workers"] == r["workers"])
         rows.append([r["agents"], r["query"], r["workers"], r["req_per_s"], r["p50_ms"],
-                     r["p95_ms"], r["p99_ms"], plain["req_per_s"], plain["p50_ms"],
-                     plain["p99_ms"], r["req_per_s"] / plain["req_per_s"],
-                     f"{r['load_1m']:.1f}"])
+                     r["p95_ms"], r["p99_ms"], r["server_cpu_ms"], plain["req_per_s"],
+                     plain["p50_ms"], plain["p99_ms"], plain["server_cpu_ms"],
+                     r["req_per_s"] / plain["req_per_s"], f"{r['load_1m']:.1f}"])
     out = table(f"GraphQL over HTTP ({'store ' + store if store else size}: "
                 f"{cfg['clients']} concurrent clients, {cfg['seconds']:.0f} s per case; "
                 "ratio = GraphQL req/s over plain JSON req/s)",
                 ["agents", "query", "workers", "GraphQL req/s", "p50 ms", "p95 ms", "p99 ms",
-                 "plain req/s", "plain p50", "plain p99", "ratio", "load 1m"], rows)
+                 "CPU ms/req", "plain req/s", "plain p50", "plain p99", "plain CPU ms/req",
+                 "ratio", "load 1m"], rows)
     save_result("graphql", "store" if store else size, [out], {"machine": server_facts(), **cfg,
                                          "store": store, "results": results})
     return 0
