@@ -9,7 +9,9 @@ bulk-loaded into tables named with ``REBUILD_SUFFIX`` (COPY on PostgreSQL, large
 one transaction drops the live tables, renames the rebuilt ones and sets every rebuilt
 view's position to H: the incremental worker goes on from there. Readers see the live
 tables until that commit; a failure (a poison event, a lost connection) drops the
-rebuilt tables and leaves the live ones and their positions as they were.
+rebuilt tables and leaves the live ones and their positions as they were. A poison event
+is reported with its position; of several, the lowest among those met first in each
+process's order (by aggregate), not necessarily the lowest in the log.
 
 On PostgreSQL the aggregates are split by id range between processes (one per core by
 default), each with its own connections: decoding and projecting are CPU-bound Python.
