@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from agent_records.domain.breaches import breach
@@ -27,7 +27,7 @@ from agent_records.domain.rules import (
     posting,
 )
 from agent_records.domain.rules.check import Check, Handler
-from agent_records.domain.state import CareerState
+from agent_records.domain.state import CareerState, evolve
 from agent_records.domain.values import IN_SERVICE, Category, Status
 
 HANDLERS: dict[type, Handler] = {
@@ -66,7 +66,7 @@ def registered(s: CareerState, e: AgentRegistered, ck: Check) -> CareerState:
     """The identity facts; the registration cannot predate birth."""
     ck.require(e.birth_date <= e.effective_date, None, "effective_before_birth",
                "the person cannot be registered before their birth", "birth_date")
-    return replace(
+    return evolve(
         s, full_name=e.full_name, birth_date=e.birth_date, nationality=e.nationality,
         category=Category(e.category), civil_political_rights=e.civil_political_rights,
         state_official=e.state_official, prior_public_service_days=e.prior_public_service_days,
@@ -85,7 +85,7 @@ def advance(s: CareerState, e: CareerEvent, ck: Check) -> CareerState:
         ck.require(type(e) in ALLOWED_FOR_PERSONALITIES, "Art. 10", "not_an_agent",
                    "a conseiller du Commerce extérieur is not an agent: no rank, no career")
     if s.status == Status.SUSPENDED and s.suspended_until and day >= s.suspended_until:
-        s = replace(s, status=Status.SERVING, suspended_until=None)
+        s = evolve(s, status=Status.SERVING, suspended_until=None)
     # A retirement or resignation on the day after the limit ends the activity in time;
     # a later one shows activity beyond it (Art. 21). An extension starts on the limit.
     grace = timedelta(days=1) if isinstance(e, EXEMPT_FROM_AGE_LIMIT) else timedelta(0)
@@ -142,5 +142,5 @@ def evaluate(
             s = registered(s, fact, ck)
         else:
             s = HANDLERS[type(fact)](advance(s, fact, ck), fact, ck)
-        s = replace(s, as_of=fact.effective_date, versions=(*s.versions, ck.version))
+        s = evolve(s, as_of=fact.effective_date, versions=(*s.versions, ck.version))
     return Evaluation(s, tuple(ck.found))

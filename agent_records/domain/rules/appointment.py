@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from agent_records.domain.calendar import add_years
 from agent_records.domain.events import (
     AgentAppointed,
@@ -18,7 +16,7 @@ from agent_records.domain.events import (
 )
 from agent_records.domain.rules.check import Check, Handler
 from agent_records.domain.rules.end_of_service import leave_service
-from agent_records.domain.state import CareerState
+from agent_records.domain.state import CareerState, evolve
 from agent_records.domain.values import (
     DECREE_DATE,
     IN_SERVICE,
@@ -90,7 +88,7 @@ def attache_appointed(s: CareerState, e: AttacheAppointed, ck: Check) -> CareerS
                "wrong_appointing_authority",
                "attachés are appointed by the sovereign on the minister's proposal",
                "appointing_authority")
-    return replace(
+    return evolve(
         s, status=Status.APPOINTED, grade=Grade.ATTACHE, term_end=add_years(day, 1),
         grades=(*s.grades, (day, Grade.ATTACHE)),
         renewals=0, service_start=s.service_start or day, service_end=None,
@@ -128,7 +126,7 @@ def agent_appointed(s: CareerState, e: AgentAppointed, ck: Check) -> CareerState
                    f"deliberation of the Government in Council ({e.legal_basis})",
                    "council_deliberation_ref")
     day = e.effective_date
-    return replace(
+    return evolve(
         s, grade=grade, renewals=0, service_start=s.service_start or day, service_end=None,
         grades=(*s.grades, (day, grade)),
         term_end=add_years(day, 1) if grade == Grade.ATTACHE else None,
@@ -148,7 +146,7 @@ def renewed(s: CareerState, e: AppointmentRenewed, ck: Check) -> CareerState:
                    f"the renewal must take effect within the current term, ending {s.term_end}",
                    "effective_date")
     term_end = add_years(s.term_end, 1) if s.term_end else None
-    return replace(s, renewals=s.renewals + 1, term_end=term_end)
+    return evolve(s, renewals=s.renewals + 1, term_end=term_end)
 
 
 def lapsed(s: CareerState, e: TermLapsed, ck: Check) -> CareerState:
@@ -166,7 +164,7 @@ def pledged(s: CareerState, e: HonourPledged, ck: Check) -> CareerState:
     ck.require(s.grade == Grade.ATTACHE and s.status == Status.APPOINTED, "Art. 7",
                "pledge_not_expected", "the pledge of honour is made by an appointed attaché "
                "before entering functions")
-    return replace(s, pledged=True)
+    return evolve(s, pledged=True)
 
 
 def sworn(s: CareerState, e: OathSworn, ck: Check) -> CareerState:
@@ -174,7 +172,7 @@ def sworn(s: CareerState, e: OathSworn, ck: Check) -> CareerState:
     ck.require(s.status in IN_SERVICE, "Art. 12", "not_appointed",
                "the oath is sworn by an appointed agent")
     ck.require(not s.sworn, "Art. 12", "already_sworn", "the agent has already sworn the oath")
-    return replace(s, sworn=True)
+    return evolve(s, sworn=True)
 
 
 def functions_entered(s: CareerState, e: FunctionsEntered, ck: Check) -> CareerState:
@@ -187,7 +185,7 @@ def functions_entered(s: CareerState, e: FunctionsEntered, ck: Check) -> CareerS
     if s.grade == Grade.ATTACHE:
         ck.require(s.pledged, "Art. 7", "pledge_missing",
                    "Art. 7: the attaché must pledge on honour before entering functions")
-    return replace(s, status=Status.SERVING)
+    return evolve(s, status=Status.SERVING)
 
 
 def promoted(s: CareerState, e: Promoted, ck: Check) -> CareerState:
@@ -212,7 +210,7 @@ def promoted(s: CareerState, e: Promoted, ck: Check) -> CareerState:
         ck.require(bool(e.council_deliberation_ref), "Art. 11", "council_deliberation_required",
                    "Art. 11: envoys are appointed after deliberation of the Government in "
                    "Council", "council_deliberation_ref")
-    return replace(s, grade=grade, term_end=None, grades=(*s.grades, (e.effective_date, grade)))
+    return evolve(s, grade=grade, term_end=None, grades=(*s.grades, (e.effective_date, grade)))
 
 
 def title_conferred(s: CareerState, e: TitleConferred, ck: Check) -> CareerState:
@@ -223,7 +221,7 @@ def title_conferred(s: CareerState, e: TitleConferred, ck: Check) -> CareerState
                "Art. 26: the title is conferred on ministry officials of grade chef de bureau")
     ck.require(Grade(e.title) in (Grade.ATTACHE, Grade.SECRETAIRE), "Art. 26",
                "title_not_conferrable", "only the title of attaché or secretary", "title")
-    return replace(s, title=Grade(e.title))
+    return evolve(s, title=Grade(e.title))
 
 
 HANDLERS: dict[type, Handler] = {

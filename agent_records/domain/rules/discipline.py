@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from agent_records.domain.events import DisciplinaryDecision, DisciplinaryReferral
 from agent_records.domain.rules.check import Check, Handler
 from agent_records.domain.rules.end_of_service import leave_service
-from agent_records.domain.state import CareerState, Referral
+from agent_records.domain.state import CareerState, Referral, evolve
 from agent_records.domain.values import DisciplinaryBody, Outcome, Status
 
 
@@ -27,7 +25,7 @@ def referred(s: CareerState, e: DisciplinaryReferral, ck: Check) -> CareerState:
     ck.require(bool(e.facts.strip()), e.legal_basis, "facts_required",
                "a referral states the facts", "facts")
     referral = Referral(e.originator_version, DisciplinaryBody(e.body), e.effective_date)
-    return replace(s, referrals=(*s.referrals, referral))
+    return evolve(s, referrals=(*s.referrals, referral))
 
 
 def decided(s: CareerState, e: DisciplinaryDecision, ck: Check) -> CareerState:
@@ -42,10 +40,10 @@ def decided(s: CareerState, e: DisciplinaryDecision, ck: Check) -> CareerState:
     if outcome == Outcome.SUSPENSION:
         ck.require(e.until is not None and e.until > e.effective_date, "Art. 24",
                    "suspension_needs_end", "a suspension states when it ends", "until")
-    done = replace(referral, outcome=outcome, decided_on=e.effective_date)
-    s = replace(s, referrals=tuple(done if r is referral else r for r in s.referrals))
+    done = evolve(referral, outcome=outcome, decided_on=e.effective_date)
+    s = evolve(s, referrals=tuple(done if r is referral else r for r in s.referrals))
     if outcome == Outcome.SUSPENSION:
-        return replace(s, status=Status.SUSPENDED, suspended_until=e.until)
+        return evolve(s, status=Status.SUSPENDED, suspended_until=e.until)
     if outcome == Outcome.DISMISSAL:
         return leave_service(s, Status.DISMISSED, e.effective_date)
     return s

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from agent_records.domain.calendar import add_years
 from agent_records.domain.events import (
     HonoraryTitleConferred,
@@ -12,7 +10,7 @@ from agent_records.domain.events import (
     ServiceExtended,
 )
 from agent_records.domain.rules.check import Check, Handler
-from agent_records.domain.state import CareerState
+from agent_records.domain.state import CareerState, evolve
 from agent_records.domain.values import (
     LUXEMBOURG,
     Authority,
@@ -24,8 +22,8 @@ from agent_records.domain.values import (
 
 def leave_service(s: CareerState, status: Status, day) -> CareerState:
     """Ends the service and every position held on ``day``."""
-    positions = tuple(replace(p, ended=day) if p.ended is None else p for p in s.positions)
-    return replace(s, status=status, service_end=day, head_of_post=None, positions=positions)
+    positions = tuple(evolve(p, ended=day) if p.ended is None else p for p in s.positions)
+    return evolve(s, status=status, service_end=day, head_of_post=None, positions=positions)
 
 
 def resigned(s: CareerState, e: Resigned, ck: Check) -> CareerState:
@@ -54,7 +52,7 @@ def extended(s: CareerState, e: ServiceExtended, ck: Check) -> CareerState:
     ck.require(bool(e.decision_reference), "Art. 21", "decree_reference_required",
                "each extension is granted by the sovereign's decree: give its reference",
                "decision_reference")
-    return replace(s, extensions=(*s.extensions, e.until))
+    return evolve(s, extensions=(*s.extensions, e.until))
 
 
 def honoured(s: CareerState, e: HonoraryTitleConferred, ck: Check) -> CareerState:
@@ -68,12 +66,12 @@ def honoured(s: CareerState, e: HonoraryTitleConferred, ck: Check) -> CareerStat
                    "the personality must be domiciled abroad", "domicile_country")
         ck.require(by == Authority.MINISTER, "Art. 10", "conferred_by_minister",
                    "the minister confers the title", "conferred_by")
-        return replace(s, status=Status.HONORARY, honorary_titles=(*s.honorary_titles, e.title))
+        return evolve(s, status=Status.HONORARY, honorary_titles=(*s.honorary_titles, e.title))
     ck.require(s.status == Status.RESIGNED, "Art. 22", "not_resigned",
                "only an agent who resigned may be authorised to keep the honorary title")
     ck.require(by == Authority.SOVEREIGN, "Art. 22", "conferred_by_sovereign",
                "the sovereign authorises keeping the title", "conferred_by")
-    return replace(s, honorary_titles=(*s.honorary_titles, e.title))
+    return evolve(s, honorary_titles=(*s.honorary_titles, e.title))
 
 
 HANDLERS: dict[type, Handler] = {

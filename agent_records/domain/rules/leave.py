@@ -12,13 +12,13 @@ Accounting choices, where the decree is silent:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from agent_records.domain.breaches import breach
 from agent_records.domain.events import LeaveGranted, UrgencyLeaveNotified
 from agent_records.domain.rules.check import Check, Handler
-from agent_records.domain.state import CareerState, Leave
+from agent_records.domain.state import CareerState, Leave, evolve
 from agent_records.domain.values import Authority, LeaveKind, PositionKind, Status
 
 ANNUAL_DAYS = 30
@@ -154,7 +154,7 @@ def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
                    "exceptional_leave_needs_decree",
                    "leave beyond the regular leave needs a ministerial decree after "
                    "deliberation of the Government in Council", "council_deliberation_ref")
-        return replace(s, leaves=(*s.leaves, leave),
+        return evolve(s, leaves=(*s.leaves, leave),
                        exceptional_leave_days=s.exceptional_leave_days + leave.counted_days)
     position = s.position_on(e.effective_date)
     ck.require(position is not None and position.kind == PositionKind.ABROAD, "Art. 15",
@@ -166,7 +166,7 @@ def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
                f"{account.year} ({account.entitlement} entitlement + {account.carried_over} "
                "carried over - "
                f"{account.taken} taken)", "end_date")
-    return replace(s, leaves=(*s.leaves, leave))
+    return evolve(s, leaves=(*s.leaves, leave))
 
 
 def urgency_notified(s: CareerState, e: UrgencyLeaveNotified, ck: Check) -> CareerState:
@@ -181,8 +181,8 @@ def urgency_notified(s: CareerState, e: UrgencyLeaveNotified, ck: Check) -> Care
                f"the leave was notified on {leave.notified_on}", "leave_version")
     ck.require(e.effective_date >= leave.start, "Art. 16", "notified_before_leave",
                "the notification cannot precede the leave", "effective_date")
-    notified = replace(leave, notified_on=e.effective_date)
-    s = replace(s, leaves=tuple(notified if lv is leave else lv for lv in s.leaves))
+    notified = evolve(leave, notified_on=e.effective_date)
+    s = evolve(s, leaves=tuple(notified if lv is leave else lv for lv in s.leaves))
     if e.effective_date > leave.start + timedelta(days=NOTIFICATION_DELAY_DAYS):
         s = breach(s, e, "Art. 16", "urgency_leave_notified_late",
                    f"urgency leave from {leave.start} notified only on {e.effective_date}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from agent_records.domain.breaches import breach
 from agent_records.domain.events import (
     MarriageAuthorisationRefused,
@@ -12,7 +10,7 @@ from agent_records.domain.events import (
     MarriageRecorded,
 )
 from agent_records.domain.rules.check import Check, Handler
-from agent_records.domain.state import CareerState, MarriageRequest
+from agent_records.domain.state import CareerState, MarriageRequest, evolve
 from agent_records.domain.values import IN_SERVICE, LUXEMBOURG, Category
 
 GRANTED = "granted"
@@ -34,9 +32,9 @@ def _pending(s: CareerState, version: int, ck: Check) -> MarriageRequest | None:
 def _decide(s: CareerState, request: MarriageRequest | None, decision: str, day) -> CareerState:
     if request is None:
         return s
-    decided = replace(request, decision=decision, decided_on=day)
+    decided = evolve(request, decision=decision, decided_on=day)
     requests = tuple(decided if r is request else r for r in s.marriage_requests)
-    return replace(s, marriage_requests=requests)
+    return evolve(s, marriage_requests=requests)
 
 
 def requested(s: CareerState, e: MarriageAuthorisationRequested, ck: Check) -> CareerState:
@@ -48,7 +46,7 @@ def requested(s: CareerState, e: MarriageAuthorisationRequested, ck: Check) -> C
                f"request {pending and pending[0].version} is still undecided")
     request = MarriageRequest(e.originator_version, e.spouse_name, e.spouse_nationality,
                               e.effective_date)
-    return replace(s, marriage_requests=(*s.marriage_requests, request))
+    return evolve(s, marriage_requests=(*s.marriage_requests, request))
 
 
 def authorised(s: CareerState, e: MarriageAuthorised, ck: Check) -> CareerState:
@@ -76,7 +74,7 @@ def _same_person(request: MarriageRequest, e: MarriageRecorded) -> bool:
 
 def married(s: CareerState, e: MarriageRecorded, ck: Check) -> CareerState:
     """A marriage is a fact: recorded always, a breach without prior authorisation."""
-    s = replace(s, married_to=e.spouse_name)
+    s = evolve(s, married_to=e.spouse_name)
     if s.status not in IN_SERVICE:
         return s
     request = next((r for r in s.marriage_requests if r.version == e.request_version), None)

@@ -7,14 +7,13 @@ given the states of the post's staff by the application (an aggregate only sees 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 
 from agent_records.domain.calendar import add_years
 from agent_records.domain.errors import Violation
 from agent_records.domain.events import ChargeDAffairesDesignated, HeadOfPostDesignated, Posted
 from agent_records.domain.rules.check import Check, Handler
-from agent_records.domain.state import CareerState, Charge, Position
+from agent_records.domain.state import CareerState, Charge, Position, evolve
 from agent_records.domain.values import (
     Authority,
     Category,
@@ -58,11 +57,11 @@ def posted(s: CareerState, e: Posted, ck: Check) -> CareerState:
                f"only an agent in service is posted; the agent is {s.status}")
     check_position(s, e, ck)
     day = e.effective_date
-    ended = tuple(replace(p, ended=day) if p.ended is None else p for p in s.positions)
+    ended = tuple(evolve(p, ended=day) if p.ended is None else p for p in s.positions)
     new = Position(e.originator_version, PositionKind(e.kind), day, e.post_code,
                    e.organisation, e.until)
     keeps_post = s.head_of_post is not None and new.post_code == s.head_of_post
-    return replace(s, positions=(*ended, new),
+    return evolve(s, positions=(*ended, new),
                    head_of_post=s.head_of_post if keeps_post else None)
 
 
@@ -74,7 +73,7 @@ def head_designated(s: CareerState, e: HeadOfPostDesignated, ck: Check) -> Caree
     ck.require(position is not None and position.post_code == e.post_code, "Art. 2",
                "not_posted_there", f"the agent is not posted at {e.post_code} on "
                f"{e.effective_date}", "post_code")
-    return replace(s, head_of_post=e.post_code,
+    return evolve(s, head_of_post=e.post_code,
                    head_designations=(*s.head_designations, (e.post_code, e.effective_date)))
 
 
@@ -95,7 +94,7 @@ def charge_designated(s: CareerState, e: ChargeDAffairesDesignated, ck: Check) -
                "designates the chargé d'affaires a.i.", "designated_by")
     charge = Charge(e.originator_version, e.post_code, e.effective_date, e.end_date,
                     Authority(e.designated_by))
-    return replace(s, charges=(*s.charges, charge))
+    return evolve(s, charges=(*s.charges, charge))
 
 
 def _present(staff: Mapping[str, CareerState], post: str, day: date) -> dict[str, CareerState]:
