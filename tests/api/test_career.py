@@ -198,6 +198,13 @@ def test_roster_pages_follow_the_roster(live: Live, career: Career) -> None:
     assert beyond.json["data"]["post"]["rosterPage"]["edges"] == []
     too_big = live.op("PostRosterPage", {"code": POST, "on": "1952-07-10", "first": 101})
     assert too_big.codes() == ["BAD_USER_INPUT"]
+    aliased = live.data("""query($c: String!) { post(code: $c) {
+      headOfPost(on: "1952-07-10") { who: agent { id } }
+      rosterPage(on: "1952-07-10") { edges { node { since who: agent { id } } } } } }""",
+                        {"c": POST})["post"]
+    assert aliased["headOfPost"]["who"]["id"] == career.envoy
+    assert [e["node"]["who"]["id"] for e in aliased["rosterPage"]["edges"]] == \
+        [agent for agent, _ in whole]
 
 
 def test_history_seals_asked_through_fragment_and_alias(live: Live, career: Career) -> None:
