@@ -4,8 +4,10 @@
 
 An agent serving abroad receives one annual leave per year through ``grant_leave`` (the
 application's command, aggregates in memory: ``BulkRecords``); the time of the next
-command is taken at several record lengths. Every command evaluates the whole record
-twice (before and after the new event), so its cost grows with the record.
+command is taken at several record lengths. Every command evaluates the whole record once
+(with the new event), so its cost grows with the record: linearly since the leave rule
+counts on from the carry-over it found at the previous leave (it re-counted every earlier
+year at each leave: 62 ms at 81 events at the baseline).
 """
 
 from __future__ import annotations

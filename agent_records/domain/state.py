@@ -177,6 +177,10 @@ class CareerState:
     charges: tuple[Charge, ...] = ()
     leaves: tuple[Leave, ...] = ()
     exceptional_leave_days: int = 0
+    leave_carried_into: tuple[int, int] | None = None
+    """(year, days carried into it) as the last annual leave's check found it: the fold
+    takes facts in effective order, so earlier years can no longer change and the next
+    check counts on from there instead of from the first posting (a cache, never shown)."""
     marriage_requests: tuple[MarriageRequest, ...] = ()
     married_to: str | None = None
     extensions: tuple[date, ...] = ()

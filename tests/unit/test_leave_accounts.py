@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,22 @@ state = st.builds(
 def test_one_pass_equals_each_year_asked_alone(s: CareerState, first: int, span: int) -> None:
     years = range(first, first + span)
     assert leave_accounts(s, years) == [leave_account(s, y) for y in years]
+
+
+@settings(max_examples=400, deadline=None)
+@given(state, st.integers(1935, 1985), st.integers(0, 10), st.integers(0, 20))
+def test_counting_on_from_a_known_carry_over_equals_counting_from_the_start(
+        s: CareerState, known_year: int, gap: int, span: int) -> None:
+    """What the fold does: it keeps the carry-over into the year of the last leave and
+    counts on from there at the next one."""
+    known = (known_year, leave_account(s, known_year).carried_over)
+    years = range(known_year + gap, known_year + gap + span)
+    assert leave_accounts(s, years, known) == [leave_account(s, y) for y in years]
+
+
+def test_a_carry_over_known_for_a_later_year_is_refused() -> None:
+    with pytest.raises(ValueError, match="comes after"):
+        leave_accounts(CareerState(), range(1950, 1951), (1951, 0))
 
 
 def test_carry_over_runs_through_the_years_and_is_capped() -> None:

@@ -84,17 +84,28 @@ def leave_account(s: CareerState, year: int) -> LeaveAccount:
     )
 
 
-def leave_accounts(s: CareerState, years: range) -> list[LeaveAccount]:
+def leave_accounts(s: CareerState, years: range,
+                   known: tuple[int, int] | None = None) -> list[LeaveAccount]:
     """The accounts of ``years`` (a step-1 range), equal to ``leave_account`` for each, in
     one pass: the read model shows every year of a career, and asking ``leave_account``
-    year by year re-counts every earlier year each time (quadratic in the career)."""
+    year by year re-counts every earlier year each time (quadratic in the career).
+
+    ``known`` is (a year not after ``years``, the days carried into it), when the caller
+    already has it: counting then starts there instead of at the first posting.
+    """
+    first = min((p.since.year for p in s.positions), default=years.start)
+    if known is None:
+        begin, carried = min(first, years.start), 0
+    elif known[0] > years.start:
+        raise ValueError(f"the carry-over known for {known[0]} comes after {years.start}")
+    else:
+        begin, carried = known
     counted: dict[int, list[Leave]] = {}
     for lv in s.leaves:
-        if lv.kind != LeaveKind.EXCEPTIONAL:
+        if lv.kind != LeaveKind.EXCEPTIONAL and lv.start.year >= begin:
             counted.setdefault(lv.start.year, []).append(lv)
-    first = min((p.since.year for p in s.positions), default=years.start)
-    carried, accounts = 0, []
-    for y in range(min(first, years.start), years.stop):
+    accounts = []
+    for y in range(begin, years.stop):
         leaves = counted.get(y, [])
         taken, granted = sum(lv.counted_days for lv in leaves), entitlement(s, y)
         if y >= years.start:
@@ -159,14 +170,16 @@ def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
     position = s.position_on(e.effective_date)
     ck.require(position is not None and position.kind == PositionKind.ABROAD, "Art. 15",
                "not_abroad", "annual leave under Art. 15 is for agents posted abroad")
-    year = e.effective_date.year  # one pass (leave_account re-counts each earlier year)
-    account = leave_accounts(s, range(year, year + 1))[0]
+    year = e.effective_date.year
+    known = s.leave_carried_into if s.leave_carried_into and s.leave_carried_into[0] <= year \
+        else None
+    account = leave_accounts(s, range(year, year + 1), known)[0]
     ck.require(leave.counted_days <= account.available, "Art. 17", "leave_exceeds_entitlement",
                f"{leave.counted_days} days asked, {account.available} available in "
                f"{account.year} ({account.entitlement} entitlement + {account.carried_over} "
                "carried over - "
                f"{account.taken} taken)", "end_date")
-    return evolve(s, leaves=(*s.leaves, leave))
+    return evolve(s, leaves=(*s.leaves, leave), leave_carried_into=(year, account.carried_over))
 
 
 def urgency_notified(s: CareerState, e: UrgencyLeaveNotified, ck: Check) -> CareerState:
