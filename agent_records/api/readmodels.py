@@ -6,6 +6,7 @@ orderings come from GraphQL enums, never from free text.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -65,6 +66,7 @@ class ReadModels:
         self._posts: dict[str, dict[str, Any]] = {}
         """Rows of the ``posts`` view by code (immutable once projected): ``posts``."""
         self._log_size: tuple[int, int] = (0, 0)
+        self._counting = threading.Lock()
         """(highest position counted, rows of audit_log at or below it): ``log_size``."""
 
     def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -200,9 +202,11 @@ class ReadModels:
               ) -> tuple[list[dict[str, Any]], int, bool]:
         """Entries after position ``after``, how many match in all, whether more follow.
 
-        One transaction: the count, the page and the next page's existence agree. One
-        row beyond the page tells whether another page follows. Without a filter the
-        count comes from ``log_size`` (no scan of the whole log).
+        One row beyond the page tells whether another page follows. Without a filter the
+        count comes from ``log_size`` (no scan of the whole log). The count and the page
+        are separate statements, as before, not one transaction: under heavy load a
+        transaction left idle between them outlived the server's idle-in-transaction
+        timeout.
         """
         conds, params = ["1 = 1"], []
         for column, value in (("stream_id", q.agent_id), ("post_code", q.post_code),
@@ -219,16 +223,13 @@ class ReadModels:
                 conds.append(f"{column} {op} ?")
                 params.append(_utc(value).isoformat())
         where = " AND ".join(conds)
-        with self.store.reading() as sql:
-            total = self.log_size(sql) if not params else sql.execute(
-                f"SELECT count(*) AS n FROM {self.t('audit_log')} WHERE {where}",
-                params).fetchone()["n"]
-            # each entry with its seal (hash, previous hash); not yet sealed: null
-            rows = [dict(r) for r in sql.execute(
-                f"SELECT a.*, l.hash, l.previous AS previous_hash FROM ("
-                f"{self._audit_page(where, q)}) a LEFT JOIN {self.t('ledger')} l ON "
-                "l.position = a.position ORDER BY a.position",
-                [*params, after, limit + 1]).fetchall()]
+        total = self.log_size() if not params else self._rows(
+            f"SELECT count(*) AS n FROM {self.t('audit_log')} WHERE {where}", params)[0]["n"]
+        # each entry with its seal (hash, previous hash); not yet sealed: null
+        rows = self._rows(f"SELECT a.*, l.hash, l.previous AS previous_hash FROM ("
+                          f"{self._audit_page(where, q)}) a LEFT JOIN {self.t('ledger')} l "
+                          "ON l.position = a.position ORDER BY a.position",
+                          [*params, after, limit + 1])
         return rows[:limit], total, len(rows) > limit
 
     def _audit_page(self, where: str, q: AuditQuery) -> str:
@@ -245,7 +246,7 @@ class ReadModels:
             return f"SELECT * FROM ({rows} OFFSET 0) s WHERE position > ? ORDER BY position LIMIT ?"
         return f"{rows} AND position > ? ORDER BY position LIMIT ?"
 
-    def log_size(self, sql: Sql) -> int:
+    def log_size(self) -> int:
         """The number of rows of ``audit_log``, exact, without counting them all each time.
 
         The view only appends rows, in the order of their positions, each batch with its
@@ -253,17 +254,27 @@ class ReadModels:
         position is seen, every row at or below it is there for good. So the count is
         kept with the highest position it covers; a call reads the highest position now
         (one index entry) and counts only the rows between the two (an index range; both
-        bounds given, or PostgreSQL without statistics scans the whole table). A highest
-        position that went down (a store rebuilt under the service) is counted anew.
+        bounds given, or PostgreSQL without statistics scans the whole table). One
+        thread counts at a time (the first count reads the whole log: eight at once
+        starved the server), and reads the highest position again once it holds the
+        lock, so a highest position lower than the one counted means the log shrank (a
+        store rebuilt under the service): it is counted anew.
         """
-        table = self.t("audit_log")
         covered, count = self._log_size
-        top = sql.execute(f"SELECT max(position) AS top FROM {table}").fetchone()["top"] or 0
-        if top == covered:
+        if self._top() == covered:
             return count
-        if top < covered:
-            covered, count = 0, 0
-        count += sql.execute(f"SELECT count(*) AS n FROM {table} WHERE position > ? AND "
-                             "position <= ?", (covered, top)).fetchone()["n"]
-        self._log_size = (top, count)  # one tuple: consistent across threads
-        return count
+        with self._counting:
+            covered, count = self._log_size
+            top = self._top()
+            if top < covered:
+                covered, count = 0, 0
+            if top != covered:
+                count += self._rows(f"SELECT count(*) AS n FROM {self.t('audit_log')} WHERE "
+                                    "position > ? AND position <= ?", (covered, top))[0]["n"]
+                self._log_size = (top, count)
+            return count
+
+    def _top(self) -> int:
+        """The highest position in ``audit_log`` (0 when empty)."""
+        return self._rows(f"SELECT max(position) AS top FROM {self.t('audit_log')}"
+                          )[0]["top"] or 0
