@@ -53,13 +53,17 @@ def arg(argv: list[str], name: str, default: str | None) -> str | None:
 
 def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
     """Runs ``cmd``; its wall and CPU seconds and peak RSS (MiB), the child alone."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    err = proc.stderr.read().decode() if proc.stderr else ""
+    # Output goes to files, not pipes: a long export's progress lines fill a pipe that
+    # nobody reads until the child ends, and the child then blocks on its next line.
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=stderr,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read().decode(errors="replace"), stderr.read().decode(errors="replace")
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(cmd[2:])} failed ({proc.returncode}): "
