@@ -5,7 +5,7 @@
 
 For each size (QUICK 1,000 agents; FULL 1,000, 10,000 and 100,000): generates a store
 (``bench/generate.py``'s bulk path), projects it once, then starts two services with
-uvicorn in subprocesses on that store (``--workers`` processes each, default 1, as
+uvicorn in subprocesses on that store (``--workers`` processes each, default 1 and 2, as
 ``agent-records serve --workers W``): the GraphQL service (``create_app``,
 ``AGENT_RECORDS_PROJECTIONS=external``, a council token) and ``bench/plain_api.py``
 (same read models, same fields, plain JSON), measured one after the other with the same
@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         or SIZES[size]["agents"]
     cfg = {"seconds": float(option(argv, "--seconds") or SIZES[size]["seconds"]),
            "clients": int(option(argv, "--clients") or CLIENTS),
-           "workers": [int(x) for x in (option(argv, "--workers") or "1").split(",")],
+           "workers": [int(x) for x in (option(argv, "--workers") or "1,2").split(",")],
            "kinds": (option(argv, "--queries") or ",".join(KINDS)).split(",")}
     unknown = set(cfg["kinds"]) - set(KINDS)
     if unknown:
