@@ -29,10 +29,7 @@ from agent_records.application import open_records
 from bench.common import (
     ROOT,
     full_size,
-    generate,
     log,
-    open_app,
-    progress_line,
     save_result,
     server_facts,
     store_url,
@@ -116,10 +113,13 @@ def main(argv: list[str] | None = None) -> int:
             rows, data = run(given, formats, work)
         else:
             with temp_schema("export") as schema:
-                app = open_app(schema)
+                # generated in a child: a child forked from a big parent reports the
+                # parent's memory as its own peak (ru_maxrss counts the pages it had
+                # before exec), which would hide whether the export's memory is flat
                 log(f"generating {agents:,} careers into {schema}")
-                generate(app, agents, progress=progress_line(agents))
-                app.close()
+                subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
+                                "--agents", str(agents), "--store", store_url(schema)],
+                               check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
                 rows, data = run(store_url(schema), formats, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
