@@ -21,6 +21,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -59,6 +60,49 @@ def full_size(argv: Sequence[str] | None = None) -> bool:
     """FULL=1 in the environment, or --full on the command line."""
     argv = sys.argv[1:] if argv is None else argv
     return os.environ.get("FULL", "") not in ("", "0") or "--full" in argv
+
+
+def option(argv: Sequence[str], name: str) -> str | None:
+    """The value after ``name`` on the command line, or None."""
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+CLI = [sys.executable, "-m", "agent_records.cli"]
+"""The project's command line, run as a child process."""
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """A finished child process: wall and CPU seconds, peak RSS (MiB) and its output."""
+
+    seconds: float
+    cpu_s: float
+    peak_rss_mib: float
+    stdout: str
+    stderr: str
+
+
+def run_child(cmd: Sequence[str], env: dict[str, str] | None = None,
+              cwd: Path = ROOT) -> ChildRun:
+    """Runs ``cmd`` and measures it from outside with ``os.wait4`` (the child alone).
+
+    Output goes to files, not pipes: a long run's progress lines fill a pipe that nobody
+    reads until the child ends, and the child then blocks on its next line (an export of
+    6.6 M events did). Raises with the end of its output when it fails.
+    """
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        t = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=stdout, stderr=stderr,
+                                env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read().decode(errors="replace"), stderr.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise RuntimeError(f"{' '.join(cmd[2:])} failed ({code}): {(err or out).strip()[-800:]}")
+    return ChildRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out, err)
 
 
 def log(*parts: Any) -> None:

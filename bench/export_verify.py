@@ -15,21 +15,22 @@ is behind; nothing else changes).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.application import open_records
 from bench.common import (
+    CLI,
     ROOT,
     full_size,
     log,
+    option,
+    run_child,
     save_result,
     server_facts,
     store_url,
@@ -38,35 +39,9 @@ from bench.common import (
 )
 
 SIZES = {"quick": {"agents": 2_000}, "full": {"agents": 66_000}}
-CLI = [sys.executable, "-m", "agent_records.cli"]
 SEAL = ("import sys; from agent_records.application import open_records; "
         "from projections.runner import Worker; w = Worker(open_records(sys.argv[1]), "
         "['ledger'], batch_size=2000); print(w.catch_up(w.views[0]))")
-
-
-def arg(argv: list[str], name: str, default: str | None) -> str | None:
-    return argv[argv.index(name) + 1] if name in argv else default
-
-
-def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
-    """Runs ``cmd``; its wall and CPU seconds and peak RSS (MiB), the child alone."""
-    # Output goes to files, not pipes: a long export's progress lines fill a pipe that
-    # nobody reads until the child ends, and the child then blocks on its next line.
-    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-        t = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=stderr,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t
-        stdout.seek(0)
-        stderr.seek(0)
-        out, err = stdout.read().decode(errors="replace"), stderr.read().decode(errors="replace")
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"{' '.join(cmd[2:])} failed ({proc.returncode}): "
-                           f"{(err or out).strip()[-800:]}")
-    return {"seconds": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mib": usage.ru_maxrss / 1024, "stdout": out.strip()[-300:]}
 
 
 def run(url: str, formats: list[str], work: Path) -> tuple[list[list], dict]:
@@ -88,15 +63,16 @@ def run(url: str, formats: list[str], work: Path) -> tuple[list[list], dict]:
     rows, data = [], {"head": head, "steps": []}
     for name, cmd, events in steps:
         log(f"  {name} ...")
-        r = measured(cmd, work)
+        r = run_child(cmd, cwd=work)
         if not events:  # sealing: how many it sealed is what it printed
-            events = int(r["stdout"].splitlines()[-1]) if r["stdout"] else 0
-        rate = events / r["seconds"] if r["seconds"] else 0.0
+            events = int(r.stdout.split()[-1]) if r.stdout.strip() else 0
+        rate = events / r.seconds if r.seconds else 0.0
         size = sum(f.stat().st_size for f in work.rglob("*") if f.is_file())
-        log(f"    {events:,} events, {r['seconds']:.1f} s, {rate:,.0f} events/s, "
-            f"{r['peak_rss_mib']:.0f} MiB")
-        rows.append([name, events, r["seconds"], rate, r["cpu_s"], r["peak_rss_mib"]])
-        data["steps"].append({"step": name, "events": events, **r,
+        log(f"    {events:,} events, {r.seconds:.1f} s, {rate:,.0f} events/s, "
+            f"{r.peak_rss_mib:.0f} MiB")
+        rows.append([name, events, r.seconds, rate, r.cpu_s, r.peak_rss_mib])
+        data["steps"].append({"step": name, "events": events, "seconds": r.seconds,
+                              "cpu_s": r.cpu_s, "peak_rss_mib": r.peak_rss_mib,
                               "events_per_s": rate, "bytes_in_workdir": size})
     return rows, data
 
@@ -104,9 +80,9 @@ def run(url: str, formats: list[str], work: Path) -> tuple[list[list], dict]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     size = "full" if full_size(argv) else "quick"
-    agents = int(arg(argv, "--agents", None) or SIZES[size]["agents"])
-    formats = (arg(argv, "--formats", "jsonl,bagit") or "jsonl").split(",")
-    given = arg(argv, "--store", None)
+    agents = int(option(argv, "--agents") or SIZES[size]["agents"])
+    formats = (option(argv, "--formats") or "jsonl,bagit").split(",")
+    given = option(argv, "--store")
     work = Path(tempfile.mkdtemp(prefix="bench-export-"))
     try:
         if given:

@@ -55,6 +55,7 @@ from bench.common import (  # noqa: E402
     generate,
     log,
     open_app,
+    option,
     percentile,
     progress_line,
     save_result,
@@ -330,10 +331,6 @@ def bench_store(url: str, cfg: dict[str, Any], token_dir: Path) -> list[dict]:
     ids, head = agent_ids(url)
     log(f"existing store {url}: {len(ids):,} diplomatic agents, head {head:,}")
     return measure(url, len(ids), head, cfg, token_dir)
-
-
-def option(argv: list[str], name: str) -> str | None:
-    return argv[argv.index(name) + 1] if name in argv else None
 
 
 def main(argv: list[str] | None = None) -> int:

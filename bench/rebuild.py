@@ -20,24 +20,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
-import tempfile
 import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.application import open_records
 from bench.common import (
-    ROOT,
+    CLI,
     connect,
     full_size,
     generate,
     log,
     open_app,
+    option,
     progress_line,
+    run_child,
     save_result,
     server_facts,
     store_url,
@@ -49,13 +48,8 @@ from projections.runner import VIEWS
 
 SIZES = {"quick": {"agents": 6_600}, "full": {"agents": 66_000}}
 """About 15 events per demo career: 6,600 careers ~ 100,000 events, 66,000 ~ 1,000,000."""
-CLI = [sys.executable, "-m", "agent_records.cli"]
 BASELINE = 363
 """Events/s of the former rebuild (each view through the incremental path, BENCHMARKS.md)."""
-
-
-def arg(argv: list[str], name: str, default: str | None) -> str | None:
-    return argv[argv.index(name) + 1] if name in argv else default
 
 
 def server_cpu() -> float:
@@ -102,27 +96,18 @@ class SessionCpu(threading.Thread):
 
 def rebuild(url: str, name: str | None, processes: str | None) -> dict[str, float]:
     """``projections rebuild [NAME]`` in a child process; progress passes to stderr."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if processes:
-        env["AGENT_RECORDS_REBUILD_PROCESSES"] = processes
+    env = {"AGENT_RECORDS_REBUILD_PROCESSES": processes} if processes else {}
     server, sessions = server_cpu(), SessionCpu()
     sessions.start()
-    t = time.perf_counter()
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([*CLI, "--store", url, "projections", "rebuild",
-                                 *([name] if name else [])], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t
+    try:
+        r = run_child([*CLI, "--store", url, "projections", "rebuild",
+                       *([name] if name else [])], env)
+    finally:
         own = sessions.total()
-        err.seek(0)
-        output = err.read().decode()
-    if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(f"rebuild {name or 'all'} failed: {output[-800:]}")
-    log(output.rsplit("\r", 1)[-1].strip())
-    return {"seconds": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+    log(r.stderr.rsplit("\r", 1)[-1].strip())
+    return {"seconds": r.seconds, "cpu_s": r.cpu_s,
             "server_cpu_s": server_cpu() - server, "session_cpu_s": own,
-            "peak_rss_mib": usage.ru_maxrss / 1024}
+            "peak_rss_mib": r.peak_rss_mib}
 
 
 def run(url: str, each: bool, processes: str | None) -> tuple[list[list], dict]:
@@ -146,9 +131,9 @@ def run(url: str, each: bool, processes: str | None) -> tuple[list[list], dict]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     size = "full" if full_size(argv) else "quick"
-    agents = int(arg(argv, "--agents", None) or SIZES[size]["agents"])
-    given, each = arg(argv, "--store", None), "--each" in argv
-    processes = arg(argv, "--processes", None)
+    agents = int(option(argv, "--agents") or SIZES[size]["agents"])
+    given, each = option(argv, "--store"), "--each" in argv
+    processes = option(argv, "--processes")
     data: dict = {"machine": server_facts()}
     if given:
         rows, runs = run(given, each, processes)
