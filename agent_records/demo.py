@@ -101,8 +101,13 @@ class Career:
                          to_grade=grade, council_deliberation_ref=council)
 
 
-def _career(career: Career) -> None:
-    """The common path: entry, three renewals, leave, promotion; variants by index."""
+def _career(career: Career,
+            until_end: Callable[[Career, int], None] | None = None) -> None:
+    """The common path: entry, three renewals, leave, promotion; variants by index.
+
+    ``until_end(career, year)`` runs before the end of service (resignation in ``year``,
+    or retirement) is recorded: the benchmarks' long careers add a leave every year there.
+    """
     career.register()
     career.enter()
     i, start = career.index, career.start
@@ -120,12 +125,16 @@ def _career(career: Career) -> None:
     if i % 5 == 0:
         _marry(career, authorised=i % 10 == 0)
     if i % 7 == 3:
+        if until_end:
+            until_end(career, add_years(start, 12).year)
         career.app.accept_resignation(career.agent_id, on(add_years(start, 12)))
         career.app.confer_honorary_title(career.agent_id, on(add_years(start, 12) +
                                          timedelta(days=60), "AGD titre"), kind="retained_title",
                                          title="secrétaire de légation honoraire",
                                          conferred_by="sovereign", uniform=True)
         return
+    if until_end:
+        until_end(career, add_years(career.born, 65).year)
     career.app.retire(career.agent_id, on(add_years(career.born, 65), reason="age limit"))
 
 

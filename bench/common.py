@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -42,7 +42,6 @@ from psycopg import sql  # noqa: E402
 from agent_records import demo  # noqa: E402
 from agent_records.application import AgentRecords, open_records  # noqa: E402
 from agent_records.domain.agent import Agent  # noqa: E402
-from agent_records.domain.calendar import add_years  # noqa: E402
 from agent_records.domain.errors import NotFound, RuleViolation  # noqa: E402
 from agent_records.domain.post import Post  # noqa: E402
 from tests.backends import PG_DSN  # noqa: E402
@@ -234,31 +233,7 @@ def yearly_leaves(career: demo.Career, last_year: int) -> None:
 
 def career_script(career: demo.Career, long: bool) -> None:
     """The demo's career script, with ``long`` adding a leave in every year of service."""
-    if not long:
-        demo._career(career)
-        return
-    # the demo's common path with the end of service recorded after the yearly leaves
-    career.register()
-    career.enter()
-    i, start, app = career.index, career.start, career.app
-    if i % 11 == 10:
-        career.renew(1)
-        app.record_lapse(career.agent_id, demo.on(add_years(start, 2), reason="term not renewed"))
-        return
-    career.renew(3)
-    for year in range(start.year + 1, start.year + 4):
-        career.leave(year)
-    career.promote(add_years(start, 3) + timedelta(days=30), "secretaire")
-    if i % 3 == 0:
-        career.promote(add_years(start, 10), "conseiller")
-    if i % 5 == 0:
-        demo._marry(career, authorised=i % 10 == 0)
-    if i % 7 == 3:
-        yearly_leaves(career, add_years(start, 12).year)
-        app.accept_resignation(career.agent_id, demo.on(add_years(start, 12)))
-        return
-    yearly_leaves(career, add_years(career.born, 65).year)
-    app.retire(career.agent_id, demo.on(add_years(career.born, 65), reason="age limit"))
+    demo._career(career, yearly_leaves if long else None)
 
 
 MEMBER_META = ("effective_date", "actor_id", "actor_role", "legal_basis",
