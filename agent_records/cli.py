@@ -169,14 +169,21 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
 
 def cmd_verify(app: AgentRecords, args: argparse.Namespace) -> int:
     """Seals what is new, recomputes the chain and checks every signed checkpoint."""
-    from agent_records.integrity.service import published_notes, seal, verifier
+    from agent_records.integrity.service import publication, seal, verifier
     from agent_records.integrity.verify import verify
 
     if not args.no_seal:
         seal(app)
-    result = verify(Worker(app, ["ledger"]).store, verifier(), args.from_position,
-                    _bar("verify"), published_notes(app))
+    store = Worker(app, ["ledger"]).store
+    published = publication(app, store)
+    notes = [note for _, note in published.notes()]
+    result = verify(store, verifier(), args.from_position, _bar("verify"), notes)
     print(file=sys.stderr)
+    if not notes:
+        print(f"warning: no published checkpoint for store {published.store_id} (key "
+              f"{published.key_fingerprint}) in {published.folder}: a rewrite of the whole "
+              "log would go unnoticed; run `agent-records checkpoint` and keep a copy of "
+              "that folder off this system", file=sys.stderr)
     for _, ok, message in result.checkpoints:
         print(("  ok  " if ok else "  FAIL ") + message)
     if result.broken_at is not None:

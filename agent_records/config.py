@@ -20,6 +20,7 @@ from agent_records.domain.errors import DomainError
 STORE_VARIABLE = "AGENT_RECORDS_STORE"
 DATA_DIR = Path(os.environ.get("AGENT_RECORDS_DATA", "data"))
 DEFAULT_STORE = f"sqlite:///{DATA_DIR / 'agent-records.sqlite3'}"
+CHECKPOINTS_VARIABLE = "AGENT_RECORDS_CHECKPOINTS"
 RECORDERS = {"concurrent": "agent_records.recorder:ConcurrentApplicationRecorder",
              "library": ""}
 DEFAULT_RECORDER = "concurrent"
@@ -51,6 +52,14 @@ class StoreSettings:
 def store_url() -> str:
     """The configured store URL, or the embedded default."""
     return os.environ.get(STORE_VARIABLE) or DEFAULT_STORE
+
+
+def checkpoints_dir() -> Path:
+    """Where signed checkpoints are published: ``$AGENT_RECORDS_CHECKPOINTS``, else
+    ``<data>/checkpoints``. Read at each call, so that a test or an operator can point it
+    at a folder off this system (a mount another machine keeps) without a restart."""
+    data = os.environ.get("AGENT_RECORDS_DATA") or DATA_DIR
+    return Path(os.environ.get(CHECKPOINTS_VARIABLE) or Path(data) / "checkpoints")
 
 
 def parse_store(url: str) -> StoreSettings:

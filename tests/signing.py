@@ -6,16 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from agent_records.integrity import service
-
 
 @pytest.fixture(autouse=True)
 def signing_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Temporary data folder and signing key (read at call time), also for subprocesses."""
+    """Temporary data folder (where checkpoints are published) and signing key, both read
+    at call time, also by subprocesses."""
     data = tmp_path / "data"
     env = {"AGENT_RECORDS_DATA": str(data),
            "AGENT_RECORDS_SIGNING_KEY": str(tmp_path / "keys" / "signing-key.pem")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(service, "PUBLISHED", data / "checkpoints")
+    monkeypatch.delenv("AGENT_RECORDS_CHECKPOINTS", raising=False)  # under data/ as above
     return env

@@ -62,19 +62,58 @@ def _path(m: int, d: Sequence[bytes], lo: int, hi: int) -> list[bytes]:
 
 def consistency_proof(old: int, entries: Sequence[bytes]) -> list[bytes]:
     """PROOF(m, D[n]) of RFC 9162, section 2.1.4.1, between sizes ``old`` and len."""
-    if not 0 < old <= len(entries):
-        raise ValueError(f"no consistency proof from {old} to {len(entries)}")
-    return _subproof(old, entries, 0, len(entries), True)
+    return [root(entries[lo:hi]) for lo, hi in consistency_ranges(old, len(entries))]
 
 
-def _subproof(m: int, d: Sequence[bytes], lo: int, hi: int, whole: bool) -> list[bytes]:
+def consistency_ranges(old: int, new: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose subtree roots make PROOF(old, D[new]), in proof order.
+
+    They depend on the two sizes only and never overlap, so the proof can be computed in
+    one streamed pass over the leaves (:class:`RangeRoots`) as well as from a list.
+    """
+    if not 0 < old <= new:
+        raise ValueError(f"no consistency proof from {old} to {new}")
+    return _subproof(old, 0, new, True)
+
+
+def _subproof(m: int, lo: int, hi: int, whole: bool) -> list[tuple[int, int]]:
     n = hi - lo
     if m == n:
-        return [] if whole else [root(d[lo:hi])]
+        return [] if whole else [(lo, hi)]
     k = split(n)
     if m <= k:
-        return [*_subproof(m, d, lo, lo + k, whole), root(d[lo + k:hi])]
-    return [*_subproof(m - k, d, lo + k, hi, False), root(d[lo:lo + k])]
+        return [*_subproof(m, lo, lo + k, whole), (lo + k, hi)]
+    return [*_subproof(m - k, lo + k, hi, False), (lo, lo + k)]
+
+
+class RangeRoots:
+    """The roots of disjoint leaf ranges, fed one entry at a time (memory: log2 of a range)."""
+
+    def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
+        self.ranges = list(ranges)
+        self.pending = sorted(self.ranges, reverse=True)
+        self.count = 0
+        self.stack: list[tuple[int, bytes]] = []
+        self.found: dict[tuple[int, int], bytes] = {}
+
+    def add(self, entry: bytes) -> None:
+        index, self.count = self.count, self.count + 1
+        if not self.pending or index < self.pending[-1][0]:
+            return
+        size, digest = 1, leaf(entry)
+        while self.stack and self.stack[-1][0] == size:
+            left_size, left = self.stack.pop()
+            size, digest = left_size + size, node(left, digest)
+        self.stack.append((size, digest))
+        if index + 1 == self.pending[-1][1]:
+            _, acc = self.stack.pop()
+            while self.stack:
+                acc = node(self.stack.pop()[1], acc)
+            self.found[self.pending.pop()] = acc
+
+    def roots(self) -> list[bytes]:
+        """The roots in the order the ranges were given (all ranges must be complete)."""
+        return [self.found[r] for r in self.ranges]
 
 
 def _shift_while_even(fn: int, sn: int) -> tuple[int, int]:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from eventsourcing.persistence import IntegrityError
 
 from agent_records.application import AgentRecords
-from agent_records.config import DATA_DIR
 from agent_records.integrity import merkle
 from agent_records.integrity.checkpoint import (
     ORIGIN,
@@ -20,11 +17,11 @@ from agent_records.integrity.checkpoint import (
     verifier_key,
     verify_note,
 )
+from agent_records.integrity.extension import CheckpointRefused, Signed, extend
 from agent_records.integrity.ledger_store import checkpoints, ledger_rows, save_checkpoint
+from agent_records.integrity.publication import Publication
 from projections.runner import Worker
 from projections.store import ViewStore
-
-PUBLISHED = DATA_DIR / "checkpoints"
 
 
 def seal(app: AgentRecords, conflicts: int = 10) -> int:
@@ -59,18 +56,20 @@ def leaf_entries(store: ViewStore, size: int | None = None) -> list[tuple[int, b
     return out
 
 
+def publication(app: AgentRecords, store: ViewStore | None = None) -> Publication:
+    """This store's published checkpoints under this service's signing key."""
+    key = load_or_create_key().public_key()
+    return Publication.of(app, store or ViewStore(app), key, verifier_key(ORIGIN, key))
+
+
 def publish_dir(app: AgentRecords) -> Path:
-    """``data/checkpoints/<store>/``: one folder per store, named from its URL, so that
-    stores sharing a data folder never mix their published checkpoints."""
-    tag = hashlib.sha256(app.settings.display.encode()).hexdigest()[:12]
-    folder = PUBLISHED / f"{app.settings.backend}-{tag}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """``<checkpoints>/store-<id>-key-<fingerprint>/``: found by the store's identity."""
+    return publication(app).folder
 
 
 def published_notes(app: AgentRecords) -> list[str]:
     """The checkpoint notes published for this store (kept off the database)."""
-    return [f.read_text() for f in sorted(publish_dir(app).glob("checkpoint-*.txt"))]
+    return [note for _, note in publication(app).notes()]
 
 
 def verifier() -> str:
@@ -78,27 +77,38 @@ def verifier() -> str:
     return verifier_key(ORIGIN, load_or_create_key().public_key())
 
 
+def signed_checkpoints(store: ViewStore, published: Publication, key: str) -> list[Signed]:
+    """Every checkpoint this key signed for the store: the published files (each must
+    verify: a damaged one stops signing) and the database's rows (those of another key,
+    or forged, are left to ``verify`` to report)."""
+    found = []
+    for path, note in published.notes():
+        try:
+            found.append(Signed(verify_note(note, key), str(path)))
+        except ValueError as exc:
+            raise CheckpointRefused(f"refused: the published checkpoint {path} does not "
+                                    f"verify ({exc}); nothing signed") from None
+    for row in checkpoints(store):
+        try:
+            found.append(Signed(verify_note(row["note"], key), "in the database"))
+        except ValueError:
+            continue
+    return found
+
+
 def create_checkpoint(app: AgentRecords) -> str:
-    """Seals, then signs the head; stores the note and writes it for publication."""
+    """Seals, checks that the log extends every checkpoint signed before (refuses
+    otherwise), signs the head, publishes the note as a new file and stores it."""
     seal(app)
     store = ViewStore(app)
-    last = {"size": 0, "position": 0, "hash": ""}
-
-    def hashes() -> Iterator[bytes]:
-        """The sealed hashes, streamed: memory stays flat whatever the log's size."""
-        for row in ledger_rows(store):
-            last.update(size=last["size"] + 1, position=row["position"], hash=row["hash"])
-            yield bytes.fromhex(row["hash"])
-
-    root = merkle.root(hashes())
-    size, position, head = last["size"], last["position"], last["hash"]
-    if not size:
-        raise ValueError("the store is empty: nothing to checkpoint")
-    note = sign(Checkpoint(ORIGIN, size, root, position, head), load_or_create_key(), ORIGIN)
-    save_checkpoint(store, size, position, root, head, note)
-    folder = publish_dir(app)
-    (folder / f"checkpoint-{size}.txt").write_text(note)
-    (folder / "verifier.key").write_text(verifier() + "\n")
+    key = load_or_create_key()
+    text = verifier_key(ORIGIN, key.public_key())
+    published = Publication.of(app, store, key.public_key(), text)
+    head = extend(store, signed_checkpoints(store, published, text))
+    note = sign(Checkpoint(ORIGIN, head.size, head.root, head.position, head.chain_head), key,
+                ORIGIN)
+    published.publish(head.size, note, text)  # first: a refusal leaves the database as it was
+    save_checkpoint(store, head.size, head.position, head.root, head.chain_head, note)
     return note
 
 

@@ -104,14 +104,7 @@ def verify(store: ViewStore, verifier: str | None, from_position: int = 0,
     system), so that deleting checkpoint rows does not escape the check."""
     result = Verification()
     saved = checkpoints(store) if verifier else []
-    known = {c["size"] for c in saved}
-    for note in published if verifier else ():
-        signed = Checkpoint.parse(note)
-        if signed.size not in known:
-            known.add(signed.size)
-            result.checkpoints.append((signed.size, False, f"checkpoint {signed.size} is "
-                                       "published but missing from the database"))
-            saved.append({"size": signed.size, "root": signed.root.hex(), "note": note})
+    _add_published(saved, published if verifier else (), result)
     previous, result.count = GENESIS, 0
     if from_position > 1:
         before, result.count = hash_before(store, from_position)
@@ -133,13 +126,48 @@ def verify(store: ViewStore, verifier: str | None, from_position: int = 0,
         result.head_position, result.head_hash = row["position"], previous
         if progress and result.count % 10_000 == 0:
             progress(row["position"], head)
+    matching = _matching(saved, verifier or "", roots)
     for c in saved:
-        result.checkpoints.append(_checkpoint(c, verifier or "", roots, result))
+        result.checkpoints.append(_checkpoint(c, verifier or "", roots, result, matching))
     return result
 
 
-def _checkpoint(c: dict, verifier: str, roots: Roots, result: Verification
-                ) -> tuple[int, bool, str]:
+def _add_published(saved: list[dict], published: Sequence[str], result: Verification) -> None:
+    """Adds to ``saved`` each published note the database does not hold as it is: one
+    missing from it, or held with other content, is a failure by itself and is also
+    checked against the log."""
+    stored = {c["size"]: c["note"] for c in saved}
+    for note in published:
+        try:
+            signed = Checkpoint.parse(note)
+        except ValueError as exc:
+            result.checkpoints.append((0, False, f"a published checkpoint cannot be read: {exc}"))
+            continue
+        if stored.get(signed.size) == note:
+            continue
+        how = ("missing from the database" if signed.size not in stored
+               else "different from the database's copy")
+        result.checkpoints.append((signed.size, False,
+                                   f"checkpoint {signed.size} is published but {how}"))
+        saved.append({"size": signed.size, "root": signed.root.hex(), "note": note})
+
+
+def _matching(saved: list[dict], verifier: str, roots: Roots) -> list[Checkpoint]:
+    """The signed checkpoints whose root the log still has, by size: they bound where a
+    rewrite begins."""
+    found = []
+    for c in saved:
+        try:
+            signed = verify_note(c["note"], verifier)
+        except ValueError:
+            continue
+        if roots.found.get(signed.size) == signed.root:
+            found.append(signed)
+    return sorted(found, key=lambda s: s.size)
+
+
+def _checkpoint(c: dict, verifier: str, roots: Roots, result: Verification,
+                matching: list[Checkpoint]) -> tuple[int, bool, str]:
     size = c["size"]
     try:
         signed = verify_note(c["note"], verifier)
@@ -155,6 +183,10 @@ def _checkpoint(c: dict, verifier: str, roots: Roots, result: Verification
     if size not in roots.found:
         return size, True, f"checkpoint {size}: before --from, not rechecked"
     if roots.found[size] != signed.root:
+        before = [m for m in matching if m.size < size]
+        since = (f" and after position {before[-1].position} (checkpoint {before[-1].size} "
+                 "matches)") if before else ""
         return size, False, (f"checkpoint {size} (signed at position {signed.position}) does "
-                             "not match the log: history was rewritten")
+                             "not match the log: history was rewritten at or before position "
+                             f"{signed.position}{since}")
     return size, True, f"checkpoint {size}: OK"

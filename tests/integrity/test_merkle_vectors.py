@@ -151,6 +151,10 @@ def test_round_trip_for_every_small_tree() -> None:
         for m in range(1, n + 1):
             proof = merkle.consistency_proof(m, data[:n])
             assert merkle.verify_consistency(m, n, roots[m], roots[n], proof), (m, n)
+            streamed = merkle.RangeRoots(merkle.consistency_ranges(m, n))
+            for entry in data:  # leaves beyond n are ignored
+                streamed.add(entry)
+            assert streamed.roots() == proof, (m, n)
             if m < n:
                 assert not merkle.verify_consistency(m, n, roots[m], roots[n - 1], proof)
 
