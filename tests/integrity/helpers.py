@@ -7,10 +7,14 @@ application: on PostgreSQL it first disables the append-only triggers as the sup
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +28,7 @@ from projections.store import Sql
 from tests import backends
 from tests.careers import on, open_legation, serving_attache
 
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = ("Ëmil Schëtter", "Françoise Müller", "Jürgen Weiß")
 """Luxembourgish, French and German names: their bytes must hash the same everywhere."""
 
@@ -44,6 +49,13 @@ def more_events(app: AgentRecords, count: int = 3) -> None:
     for i in range(count):
         app.register_agent(on("1951-03-04"), full_name=f"Agent {i}", nationality="LU",
                            birth_date=date(1926, 1, 1 + i))
+
+
+def cli(store: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``agent-records --store STORE ARGS`` in a subprocess, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "agent_records.cli", "--store", store, *args],
+                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120)
 
 
 def check(app: AgentRecords, verifier: str | None = None, from_position: int = 0
@@ -126,6 +138,18 @@ class Intruder:
             sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name = ?",
                         ("ledger",))
         return seal(self.app)
+
+    def launder(self, position: int) -> None:
+        """The attack of issue 10: changes the event at ``position``, deletes the ledger
+        from there and sets the sealer back before it, deletes the checkpoint rows. The
+        next seal rebuilds a chain that is consistent, over the changed history."""
+        self.alter(position)
+        before = max([p for p in positions(self.app) if p < position], default=0)
+        with self.sql() as sql:
+            sql.execute(f"DELETE FROM {self.ledger} WHERE position >= ?", (position,))
+            sql.execute(f"UPDATE {self.store.tracking_table} SET notification_id = ? "
+                        "WHERE application_name = ?", (before, "ledger"))
+            sql.execute(f"DELETE FROM {self.store.table('checkpoints')}")
 
     def truncate_tail(self, count: int) -> None:
         """Deletes the last ``count`` events and their seals (the sealer's position stays)."""

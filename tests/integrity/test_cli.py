@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from agent_records.application import open_records
 from agent_records.integrity import merkle
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.service import create_checkpoint
-from tests.integrity.helpers import Intruder, more_events, positions, record_careers
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(store: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent_records.cli", "--store", store, *args],
-                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
-                          timeout=120)
+from tests.integrity.helpers import Intruder, cli, more_events, positions, record_careers
 
 
 def test_verify_ok_then_names_the_tampered_position(store_url: str,
