@@ -83,7 +83,7 @@ def extend(store: ViewStore, signed: list[Signed]) -> Head:
 
 def _name(signed: Signed) -> str:
     c = signed.checkpoint
-    return (f"published checkpoint {c.size} (root {c.root.hex()[:16]}..., "
+    return (f"published checkpoint {c.size} (root {c.root.hex()}, "
             f"position {c.position}, {signed.source})")
 
 

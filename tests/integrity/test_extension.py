@@ -80,7 +80,7 @@ def test_the_laundering_sequence_is_refused_and_detected(
     assert refused.returncode == 2 and refused.stdout == ""
     line, = refused.stderr.strip().splitlines()
     assert line.startswith("agent-records: refused: the log of")
-    assert (f"published checkpoint {second.size} (root {second.root.hex()[:16]}..., "
+    assert (f"published checkpoint {second.size} (root {second.root.hex()}, "
             f"position {second.position}, {folder / f'checkpoint-{second.size}.txt'})") in line
     assert (f"at or before position {second.position} and after position {first.position} "
             f"(checkpoint {first.size} still matches)") in line
@@ -221,6 +221,18 @@ def test_a_damaged_or_inconsistent_publication_stops_signing(records: AgentRecor
     with pytest.raises(CheckpointRefused, match=f"{damaged} does not verify"):
         create_checkpoint(app)
     assert snapshot(folder) == before
+
+
+def test_a_truncated_log_is_not_signed(records: AgentRecords) -> None:
+    record_careers(records)
+    signed = verify_note(create_checkpoint(records), verifier())
+    before = snapshot(publish_dir(records))
+    Intruder(records).truncate_tail(2)
+    with pytest.raises(CheckpointRefused, match=(
+            f"published checkpoint {signed.size} .* covers {signed.size} events, the log has "
+            f"only {signed.size - 2} sealed: history was truncated")):
+        create_checkpoint(records)
+    assert snapshot(publish_dir(records)) == before
 
 
 def test_a_published_copy_unlike_the_database_fails_verify(
