@@ -169,7 +169,12 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
 
 def cmd_verify(app: AgentRecords, args: argparse.Namespace) -> int:
     """Seals what is new, recomputes the chain and checks every signed checkpoint."""
-    from agent_records.integrity.service import publication, seal, verifier
+    from agent_records.integrity.service import (
+        publication,
+        seal,
+        unknown_identity,
+        verifier,
+    )
     from agent_records.integrity.verify import verify
 
     if not args.no_seal:
@@ -179,6 +184,10 @@ def cmd_verify(app: AgentRecords, args: argparse.Namespace) -> int:
     notes = [note for _, note in published.notes()]
     result = verify(store, verifier(), args.from_position, _bar("verify"), notes)
     print(file=sys.stderr)
+    suspect = None if notes else unknown_identity(app, published)
+    if suspect:
+        print(f"BROKEN: {suspect}")
+        return 1
     if not notes:
         print(f"warning: no published checkpoint for store {published.store_id} (key "
               f"{published.key_fingerprint}) in {published.folder}: a rewrite of the whole "

@@ -30,6 +30,7 @@ from projections.store import ViewStore
 
 NOTE = re.compile(r"checkpoint-(\d+)\.txt")
 ADOPTED = "ADOPTED-BY"
+STORE = "store.txt"
 
 
 class PublicationRefused(ValueError):
@@ -101,7 +102,7 @@ class Publication:
         folder of the earlier layout for this URL, if any."""
         ident, print_ = store_id(store), fingerprint(key)
         found = cls(checkpoints_dir() / f"store-{ident}-key-{print_}", ident, print_)
-        found.adopt(legacy_folder(app), verifier)
+        found.adopt(legacy_folder(app), verifier, app.settings.display)
         return found
 
     def notes(self) -> list[tuple[Path, str]]:
@@ -112,14 +113,30 @@ class Publication:
                  if (m := NOTE.fullmatch(f.name))]
         return [(f, f.read_text(encoding="utf-8")) for _, f in sorted(files)]
 
-    def publish(self, size: int, note: str, verifier: str) -> Path:
-        """Writes the note of tree ``size`` (and the verifier key), never overwriting."""
+    def publish(self, size: int, note: str, verifier: str, url: str) -> Path:
+        """Writes the note of tree ``size`` (and the verifier key), never overwriting; the
+        first note also records the URL the store was published under (``store.txt``)."""
         path = self.folder / f"checkpoint-{size}.txt"
         write_once(path, note)
         write_once(self.folder / "verifier.key", verifier + "\n")
+        if not (self.folder / STORE).exists():
+            write_once(self.folder / STORE, f"store {self.store_id}\nurl {url}\n")
         return path
 
-    def adopt(self, legacy: Path, verifier: str) -> None:
+    def same_url_elsewhere(self, url: str) -> list[Path]:
+        """Folders of this key where another store id published under ``url``: a store
+        that has none of its own there, yet whose URL has some, had its id changed (or
+        was replaced by a new store at the same URL). Folders of the earlier layout count
+        through the folder that adopted them."""
+        found = []
+        for folder in sorted(checkpoints_dir().glob(f"store-*-key-{self.key_fingerprint}")):
+            record = folder / STORE
+            if folder != self.folder and record.is_file() and (
+                    f"url {url}" in record.read_text(encoding="utf-8").splitlines()):
+                found.append(folder)
+        return found
+
+    def adopt(self, legacy: Path, verifier: str, url: str) -> None:
         """Copies the notes of a folder of the earlier layout that this key signed, once:
         the folder is then marked as adopted by this store and never adopted again (a
         later store at the same URL is another store)."""
@@ -132,5 +149,5 @@ class Publication:
                 size = verify_note(note, verifier).size
             except ValueError:
                 continue  # another key's (or a damaged) note: left where it is
-            self.publish(size, note, verifier)
+            self.publish(size, note, verifier, url)
         write_once(marker, f"store-{self.store_id}-key-{self.key_fingerprint}\n")

@@ -96,6 +96,19 @@ def signed_checkpoints(store: ViewStore, published: Publication, key: str) -> li
     return found
 
 
+def unknown_identity(app: AgentRecords, published: Publication) -> str | None:
+    """Why a store with no checkpoint of its own is suspect: another store id published
+    checkpoints under this same URL, so its id was changed (or a new store replaced the
+    old one; then the operator moves that folder away). None when nothing is suspect."""
+    others = published.same_url_elsewhere(app.settings.display)
+    if not others:
+        return None
+    return (f"store {published.store_id} has no checkpoint, but checkpoints of another "
+            f"store were published under this same URL in {others[0]}: the store's identity "
+            "was changed or the store was replaced (if it is a new store, move that folder "
+            "away)")
+
+
 def create_checkpoint(app: AgentRecords) -> str:
     """Seals, checks that the log extends every checkpoint signed before (refuses
     otherwise), signs the head, publishes the note as a new file and stores it."""
@@ -104,10 +117,15 @@ def create_checkpoint(app: AgentRecords) -> str:
     key = load_or_create_key()
     text = verifier_key(ORIGIN, key.public_key())
     published = Publication.of(app, store, key.public_key(), text)
-    head = extend(store, signed_checkpoints(store, published, text))
+    signed = signed_checkpoints(store, published, text)
+    suspect = None if signed else unknown_identity(app, published)
+    if suspect:
+        raise CheckpointRefused(f"refused: {suspect}; nothing signed")
+    head = extend(store, signed)
     note = sign(Checkpoint(ORIGIN, head.size, head.root, head.position, head.chain_head), key,
                 ORIGIN)
-    published.publish(head.size, note, text)  # first: a refusal leaves the database as it was
+    # published first: a refusal there leaves the database as it was
+    published.publish(head.size, note, text, app.settings.display)
     save_checkpoint(store, head.size, head.position, head.root, head.chain_head, note)
     return note
 

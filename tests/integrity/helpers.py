@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 
@@ -150,6 +150,16 @@ class Intruder:
             sql.execute(f"UPDATE {self.store.tracking_table} SET notification_id = ? "
                         "WHERE application_name = ?", (before, "ledger"))
             sql.execute(f"DELETE FROM {self.store.table('checkpoints')}")
+
+    def change_identity(self) -> None:
+        """Gives the store another id (on PostgreSQL with the trigger disabled)."""
+        table = self.store.table("store_identity")
+        with self.sql() as sql:
+            if self.postgres:
+                sql.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+            sql.execute(f"UPDATE {table} SET id = ?", (str(uuid4()),))
+            if self.postgres:
+                sql.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
 
     def truncate_tail(self, count: int) -> None:
         """Deletes the last ``count`` events and their seals (the sealer's position stays)."""

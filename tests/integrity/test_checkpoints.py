@@ -126,7 +126,7 @@ def test_two_checkpoints_and_their_proofs(records: AgentRecords) -> None:
                          f"agent-records chain {new.chain_head}"]
     published = sorted(p.name for p in service.publish_dir(records).iterdir())
     assert published == sorted([f"checkpoint-{old.size}.txt", f"checkpoint-{new.size}.txt",
-                                "verifier.key"])
+                                "store.txt", "verifier.key"])
     result = check(records, verifier())
     assert result.ok and [c[:2] for c in result.checkpoints] == [(old.size, True),
                                                                  (new.size, True)]

@@ -124,6 +124,29 @@ def test_a_moved_store_finds_its_checkpoints(store_url: str, tmp_path: Path,
     assert code == 1 and "history was rewritten" in out
 
 
+def test_a_changed_identity_does_not_escape(store_url: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The attack once more, plus a new id for the store so that its published
+    checkpoints are not found: the URL still links it to them."""
+    app = open_records(store_url)
+    try:
+        record_careers(app)
+        create_checkpoint(app)
+        folder = publish_dir(app)
+        published = {p: snapshot(p) for p in folder.parent.iterdir()}
+        intruder = Intruder(app)
+        intruder.launder(positions(app)[3])
+        intruder.change_identity()
+    finally:
+        app.close()
+    code, out, err = run(capsys, store_url, "checkpoint")
+    assert code == 2 and out == ""
+    assert f"checkpoints of another store were published under this same URL in {folder}" in err
+    assert {p: snapshot(p) for p in folder.parent.iterdir()} == published
+    code, out, _ = run(capsys, store_url, "verify")
+    assert code == 1 and out.startswith("BROKEN: store ") and str(folder) in out
+
+
 def test_verify_warns_when_nothing_is_published(store_url: str,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     app = open_records(store_url)
@@ -155,7 +178,7 @@ def test_seal_checkpoint_append_checkpoint_verify(store_url: str,
         files = snapshot(publish_dir(app))
         assert sorted(files) == sorted([f"checkpoint-{verify_note(first, verifier()).size}.txt",
                                         f"checkpoint-{verify_note(second, verifier()).size}.txt",
-                                        "verifier.key"])
+                                        "store.txt", "verifier.key"])
     finally:
         app.close()
     code, out, err = run(capsys, store_url, "verify")
