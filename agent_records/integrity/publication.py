@@ -6,9 +6,11 @@ named by the id kept in the store (``identity``), never by its URL: the same sto
 under another URL finds its checkpoints. Each note is a new file,
 ``checkpoint-<size>.txt``, written to a temporary file, flushed to disk and linked into
 place, which fails if the name exists: a published note is never overwritten, not even
-by a concurrent writer. Folders of the earlier layout (named after the store URL) are
-adopted on first use: their notes are copied into the new folder and the old folder is
-kept, marked, so that no publication is lost.
+by a concurrent writer. ``store.txt`` records the store id and the URL of the first
+publication: a store without checkpoints of its own at a URL where another id published
+some had its id changed (``service.unknown_identity``). Folders of the earlier layout
+(named after the store URL) are adopted on first use: their notes are copied into the
+new folder and the old folder is kept, marked, so that no publication is lost.
 """
 
 from __future__ import annotations
@@ -100,8 +102,8 @@ class Publication:
            verifier: str) -> Publication:
         """The store's folder (its id is created if it has none), after adopting the
         folder of the earlier layout for this URL, if any."""
-        ident, print_ = store_id(store), fingerprint(key)
-        found = cls(checkpoints_dir() / f"store-{ident}-key-{print_}", ident, print_)
+        ident, key_print = store_id(store), fingerprint(key)
+        found = cls(checkpoints_dir() / f"store-{ident}-key-{key_print}", ident, key_print)
         found.adopt(legacy_folder(app), verifier, app.settings.display)
         return found
 
