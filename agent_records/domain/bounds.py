@@ -184,7 +184,7 @@ def describe(field: str, tp: Any = str) -> str:
         if name == "birth_date":
             return (f"A date from {EARLIEST_BIRTH} to {MIN_AGE} years before recording; the "
                     f"person is {MIN_AGE} to {MAX_AGE} years old at each career fact.")
-        ages = (f"; the person is {MIN_AGE} to {MAX_AGE} years old on it (but for a "
+        ages = (f"; the person is {MIN_AGE} to {MAX_AGE} years old then (any age at "
                 "registration)" if name == "effective_date" else "")
         return f"A date from {EARLIEST_EVENT} to {YEARS_AHEAD} years after recording{ages}."
     if tp is int:
@@ -192,7 +192,7 @@ def describe(field: str, tp: Any = str) -> str:
         return f"An integer from {low} to {high}."
     if name in COUNTRY_CODES:
         return "An ISO 3166 alpha-2 country code in capitals, such as LU."
-    extra = "; line feeds and tabs allowed" if name in FREE_TEXTS else ""
+    extra = " but line feeds and tabs" if name in FREE_TEXTS else ""
     empty = ", not blank" if name in NOT_EMPTY else ""
-    return (f"At most {text_limit(field)} characters{empty}; no control characters{extra}; "
-            "no lone surrogates; stored normalised to NFC.")
+    return (f"At most {text_limit(field)} characters{empty}; no control characters{extra}, "
+            "no lone surrogates; stored in Unicode NFC.")
