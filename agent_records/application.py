@@ -31,7 +31,7 @@ from eventsourcing.persistence import (
 from agent_records import persistence, saving
 from agent_records.config import StoreSettings, parse_store, store_url
 from agent_records.domain import events as ev
-from agent_records.domain.agent import Agent, metadata
+from agent_records.domain.agent import Agent, metadata, typed_payload
 from agent_records.domain.errors import (
     DomainError,
     InvalidInput,
@@ -193,8 +193,9 @@ class AgentRecords(Application[UUID]):
                   kind: str = "legation") -> Receipt:
         """Enters a post in the records; its code is its key."""
         decision = self._stamp(decision)
-        code = code.strip().upper()
-        payload = {"code": code, "name": name, "city": city, "country": country, "kind": kind}
+        payload = typed_payload(PostOpened, {"code": code.strip().upper(), "name": name,
+                                             "city": city, "country": country, "kind": kind})
+        code = payload["code"]
         post = Post._create(PostOpened, id=post_id(code),
                             **metadata(PostOpened, decision, payload), **payload)
         try:

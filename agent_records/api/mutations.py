@@ -30,6 +30,7 @@ from agent_records.api.context import blocking, ctx
 from agent_records.api.errors import forbidden
 from agent_records.domain import events as ev
 from agent_records.domain import values
+from agent_records.domain.bounds import describe
 from agent_records.domain.errors import DomainError
 from agent_records.domain.post import PostOpened
 from agent_records.domain.values import Actor, Decision
@@ -83,25 +84,30 @@ COMMANDS = [
 ]
 
 
+def bounded_field(name: str, tp: Any = str, **default: Any) -> Any:
+    """A field whose description states its bounds, from the domain's one definition."""
+    return strawberry.field(description=describe(name, tp), **default)
+
+
 @strawberry.input
 class DiplomaInput:
     kind: gql.DiplomaKind
-    country: str
-    title: str
-    years_of_study: int = 0
+    country: str = bounded_field("country")
+    title: str = bounded_field("title")
+    years_of_study: int = bounded_field("years_of_study", int, default=0)
 
 
 @strawberry.input
 class AptitudeCertificateInput:
-    doctor: str
+    doctor: str = bounded_field("doctor")
     doctor_designated_by_minister: bool
-    issued_on: date
+    issued_on: date = bounded_field("issued_on", date)
 
 
 @strawberry.input
 class ConductAttestationInput:
-    issued_by: str
-    issued_on: date
+    issued_by: str = bounded_field("issued_by")
+    issued_on: date = bounded_field("issued_on", date)
 
 
 INPUTS: dict[Any, Any] = {values.Diploma: DiplomaInput,
@@ -122,23 +128,39 @@ def graphql_type(hint: Any) -> Any:
     return INPUTS.get(hint, hint)
 
 
+def description(name: str, hint: Any) -> str | None:
+    """The bounds of an event field (``domain.bounds``), for the schema; None for fields
+    whose type says it all (enumerations, booleans, value objects)."""
+    if name == "changes":
+        return ("New values of the corrected fields, by their names in the event (snake "
+                "case); each value within the bounds of the field it corrects.")
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    scalar = args[0] if args and typing.get_origin(hint) is not tuple else hint
+    return describe(name, scalar) if scalar in (str, int, date) else None
+
+
 def input_type(cmd: Command) -> type:
-    """``<Name>Input``: the agent, the decision, and the event's own fields."""
+    """``<Name>Input``: the agent, the decision, and the event's own fields, each
+    described with its bounds."""
     hints = typing.get_type_hints(cmd.event)
     annotations: dict[str, Any] = {}
     defaults: dict[str, Any] = {}
     if cmd.on_agent:
         annotations["agent_id"] = strawberry.ID
     annotations["effective_date"] = date
+    defaults["effective_date"] = bounded_field("effective_date", date)
     for f in dataclasses.fields(cmd.event):
         if f.name in ev.METADATA_FIELDS:
             continue
         annotations[f.name] = graphql_type(hints[f.name])
-        if type(None) in typing.get_args(hints[f.name]):
-            defaults[f.name] = None
+        default = {"default": None} if type(None) in typing.get_args(hints[f.name]) else {}
+        text = description(f.name, hints[f.name])
+        if text or default:
+            defaults[f.name] = strawberry.field(description=text, **default)
     annotations |= {"decision_reference": str | None, "reason": str, "expected_version":
                     int | None}
-    defaults |= {"decision_reference": None, "reason": "", "expected_version": None}
+    defaults |= {"decision_reference": bounded_field("decision_reference", default=None),
+                 "reason": bounded_field("reason", default=""), "expected_version": None}
     name = cmd.name[0].upper() + cmd.name[1:] + "Input"
     cls = type(name, (), {"__annotations__": annotations, **defaults})
     return strawberry.input(cls, description=f"Input of {cmd.name} ({cmd.event.ARTICLE}).")

@@ -18,7 +18,9 @@ from uuid import uuid4
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from agent_records.domain.career import Evaluation, evaluate
+from agent_records.domain import bounds
+from agent_records.domain.calendar import age_on
+from agent_records.domain.career import Evaluation, effective_facts, evaluate
 from agent_records.domain.coercion import coerce, field_types
 from agent_records.domain.errors import InvalidInput, NotFound, RuleViolation
 from agent_records.domain.events import (
@@ -32,26 +34,34 @@ from agent_records.domain.state import CareerState
 from agent_records.domain.values import Decision
 
 
-def metadata(cls: type[CareerEvent], decision: Decision, payload: dict[str, Any]) -> dict:
-    """The audit metadata of an event, from the decision and the event's legal basis."""
+def metadata(cls: type[CareerEvent], decision: Decision, payload: dict[str, Any],
+             today: date | None = None) -> dict:
+    """The audit metadata of an event, from the decision and the event's legal basis,
+    within bounds (``bounds``) on ``today``, the recording day."""
+    today = today or bounds.utc_today()
     day = decision.effective_date
     if isinstance(day, datetime) or not isinstance(day, date):
-        raise InvalidInput(f"effective_date: expected a date, got {day!r}", field="effective_date")
+        raise InvalidInput(f"effective_date: expected a date, got {bounds.shown(day)}",
+                           field="effective_date")
     if not decision.actor.id or not decision.actor.role:
         raise InvalidInput("the actor and their role are required", field="actor")
     return {
-        "effective_date": day,
-        "actor_id": decision.actor.id,
-        "actor_role": decision.actor.role,
+        "effective_date": bounds.day("effective_date", day, today),
+        "actor_id": bounds.text("actor", decision.actor.id),
+        "actor_role": bounds.text("actor", decision.actor.role),
         "legal_basis": cls.legal_basis_for(payload),
-        "decision_reference": decision.decision_reference or None,
-        "reason": decision.reason,
-        "correlation_id": decision.correlation_id,
+        "decision_reference": bounds.text("decision_reference", decision.decision_reference)
+        if decision.decision_reference else None,
+        "reason": bounds.text("reason", decision.reason),
+        "correlation_id": bounds.text("correlation_id", decision.correlation_id),
     }
 
 
-def typed_payload(cls: type[CareerEvent], payload: dict[str, Any]) -> dict[str, Any]:
-    """The payload checked against the event's declared fields and coerced to their types."""
+def typed_payload(cls: type[CareerEvent], payload: dict[str, Any],
+                  today: date | None = None) -> dict[str, Any]:
+    """The payload checked against the event's declared fields, coerced to their types
+    and within their bounds on ``today``, the recording day."""
+    today = today or bounds.utc_today()
     hints = field_types(cls)
     expected = {f.name for f in dataclasses.fields(cls)} - METADATA_FIELDS
     missing, unknown = expected - set(payload), set(payload) - expected
@@ -59,7 +69,7 @@ def typed_payload(cls: type[CareerEvent], payload: dict[str, Any]) -> dict[str, 
         name = sorted(missing or unknown)[0]
         raise InvalidInput(f"{cls.__name__}: {'missing' if missing else 'unknown'} field "
                            f"{name}", field=name)
-    return {k: coerce(hints[k], v, k) for k, v in payload.items()}
+    return {k: bounds.bounded(k, coerce(hints[k], v, k), today) for k, v in payload.items()}
 
 
 class Agent(Aggregate):
@@ -72,22 +82,15 @@ class Agent(Aggregate):
     @classmethod
     def register(cls, decision: Decision, **identity: Any) -> Agent:
         """Opens a person's record with the identity facts (``AgentRegistered``)."""
-        payload = typed_payload(AgentRegistered, identity)
-        if not payload["full_name"].strip():
-            raise InvalidInput("full_name must not be empty", field="full_name")
-        if len(payload["nationality"]) != 2 or not payload["nationality"].isupper():
-            raise InvalidInput("nationality: expected an ISO 3166 alpha-2 code such as LU",
-                               field="nationality")
-        if payload["prior_public_service_days"] < 0:
-            raise InvalidInput("prior_public_service_days must not be negative",
-                               field="prior_public_service_days")
-        kwargs = {**metadata(AgentRegistered, decision, payload), **payload}
+        now = AgentRegistered.create_timestamp()
+        payload = typed_payload(AgentRegistered, identity, now.date())
+        kwargs = {**metadata(AgentRegistered, decision, payload, now.date()), **payload}
         probe = AgentRegistered(originator_topic=get_topic(cls), originator_id=uuid4(),
-                                originator_version=1, timestamp=AgentRegistered.create_timestamp(),
-                                **kwargs)
+                                originator_version=1, timestamp=now, **kwargs)
         found = evaluate([probe]).violations
         if found:
             raise RuleViolation(found[0][1])
+        bounds.age(probe.birth_date, probe.effective_date, "birth_date", youngest=0)
         return cls._create(AgentRegistered, id=probe.originator_id, timestamp=probe.timestamp,
                            **kwargs)
 
@@ -100,8 +103,9 @@ class Agent(Aggregate):
         """Records one career fact after checking every rule; returns the event."""
         if cls in (AgentRegistered, EventCorrected):
             raise InvalidInput(f"{cls.__name__} is not recorded with record()")
-        payload = typed_payload(cls, payload)
-        return self._emit(cls, {**metadata(cls, decision, payload), **payload})
+        now = cls.create_timestamp()
+        payload = typed_payload(cls, payload, now.date())
+        return self._emit(cls, {**metadata(cls, decision, payload, now.date()), **payload}, now)
 
     def correct(self, decision: Decision, corrected_version: int,
                 changes: dict[str, Any] | None = None, annulled: bool = False) -> CareerEvent:
@@ -124,15 +128,19 @@ class Agent(Aggregate):
             raise InvalidInput(f"{unknown[0]} is not a correctable field of "
                                f"{type(target).__name__}", field=unknown[0])
         hints = field_types(type(target))
-        typed = {k: coerce(hints[k], v, k) for k, v in changes.items()}
+        now = EventCorrected.create_timestamp()
+        typed = {k: bounds.bounded(k, coerce(hints[k], v, k), now.date())
+                 for k, v in changes.items()}
         payload = {"corrected_version": corrected_version, "changes": typed, "annulled": annulled}
-        return self._emit(EventCorrected, {**metadata(EventCorrected, decision, payload),
-                                           **payload})
+        return self._emit(EventCorrected, {**metadata(EventCorrected, decision, payload,
+                                                      now.date()), **payload}, now)
 
-    def _emit(self, cls: type[CareerEvent], kwargs: dict[str, Any]) -> CareerEvent:
-        """Builds the next event, refuses it if it adds a violation, else applies it."""
+    def _emit(self, cls: type[CareerEvent], kwargs: dict[str, Any],
+              now: datetime) -> CareerEvent:
+        """Builds the next event, refuses it if it adds a violation or puts a fact out of
+        the ages a career spans (``bounds.age``), else applies it."""
         event = cls(originator_id=self.id, originator_version=self.version + 1,
-                    timestamp=cls.create_timestamp(), **kwargs)
+                    timestamp=now, **kwargs)
         evaluation = _evaluate([*self._log, event])
         if evaluation.violations:  # rarely: only then is the record before needed
             before = {(v, x.code) for v, x in self.evaluation.violations}
@@ -140,10 +148,27 @@ class Agent(Aggregate):
             if new:
                 own = [x for v, x in new if v == event.originator_version]
                 raise RuleViolation(own[0] if own else new[0][1])
+        self._check_ages(event, evaluation)
         event.mutate(self)
         self.pending_events.append(event)
         self._evaluation = evaluation  # the record now is what was just evaluated
         return event
+
+    def _check_ages(self, event: CareerEvent, evaluation: Evaluation) -> None:
+        """A new fact, or a correction of a date, leaves no fact out of ``MIN_AGE`` to
+        ``MAX_AGE`` that was not already (records kept before the bound stay readable)."""
+        birth = evaluation.state.birth_date
+        if not isinstance(event, EventCorrected):
+            bounds.age(birth, event.effective_date)
+            return
+        field = next((k for k in ("birth_date", "effective_date") if k in event.changes), None)
+        if field is None:
+            return
+        before = _out_of_ages(self._log, self.evaluation.state.birth_date)
+        after = _out_of_ages([*self._log, event], birth)
+        for fact in after:
+            if fact.originator_version not in {f.originator_version for f in before}:
+                bounds.age(birth, fact.effective_date, field)
 
     @property
     def events(self) -> list[CareerEvent]:
@@ -174,6 +199,15 @@ class Agent(Aggregate):
         if past._log:
             past._version = past._log[-1].originator_version
         return past
+
+
+def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
+    """The corrected facts of ``log`` (but the registration) out of the ages of a career."""
+    facts = [e for e in log if not isinstance(e, EventCorrected)]
+    corrections = [e for e in log if isinstance(e, EventCorrected)]
+    return [f for f in effective_facts(facts, corrections)
+            if not isinstance(f, AgentRegistered)
+            and not bounds.MIN_AGE <= age_on(birth, f.effective_date) <= bounds.MAX_AGE]
 
 
 def _evaluate(log: list[CareerEvent], until: date | None = None) -> Evaluation:

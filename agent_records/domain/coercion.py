@@ -1,7 +1,8 @@
 """Turns plain values (from JSON, a form, a correction) into the types an event declares.
 
 Used for corrections, whose new values arrive untyped, and by adapters that receive
-JSON. A value that does not fit is an ``InvalidInput`` naming the field.
+JSON. A value that does not fit is an ``InvalidInput`` naming the field. Types only:
+the bounds of each field (``bounds``) are checked on the coerced value.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from agent_records.domain.bounds import shown
 from agent_records.domain.errors import InvalidInput
 
 
 def _fail(field: str, expected: str, value: Any) -> InvalidInput:
-    return InvalidInput(f"{field}: expected {expected}, got {value!r}", field=field)
+    return InvalidInput(f"{field}: expected {expected}, got {shown(value)}", field=field)
 
 
 def _scalar(tp: type, value: Any, field: str) -> Any:

@@ -14,14 +14,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from agent_records.domain import bounds
 from agent_records.domain.events import CareerEvent
 
 POST_NAMESPACE = uuid5(NAMESPACE_URL, "agent-records:post")
 
 
 def post_id(code: str) -> UUID:
-    """The post's id, derived from its code so the code alone finds it."""
-    return uuid5(POST_NAMESPACE, code.strip().upper())
+    """The post's id, derived from its code so the code alone finds it (a code out of
+    bounds, which no post can have, is refused before it is hashed)."""
+    return uuid5(POST_NAMESPACE, bounds.text("post_code", code).strip().upper())
 
 
 class PostOpened(Aggregate.Created, CareerEvent):
