@@ -90,6 +90,20 @@ def printable_receipts(document: graphql.DocumentNode) -> str:
     return receipts(graphql.visit(document, Printable()))
 
 
+class OnRecord(graphql.Visitor):
+    """Every ``agentId`` names one of the reference careers' agents (drawn by the test),
+    so that the fuzzed commands reach the decree's rules instead of ``not_found``."""
+
+    def __init__(self, ids: list[str], draw: Any) -> None:
+        super().__init__()
+        self.ids, self.draw = ids, draw
+
+    def enter_object_field(self, node: graphql.ObjectFieldNode, *_: Any) -> Any:
+        if node.name.value == "agentId":
+            return replace(node, value=nodes.String(self.draw(st.sampled_from(self.ids))))
+        return None
+
+
 def refused(reply: Reply) -> bool:
     """True when no root field of the mutation stored anything."""
     data = reply.json.get("data") if reply.status == 200 else None
@@ -141,6 +155,34 @@ def test_fuzzed_mutations(live: Live, career: Career) -> None:
     fuzz()
     views_at_head(live)
     print(f"fuzzed mutations: {seen}")
+    assert seen["refused"] > 0
+
+
+def test_fuzzed_commands_on_record(live: Live, career: Career) -> None:
+    """Mutations on the reference careers' agents: refused ones record nothing, and the
+    accepted ones (stored events with fuzzed values) never stop a view."""
+    seen: dict[str, int] = {"stored": 0, "refused": 0}
+    ids = sorted(career.ids.values())
+
+    @FUZZ
+    @given(st.data())
+    def fuzz(data: st.DataObject) -> None:
+        document = data.draw(mutations(SCHEMA, custom_scalars=SCALARS, print_ast=lambda d: d,
+                                       codec=None))
+        mutation = receipts(graphql.visit(document, OnRecord(ids, data.draw)))
+        head = live.head()
+        reply = live.post({"query": mutation}, role="hr_officer")
+        sound(reply)
+        if refused(reply):
+            seen["refused"] += 1
+            assert live.head() == head, reply.text[:500]
+        else:
+            seen["stored"] += 1
+        assert live.request("GET", "/readyz").status == 200, "a view stopped"
+
+    fuzz()
+    views_at_head(live)
+    print(f"fuzzed commands on record: {seen}")
     assert seen["refused"] > 0
 
 
