@@ -118,6 +118,8 @@ class Worker:
         self.load: Callable[[UUID, int], Agent] = lru_cache(maxsize=4096)(self._load)
         self.stopped: dict[str, Stopped] = {}
         """Views found stopped by this worker (their stops are also in the store)."""
+        self.log_stops = True
+        """Log a line when a view stops (the CLI's run reports it as its last line)."""
         self.ensure_tables()
 
     def _load(self, agent_id: UUID, version: int) -> Agent:
@@ -243,7 +245,8 @@ class Worker:
             return
         exc = exc if exc.name == view.name else exc.renamed(view.name)
         self.stopped[view.name] = Stopped(exc, time.monotonic() + RETRY_FIRST)
-        log.error("%s", exc)
+        if self.log_stops:
+            log.error("%s", exc)
         self.store.record_stop(view.name, exc.position, exc.event_type, exc.reason)
 
     def release(self, view: View) -> None:
