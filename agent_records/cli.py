@@ -174,8 +174,11 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
         raise ConfigurationError(f"no token file at {tokens_path()}: set AGENT_RECORDS_TOKENS "
                                  "or run with --demo")
     app.close()
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (store {app.settings.display})",
-          flush=True)
+    banner = f"GraphiQL: http://{args.host}:{args.port}/graphql  (store {app.settings.display})"
+    if logs.json_logging():
+        log.info("%s", banner)
+    else:
+        print(banner, flush=True)
     log_config = logs.dict_config(args.log_format)
     if args.workers == 1:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
