@@ -28,6 +28,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import psycopg_pool
 from eventsourcing.persistence import IntegrityError
 
 from agent_records.application import AgentRecords
@@ -59,7 +60,7 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, StoreUnavailable):
         cause = exc.__cause__
         return cause is None or isinstance(cause, UNAVAILABLE)
-    return isinstance(exc, UNAVAILABLE)
+    return isinstance(exc, (*UNAVAILABLE, psycopg_pool.PoolTimeout))
 
 
 @dataclass
@@ -244,10 +245,11 @@ class Worker:
             held.retry_at = time.monotonic() + held.delay
             return
         exc = exc if exc.name == view.name else exc.renamed(view.name)
+        # recorded first: a store that went away meanwhile raises an outage, not a stop
+        self.store.record_stop(view.name, exc.position, exc.event_type, exc.reason)
         self.stopped[view.name] = Stopped(exc, time.monotonic() + RETRY_FIRST)
         if self.log_stops:
             log.error("%s", exc)
-        self.store.record_stop(view.name, exc.position, exc.event_type, exc.reason)
 
     def release(self, view: View) -> None:
         """``view`` went past the event it had stopped at."""
