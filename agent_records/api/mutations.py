@@ -9,7 +9,6 @@ nothing; a store that cannot be reached is a ``STORE_UNAVAILABLE`` error.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import types
 import typing
@@ -34,7 +33,6 @@ from agent_records.domain.errors import DomainError
 from agent_records.domain.post import PostOpened
 from agent_records.domain.values import Actor, Decision
 from agent_records.persistence import StoreUnavailable
-from projections.base import ProjectionStopped
 
 
 @dataclass(frozen=True)
@@ -208,12 +206,14 @@ def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) ->
             raise
         return RecordPayload(user_errors=[gql.UserError(
             field=camel(exc.field), code=exc.code, message=exc.message, article=exc.article)])
-    warnings = ["stored; the read views could not be brought up to date now (store "
-                "unavailable): they catch up later"]
-    with contextlib.suppress(DomainError, ProjectionStopped):
-        # Stored is stored: a projection that cannot run now (store gone, stopped view)
-        # catches up later; answering an error here would invite a duplicate retry.
+    try:
         warnings = services.project()
+    except Exception as exc:
+        # Stored is stored: read views that cannot be brought up to date now (the store
+        # gone, a failure the projection thread reports) catch up later; an error here
+        # would invite a duplicate retry.
+        warnings = [f"stored; the read views are not up to date ({type(exc).__name__}): "
+                    "they catch up later"]
     return RecordPayload(id=strawberry.ID(str(receipt.aggregate_id)), version=receipt.version,
                          recorded_at=receipt.recorded_at, correlation_id=receipt.correlation_id,
                          warnings=warnings)
