@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
+from agent_records import logs
 from agent_records.application import AgentRecords, open_records
 from agent_records.config import ConfigurationError, store_url
 from agent_records.demo import load_demo
@@ -25,6 +27,8 @@ from agent_records.domain.events import CareerEvent
 from agent_records.domain.state import CareerState
 from projections.base import ProjectionStopped
 from projections.runner import VIEWS, Worker
+
+log = logging.getLogger("agent_records.cli")
 
 
 def _progress(done: int, total: int) -> None:
@@ -104,7 +108,11 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
         return 0
     if args.action == "rebuild":  # every rebuildable view (or NAME) in one pass
         label = names[0] if names else "all views"
-        count = worker.rebuild_all(_bar(label), names)
+        try:
+            count = worker.rebuild_all(_bar(label), names)
+        except ProjectionStopped:
+            print(file=sys.stderr)  # ends the progress bar's line: the stop is a line alone
+            raise
         phases = ", ".join(f"{k} {v:.1f} s" for k, v in worker.rebuilt.phases.items()
                            ) if worker.rebuilt else ""
         print(f"\n{label}: rebuilt from {count} events and swapped in ({phases})",
@@ -113,11 +121,23 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    print(f"following {app.settings.display}; SIGTERM stops", file=sys.stderr, flush=True)
-    worker.follow(stop, on_batch=lambda n: print(f"applied {n} events", file=sys.stderr,
-                                                 flush=True))
-    print("stopped cleanly", file=sys.stderr)
+    log.info("following %s; SIGTERM stops", app.settings.display)
+    worker.log_stops = False  # the stop that ends the run is its last line (main)
+    try:
+        worker.follow(stop, on_batch=lambda n: log.info("applied %s events", n))
+    except ProjectionStopped as exc:
+        raise stopped_line(worker, exc) from exc
+    log.info("stopped cleanly")
     return 0
+
+
+def stopped_line(worker: Worker, exc: ProjectionStopped) -> ProjectionStopped:
+    """The first stop, naming the other stopped views too: one line for all of them."""
+    others = [name for name in worker.stopped if name != exc.name]
+    if not others:
+        return exc
+    return ProjectionStopped(exc.name, exc.position,
+                             f"{exc.reason} (also stopped: {', '.join(others)})", exc.event_type)
 
 
 def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
@@ -154,16 +174,21 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
         raise ConfigurationError(f"no token file at {tokens_path()}: set AGENT_RECORDS_TOKENS "
                                  "or run with --demo")
     app.close()
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql  (store {app.settings.display})",
-          flush=True)
+    banner = f"GraphiQL: http://{args.host}:{args.port}/graphql  (store {app.settings.display})"
+    if logs.json_logging():
+        log.info("%s", banner)
+    else:
+        print(banner, flush=True)
+    log_config = logs.dict_config(args.log_format)
     if args.workers == 1:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
-                    http=HTTP_PROTOCOL)
+                    http=HTTP_PROTOCOL, log_config=log_config)
         return 0
     # worker processes import the app by name and read the store from the environment
     os.environ["AGENT_RECORDS_STORE"] = app.settings.url
     uvicorn.run("agent_records.api.app:create_app", factory=True, workers=args.workers,
-                host=args.host, port=args.port, log_level="warning", http=HTTP_PROTOCOL)
+                host=args.host, port=args.port, log_level="warning", http=HTTP_PROTOCOL,
+                log_config=log_config)
     return 0
 
 
@@ -253,6 +278,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1,
                        help="server processes (default 1; more than 1 needs "
                             "AGENT_RECORDS_PROJECTIONS=external)")
+    serve.add_argument("--log-format", choices=logs.FORMATS, default="text",
+                       help="log lines as text (default) or one JSON object per line")
     serve.set_defaults(run=cmd_serve)
     ver = sub.add_parser("verify", help="recompute the hash chain and check the checkpoints")
     ver.add_argument("--from", dest="from_position", type=int, default=0, metavar="POSITION")
@@ -267,6 +294,8 @@ def parser() -> argparse.ArgumentParser:
     proj = sub.add_parser("projections", help="run, inspect or rebuild the read models")
     proj.add_argument("action", choices=["run", "status", "rebuild"])
     proj.add_argument("name", nargs="?", help=f"one of: {', '.join(VIEWS)} (default all)")
+    proj.add_argument("--log-format", choices=logs.FORMATS, default="text",
+                      help="log lines as text (default) or one JSON object per line")
     proj.set_defaults(run=cmd_projections)
     from agent_records.archive.commands import add_commands
 
@@ -277,6 +306,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     run: Callable[[AgentRecords, argparse.Namespace], int] = args.run
+    if getattr(args, "log_format", None):
+        logs.configure(args.log_format)
     try:
         app = open_records(args.store)
         try:
@@ -284,7 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             app.close()
     except (DomainError, ProjectionStopped, ValueError) as exc:
-        print(f"agent-records: {exc}", file=sys.stderr)
+        if logs.json_logging():
+            log.error("%s", exc)
+        else:
+            print(f"agent-records: {exc}", file=sys.stderr)
         return 2
 
 

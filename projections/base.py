@@ -49,13 +49,38 @@ class Stream:
 
 
 class ProjectionStopped(Exception):
-    """A projection cannot go past an event: it stops there rather than skip it."""
+    """A projection cannot go past an event: it stops there rather than skip it.
 
-    def __init__(self, name: str, position: int, reason: str) -> None:
-        super().__init__(f"projection {name} stopped at position {position}: {reason}")
+    It names the view, the event's position and type, and the reason, in one line: what
+    an operator needs to find the event (``agent-records show``) and the failing code.
+    """
+
+    def __init__(self, name: str, position: int, reason: str, event_type: str = "") -> None:
+        on = f" on {event_type}" if event_type else ""
+        super().__init__(f"projection {name} stopped at position {position}{on}: {reason}")
         self.name = name
         self.position = position
         self.reason = reason
+        self.event_type = event_type
+
+    def renamed(self, name: str) -> ProjectionStopped:
+        """The same stop reported under the view ``name`` (a rebuild names its views)."""
+        return ProjectionStopped(name, self.position, self.reason, self.event_type)
+
+
+def event_type(item: Any) -> str:
+    """The type name of a decoded event, or of a stored one (its topic's class name)."""
+    topic = getattr(item, "topic", None)
+    if isinstance(topic, str) and not isinstance(item, CareerEvent):
+        return topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+    return type(item).__name__
+
+
+def fault(name: str, position: int, item: Any, exc: BaseException) -> ProjectionStopped:
+    """A view's failure on one event as a stop at that event (the error in one line)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return ProjectionStopped(name, position, reason, event_type(item))
 
 
 @dataclass(frozen=True)
@@ -74,9 +99,11 @@ def decoded(mapper: Any, note: Any, name: str) -> Any:
     try:
         event = mapper.to_domain_event(note)
     except Exception as exc:
-        raise ProjectionStopped(name, note.id, f"cannot read event {note.topic}: {exc}") from exc
+        raise ProjectionStopped(name, note.id, f"cannot read event {note.topic}: {exc}",
+                                event_type(note)) from exc
     if not isinstance(event, CareerEvent):
-        raise ProjectionStopped(name, note.id, f"unknown event type {type(event).__qualname__}")
+        raise ProjectionStopped(name, note.id, f"unknown event type {type(event).__qualname__}",
+                                type(event).__name__)
     return event
 
 
@@ -134,7 +161,8 @@ class View(ABC):
         for position, event in batch:
             if not isinstance(event, CareerEvent):
                 raise ProjectionStopped(self.name, position,
-                                        f"unknown event type {type(event).__qualname__}")
+                                        f"unknown event type {type(event).__qualname__}",
+                                        type(event).__name__)
 
     def stream_rows(self, stream: Stream) -> TableRows:
         """The rows an aggregate's events give, for the one-pass rebuild; a view that is

@@ -14,9 +14,9 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import Notification
 
-from projections.base import View
+from projections.base import ProjectionStopped, Stream, View, fault
 from projections.store import ViewStore
-from projections.streams import streams
+from projections.streams import stream, streams
 
 Rows = list[tuple[Any, ...]]
 Sink = Callable[[dict[str, Rows]], None]
@@ -30,11 +30,11 @@ def load(notes: Iterable[Notification], mapper: Any, views: Sequence[View], sink
     """Every view's rows of every aggregate in ``notes``; returns how many events."""
     buffers: dict[str, Rows] = {p: [] for v in views for p in v.names.values()}
     count = written = 0
-    for stream in streams(notes, mapper, NAME):
+    for one in streams(notes, mapper, NAME):
         for view in views:
-            for table, rows in view.stream_rows(stream).items():
+            for table, rows in rows_of(view, one).items():
                 buffers[view.names[table]].extend(rows)
-        count += len(stream.events)
+        count += len(one.events)
         if count - written >= chunk:
             flush(sink, buffers)
             written = count
@@ -42,6 +42,24 @@ def load(notes: Iterable[Notification], mapper: Any, views: Sequence[View], sink
     flush(sink, buffers)
     report(count)
     return count
+
+
+def rows_of(view: View, one: Stream) -> dict[str, Rows]:
+    """``view``'s rows of an aggregate; if the view fails on it, a stop at the first event
+    of the aggregate whose prefix it fails on (as the incremental path would stop)."""
+    try:
+        return view.stream_rows(one)
+    except ProjectionStopped:
+        raise
+    except Exception as exc:
+        for k in range(1, len(one.events) + 1):
+            position, event = one.events[k - 1]
+            try:
+                view.stream_rows(stream(one.events[:k]))
+            except Exception as at:
+                raise fault(view.name, position, event, at) from at
+        position, event = one.events[-1]
+        raise fault(view.name, position, event, exc) from exc
 
 
 def flush(sink: Sink, buffers: dict[str, Rows]) -> None:

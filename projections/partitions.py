@@ -41,9 +41,10 @@ class Partitions:
             count = self.load(self.ranges[i], report)
             self.results.put((i, count, None))
         except ProjectionStopped as exc:
-            self.results.put((i, 0, ("stopped", exc.position, exc.reason)))
+            self.results.put((i, 0, ("stopped", exc.position, exc.reason, exc.name,
+                                     exc.event_type)))
         except BaseException as exc:  # reported by the parent, which drops the tables
-            self.results.put((i, 0, ("failed", 0, f"{type(exc).__name__}: {exc}")))
+            self.results.put((i, 0, ("failed", 0, f"{type(exc).__name__}: {exc}", "", "")))
 
     def run(self, progress: Callable[[int], None]) -> int:
         """Runs every range; reports the events done by all every half second."""
@@ -74,7 +75,8 @@ class Partitions:
         """The events read; the first poison (lowest position) or failure raised."""
         stopped = sorted(err for _, _, err in got if err and err[0] == "stopped")
         if stopped:
-            raise ProjectionStopped(NAME, stopped[0][1], stopped[0][2])
+            _, position, reason, name, event_type = stopped[0]
+            raise ProjectionStopped(name or NAME, position, reason, event_type)
         failed = [err[2] for _, _, err in got if err]
         if failed:
             raise RuntimeError(f"rebuild failed: {failed[0]}")

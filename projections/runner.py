@@ -1,7 +1,13 @@
 """Runs the projections: catch up, follow the log, report status, rebuild beside and swap.
 
 Each view advances on its own position, one transaction per batch (rows and position
-together). Following polls the store, and on PostgreSQL also wakes on the library's
+together). Views are independent: a view that fails on an event (a poison event it
+cannot read, or a bug in its code) stops at that event, never skipping it, with the
+error kept in the store (``projection_stops``) for every process to report; the other
+views go on to the head. A stopped view is retried with backoff, so that a fix lets it
+resume. A store outage is not a stop: the follower waits for the store and resumes.
+
+Following polls the store, and on PostgreSQL also wakes on the library's
 NOTIFY: polling covers what LISTEN misses (the library pulls once before it listens
 and never polls again). Only one worker follows a store at a time: the others wait
 for the lock (a PostgreSQL advisory lock, or a lock file beside the SQLite file).
@@ -11,33 +17,59 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import psycopg
+import psycopg_pool
 from eventsourcing.persistence import IntegrityError
 
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
+from agent_records.persistence import UNAVAILABLE, StoreUnavailable
 from projections.agents import AgentsView
 from projections.audit_log import AuditLogView
-from projections.base import ProjectionStopped, View, decoded
+from projections.base import Batch, ProjectionStopped, View, decoded, fault
 from projections.breaches import BreachesView
 from projections.leave import LeaveView
 from projections.ledger import LedgerView
+from projections.loading import NAME
+from projections.outage import Outage
 from projections.posts import PostsView
 from projections.rebuild import OnePass
-from projections.store import ViewStore
+from projections.store import Stop, ViewStore
 
 VIEWS: dict[str, type[View]] = {v.name: v for v in (
     LedgerView, AgentsView, PostsView, LeaveView, AuditLogView, BreachesView)}
 Progress = Callable[[int, int], None]
+RETRY_FIRST, RETRY_MAX = 5.0, 300.0
+"""Seconds before a stopped view is tried again, doubling up to the maximum."""
+log = logging.getLogger("agent_records.projections")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` is the store being unreachable (wait and resume), not a view's
+    failure on an event (stop there): a refused statement (``DataError``...) is the latter."""
+    if isinstance(exc, StoreUnavailable):
+        cause = exc.__cause__
+        return cause is None or isinstance(cause, UNAVAILABLE)
+    return isinstance(exc, (*UNAVAILABLE, psycopg_pool.PoolTimeout))
+
+
+@dataclass
+class Stopped:
+    """A view this worker found stopped, and when to try it again."""
+
+    error: ProjectionStopped
+    retry_at: float
+    delay: float = RETRY_FIRST
 
 
 class PositionMoved(IntegrityError):
@@ -51,11 +83,18 @@ class PositionMoved(IntegrityError):
 
 @dataclass(frozen=True)
 class ViewStatus:
-    """Where a view stands: its position, the store's head, and how far behind it is."""
+    """Where a view stands: its position, the store's head, how far behind it is, and the
+    stop that holds it (a stopped view waits at the event after its position)."""
 
     name: str
     position: int
     head: int
+    stop: Stop | None = field(default=None)
+
+    @property
+    def state(self) -> str:
+        """``running`` or ``stopped``."""
+        return "stopped" if self.stop else "running"
 
     @property
     def lag(self) -> int:
@@ -78,6 +117,10 @@ class Worker:
         """The last rebuild (its ``phases``: seconds of each)."""
         self.views = [VIEWS[n](self.store) for n in (names or list(VIEWS))]
         self.load: Callable[[UUID, int], Agent] = lru_cache(maxsize=4096)(self._load)
+        self.stopped: dict[str, Stopped] = {}
+        """Views found stopped by this worker (their stops are also in the store)."""
+        self.log_stops = True
+        """Log a line when a view stops (the CLI's run reports it as its last line)."""
         self.ensure_tables()
 
     def _load(self, agent_id: UUID, version: int) -> Agent:
@@ -88,6 +131,7 @@ class Worker:
         with self.store.ddl_lock(), self.store.transaction() as sql:
             for view in self.views:
                 view.create(sql)
+            self.store.create_stops(sql)
 
     def read(self, view: View, start: int, limit: int) -> tuple[list[tuple[int, Any]], Any]:
         """Events after ``start``; stops before the first that cannot be read."""
@@ -105,25 +149,56 @@ class Worker:
     def step(self, view: View) -> int:
         """Applies one batch to one view; returns how many events it applied.
 
-        The batch is applied only if the view's position is still the one it was read
-        after: a rebuild may have swapped in tables and a lower position meanwhile, and
-        the library's tracking (only ever forward) would let the batch skip the events
-        between the two (``PositionMoved``; ``catch_up`` reads again from the new one).
+        A batch the view fails on is applied again event by event, up to the event that
+        fails: the view stops there (``ProjectionStopped``) with every event before it
+        applied. A store outage is raised as it is (nothing applied: wait and resume).
         """
         start = self.store.position(view.tracking_name)
         batch, poison = self.read(view, start, self.batch_size)
         if batch:
-            for agent_id, version in view.needs(batch).items():
-                self.load(agent_id, version)
-            with self.store.transaction() as sql:
-                now = self.store.locked_position(sql, view.tracking_name)
-                if now != start:
-                    raise PositionMoved(view.tracking_name, batch[-1][0], start, now)
-                view.process(sql, batch, self.load)
-                self.store.track(sql, view.tracking_name, batch[-1][0])
+            try:
+                self.apply(view, start, batch)
+            except (PositionMoved, ProjectionStopped):
+                raise
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                self.one_by_one(view, start, batch, exc)
         if poison:
             raise poison
         return len(batch)
+
+    def apply(self, view: View, start: int, batch: Batch) -> None:
+        """Applies ``batch`` in one transaction, if the view's position is still ``start``.
+
+        A rebuild may have swapped in tables and a lower position meanwhile, and the
+        library's tracking (only ever forward) would let the batch skip the events
+        between the two (``PositionMoved``; ``catch_up`` reads again from the new one).
+        """
+        for agent_id, version in view.needs(batch).items():
+            self.load(agent_id, version)
+        with self.store.transaction() as sql:
+            now = self.store.locked_position(sql, view.tracking_name)
+            if now != start:
+                raise PositionMoved(view.tracking_name, batch[-1][0], start, now)
+            view.process(sql, batch, self.load)
+            self.store.track(sql, view.tracking_name, batch[-1][0])
+
+    def one_by_one(self, view: View, start: int, batch: Batch, failure: Exception) -> None:
+        """Applies ``batch`` an event per transaction; raises the stop at the first event
+        that fails (the batch failed with ``failure``: one of its events must)."""
+        for position, item in batch:
+            try:
+                self.apply(view, start, [(position, item)])
+            except (PositionMoved, ProjectionStopped):
+                raise
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                raise fault(view.name, position, item, exc) from exc
+            start = position
+        position, item = batch[-1]  # every event alone passed: the batch as a whole failed
+        raise fault(view.name, position, item, failure) from failure
 
     def catch_up(self, view: View, progress: Progress | None = None) -> int:
         """Applies every event up to the head; returns how many."""
@@ -140,27 +215,92 @@ class Worker:
                 progress(self.store.position(view.tracking_name), self.store.head())
 
     def run_once(self) -> int:
-        """Brings every view up to the head; a stopped view does not hold the others back."""
-        done, stopped = 0, None
+        """Brings every view up to the head; a stopped view does not hold the others back.
+
+        A stopped view is tried again only when its backoff has passed; after every other
+        view has caught up, the first stop is raised (each time, while it holds).
+        """
+        done = 0
         for view in self.views:
+            held = self.stopped.get(view.name)
+            if held and time.monotonic() < held.retry_at:
+                continue
             try:
                 done += self.catch_up(view)
             except ProjectionStopped as exc:
-                stopped = stopped or exc
-        if stopped:
-            raise stopped
+                self.hold(view, exc)
+            else:
+                if held:
+                    self.release(view)
+        stops = [self.stopped[v.name].error for v in self.views if v.name in self.stopped]
+        if stops:
+            raise stops[0]
         return done
 
+    def hold(self, view: View, exc: ProjectionStopped) -> None:
+        """Keeps ``view`` stopped at ``exc`` (in the store too) and schedules a retry."""
+        held = self.stopped.get(view.name)
+        if held and str(held.error) == str(exc):
+            held.delay = min(held.delay * 2, RETRY_MAX)
+            held.retry_at = time.monotonic() + held.delay
+            return
+        exc = exc if exc.name == view.name else exc.renamed(view.name)
+        # recorded first: a store that went away meanwhile raises an outage, not a stop
+        self.store.record_stop(view.name, exc.position, exc.event_type, exc.reason)
+        self.stopped[view.name] = Stopped(exc, time.monotonic() + RETRY_FIRST)
+        if self.log_stops:
+            log.error("%s", exc)
+
+    def release(self, view: View) -> None:
+        """``view`` went past the event it had stopped at."""
+        held = self.stopped.pop(view.name)
+        log.warning("projection %s resumed past position %s", view.name, held.error.position)
+        self.store.clear_stop(view.name)
+
+    def warnings(self) -> list[str]:
+        """A sentence per view this worker holds stopped (for mutation answers)."""
+        return [f"the read view {h.error.name} is stopped at position {h.error.position} "
+                f"({h.error.event_type or 'event'}): queries may not show this change yet"
+                for h in self.stopped.values()]
+
     def status(self) -> list[ViewStatus]:
+        """Each view's position, the head, and its stop if it is stopped (as recorded in
+        the store by whichever process projects)."""
         head = self.store.head()
-        return [ViewStatus(v.name, self.store.position(v.name), head) for v in self.views]
+        stops = self.store.stops()
+        out = []
+        for v in self.views:
+            position = self.store.position(v.name)
+            stop = stops.get(v.name)
+            out.append(ViewStatus(v.name, position, head,
+                                  stop if stop and stop.position > position else None))
+        return out
 
     def follow(self, stop: threading.Event, interval: float = 0.5,
                on_batch: Callable[[int], None] | None = None) -> None:
-        """Follows the log until ``stop`` is set (SIGTERM in the CLI)."""
+        """Follows the log until ``stop`` is set (SIGTERM in the CLI).
+
+        A store outage does not end it: it waits with backoff (one log line when the store
+        goes away, one when it is back), takes the lock and LISTEN again, and resumes
+        from the positions in the store. A stopped view ends it (``ProjectionStopped``)
+        once the other views have caught up.
+        """
+        outage = Outage()
+        while not stop.is_set():
+            try:
+                self.follow_connected(stop, interval, on_batch, outage)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                stop.wait(outage.down(exc))
+
+    def follow_connected(self, stop: threading.Event, interval: float,
+                         on_batch: Callable[[int], None] | None, outage: Outage) -> None:
+        """Follows while the store answers (an outage raises out of it)."""
         with self.lock(stop), self.wakeups() as wait:
             while not stop.is_set():
                 applied = self.run_once()
+                outage.up()
                 if applied and on_batch:
                     on_batch(applied)
                 if not applied:
@@ -220,7 +360,10 @@ class Worker:
         self.rebuilt = OnePass(self.store, live,
                                _pg_args(self.app) if self.store.postgres else {},
                                self.rebuild_processes, self.rebuild_chunk)
-        return self.rebuilt.run(progress)
+        try:
+            return self.rebuilt.run(progress)
+        except ProjectionStopped as exc:  # an unreadable event stops every rebuilt view
+            raise exc.renamed(", ".join(chosen)) if exc.name == NAME else exc from exc
 
 
 def _pg_args(app: AgentRecords) -> dict[str, Any]:

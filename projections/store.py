@@ -12,6 +12,8 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,22 @@ class Sql:
 
     def fetchone(self) -> Any:
         return self.cursor.fetchone()
+
+
+STOPS_TABLE = "projection_stops"
+"""Where a stopped view's stop is kept, so that every process sees it (the service's
+``/readyz`` and ``projectionStatus`` when an external worker projects)."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A view stopped at an event it cannot project: the event, the error, since when."""
+
+    name: str
+    position: int
+    event_type: str
+    error: str
+    since: str
 
 
 class ViewStore:
@@ -174,3 +192,31 @@ class ViewStore:
             row = sql.execute("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' "
                               "AND name = ?", (table,)).fetchone()
         return bool(row["n"])
+
+    def create_stops(self, sql: Sql) -> None:
+        """The table of stopped views (one row per stopped view)."""
+        sql.execute(f"CREATE TABLE IF NOT EXISTS {self.table(STOPS_TABLE)} (name TEXT NOT NULL "
+                    "PRIMARY KEY, position BIGINT NOT NULL, event_type TEXT NOT NULL, "
+                    "error TEXT NOT NULL, since TEXT NOT NULL)")
+
+    def record_stop(self, name: str, position: int, event_type: str, error: str) -> None:
+        """Keeps (or replaces) the stop of view ``name``."""
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.transaction() as sql:
+            sql.execute(f"DELETE FROM {self.table(STOPS_TABLE)} WHERE name = ?", (name,))
+            sql.execute(f"INSERT INTO {self.table(STOPS_TABLE)} VALUES (?, ?, ?, ?, ?)",
+                        (name, position, event_type, error, since))
+
+    def clear_stop(self, name: str) -> None:
+        """Forgets the stop of view ``name`` (it went past the event)."""
+        with self.transaction() as sql:
+            sql.execute(f"DELETE FROM {self.table(STOPS_TABLE)} WHERE name = ?", (name,))
+
+    def stops(self) -> dict[str, Stop]:
+        """The recorded stops by view name (a stop is current while the view's position
+        is before it: the reader compares)."""
+        with self.reading() as sql:
+            found = sql.execute(f"SELECT name, position, event_type, error, since FROM "
+                                f"{self.table(STOPS_TABLE)}").fetchall()
+        return {r["name"]: Stop(r["name"], r["position"], r["event_type"], r["error"],
+                                r["since"]) for r in found}

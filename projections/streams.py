@@ -20,7 +20,7 @@ import psycopg
 from eventsourcing.persistence import Notification
 from psycopg.rows import tuple_row
 
-from projections.base import Stream, decoded
+from projections.base import Stream, decoded, fault
 from projections.store import ViewStore
 
 FETCH = 5_000
@@ -86,18 +86,22 @@ def streams(notes: Iterable[Notification], mapper: Any, name: str) -> Iterator[S
     events: list[tuple[int, Any]] = []
     for note in notes:
         if events and note.originator_id != events[-1][1].originator_id:
-            yield stream(events)
+            yield stream(events, name)
             events = []
         events.append((note.id, decoded(mapper, note, name)))
     if events:
-        yield stream(events)
+        yield stream(events, name)
 
 
-def stream(events: list[tuple[int, Any]]) -> Stream:
+def stream(events: list[tuple[int, Any]], name: str = "rebuild") -> Stream:
     """The aggregate of ``events`` (one aggregate's, from version 1, in order), folded
     with each event's ``mutate`` as the library's ``project_aggregate`` does, less its
-    per-event ``isinstance`` check against a runtime protocol (as costly as decoding)."""
+    per-event ``isinstance`` check against a runtime protocol (as costly as decoding).
+    An event the fold fails on stops the rebuild ``name`` there."""
     aggregate = None
-    for _, event in events:
-        aggregate = event.mutate(aggregate)
+    for position, event in events:
+        try:
+            aggregate = event.mutate(aggregate)
+        except Exception as exc:
+            raise fault(name, position, event, exc) from exc
     return Stream(events, aggregate)

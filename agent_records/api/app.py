@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import threading
 import uuid
@@ -32,7 +33,6 @@ from agent_records.api.readmodels import ReadModels
 from agent_records.api.schema import build_schema
 from agent_records.application import open_records
 from agent_records.domain.errors import DomainError
-from projections.base import ProjectionStopped
 from projections.runner import Worker
 
 ANONYMOUS = Principal("anonymous", Role.AUDITOR)
@@ -60,17 +60,63 @@ def open_services(settings: ServiceSettings) -> Services:
     return Services(records, ReadModels(worker.store), worker, settings.inline_projections)
 
 
-def follow_in_background(services: Services, stop: threading.Event) -> threading.Thread:
-    """Inline mode: also apply events written by other processes (CLI, other replicas)."""
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0
+"""Seconds the projection thread waits after a failed pass, doubling up to the maximum."""
+log = logging.getLogger("agent_records.projections")
+
+
+def follow_in_background(services: Services, stop: threading.Event,
+                         interval: float = 1.0) -> threading.Thread:
+    """Inline mode: also apply events written by other processes (CLI, other replicas).
+
+    Nothing ends the thread but ``stop``: a stopped view is held by the worker (retried
+    with its own backoff, reported by ``/readyz``), and any other failure (an outage, a
+    bug) is logged once and the pass is tried again after a growing pause.
+    """
     def loop() -> None:
-        while not stop.wait(1.0):
-            # An outage or a poison event must not end the thread: it resumes when it can.
-            with contextlib.suppress(DomainError, ProjectionStopped):
+        delay, failing = interval, ""
+        while not stop.wait(delay):
+            try:
                 services.project()
+            except Exception as exc:
+                message = f"{type(exc).__name__}: {exc}"
+                if message != failing:
+                    log.error("projection pass failed, retrying with backoff: %s", message,
+                              exc_info=not isinstance(exc, DomainError))
+                failing = message
+                delay = min(max(delay * 2, BACKOFF_FIRST), BACKOFF_MAX)
+                continue
+            if failing:
+                log.warning("projection pass succeeds again")
+            delay, failing = interval, ""
 
     thread = threading.Thread(target=loop, name="projections", daemon=True)
     thread.start()
     return thread
+
+
+def readiness(services: Services | None) -> JSONResponse:
+    """``/readyz``: 200 when the store answers and no view is stopped; 503 naming the
+    reason otherwise (the store's error, or each stopped view with its event)."""
+    if services is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    try:
+        statuses = services.worker.status()
+    except DomainError as exc:
+        return JSONResponse({"status": "unavailable", "reason": exc.message},
+                            status_code=503)
+    views = {s.name: {"position": s.position, "head": s.head, "lag": s.lag, "state": s.state}
+             for s in statuses}
+    stops = {s.name: s.stop for s in statuses if s.stop}
+    for name, stop in stops.items():
+        views[name] |= {"stoppedAt": stop.position, "eventType": stop.event_type,
+                        "error": stop.error, "since": stop.since}
+    if stops:
+        reason = "; ".join(f"projection {name} stopped at position {stop.position} on "
+                           f"{stop.event_type}" for name, stop in stops.items())
+        return JSONResponse({"status": "stopped", "reason": reason, "projections": views},
+                            status_code=503)
+    return JSONResponse({"status": "ready", "projections": views})
 
 
 def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | None = None
@@ -91,7 +137,7 @@ def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | Non
         stop = threading.Event()
         thread = follow_in_background(services, stop) if settings.inline_projections else None
         if settings.inline_projections:
-            with contextlib.suppress(DomainError):
+            with contextlib.suppress(Exception):  # the thread retries and logs it
                 services.project()
         try:
             yield
@@ -131,16 +177,7 @@ def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | Non
     @app.get("/readyz")
     def readyz() -> JSONResponse:
         """The store and the read models answer; 503 with the reason otherwise."""
-        services = state.get("services")
-        if services is None:
-            return JSONResponse({"status": "starting"}, status_code=503)
-        try:
-            statuses = services.worker.status()
-        except DomainError as exc:
-            return JSONResponse({"status": "unavailable", "reason": exc.message},
-                                status_code=503)
-        return JSONResponse({"status": "ready", "projections": {
-            s.name: {"position": s.position, "head": s.head, "lag": s.lag} for s in statuses}})
+        return readiness(state.get("services"))
 
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from agent_records.domain.agent import Agent
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import AgentRegistered, CareerEvent
 from agent_records.persistence import StoreUnavailable, guard
+from projections.base import ProjectionStopped
 from projections.runner import Worker
 
 T = TypeVar("T")
@@ -36,11 +38,16 @@ class Services:
     inline_projections: bool
     project_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def project(self) -> None:
-        """Brings the read models up to the head (inline mode, after each command)."""
-        if self.inline_projections:
-            with self.project_lock:
+    def project(self) -> list[str]:
+        """Brings the read models up to the head (inline mode, after each command); returns
+        a warning per stopped view instead of failing: what was stored is stored, and
+        an error here would invite the caller to record it twice."""
+        if not self.inline_projections:
+            return []
+        with self.project_lock:
+            with contextlib.suppress(ProjectionStopped):
                 self.worker.run_once()
+            return self.worker.warnings()
 
 
 async def blocking(fn: Callable[..., T], *args: Any) -> T:

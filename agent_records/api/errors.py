@@ -1,11 +1,20 @@
-"""Errors a client may see. Anything else is masked, with the request id to quote."""
+"""Errors a client may see. Anything else is masked, with the request id to quote.
+
+Each error is logged once (``log_errors``, strawberry's ``process_errors``): a refused
+or invalid request as one line with its request id, the caller's role and the code; a
+server error (``INTERNAL``) with its traceback and the request id the client quotes.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+
+log = logging.getLogger("agent_records.requests")
 
 
 class PublicError(Exception):
@@ -38,3 +47,42 @@ class MaskInternalErrors(MaskErrors):
         return GraphQLError(f"internal error; quote request {request_id}", nodes=error.nodes,
                             source=error.source, positions=error.positions, path=error.path,
                             extensions={"code": "INTERNAL", "requestId": request_id})
+
+
+def who(context: Any) -> dict[str, str]:
+    """The request id and the caller's role of a request context, for a log line."""
+    principal = getattr(context, "principal", None)
+    role = getattr(getattr(principal, "role", None), "value", None)
+    return {"request_id": getattr(context, "request_id", None) or "unknown",
+            "role": role or "unknown"}
+
+
+def error_code(error: GraphQLError) -> str:
+    """A public error's code: its own, or what graphql-core's own errors are."""
+    code = (error.extensions or {}).get("code")
+    if code:
+        return str(code)
+    return "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else \
+        "GRAPHQL_VALIDATION_FAILED"
+
+
+def log_errors(errors: Sequence[GraphQLError], context: Any) -> None:
+    """One line per refused or invalid request error; a traceback per internal one."""
+    fields = who(context)
+    for error in errors:
+        if is_public(error):
+            code = error_code(error)
+            log.info("request %s refused (%s, role %s): %s", fields["request_id"], code,
+                     fields["role"], error.message, extra=fields | {"code": code})
+        else:
+            log.error("internal error on request %s (role %s): %s", fields["request_id"],
+                      fields["role"], error.message, exc_info=error.original_error,
+                      extra=fields | {"code": "INTERNAL"})
+
+
+def log_refusal(context: Any, codes: Sequence[str], what: str) -> None:
+    """A mutation the rules refused (its ``userErrors``): one line, nothing recorded."""
+    fields = who(context)
+    code = ",".join(codes)
+    log.info("request %s refused (%s, role %s): %s recorded nothing", fields["request_id"],
+             code, fields["role"], what, extra=fields | {"code": code})

@@ -9,7 +9,6 @@ nothing; a store that cannot be reached is a ``STORE_UNAVAILABLE`` error.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import types
 import typing
@@ -27,7 +26,7 @@ from agent_records.api import types as gql
 from agent_records.api.agents import Agent
 from agent_records.api.auth import Permission
 from agent_records.api.context import blocking, ctx
-from agent_records.api.errors import forbidden
+from agent_records.api.errors import forbidden, log_refusal
 from agent_records.domain import events as ev
 from agent_records.domain import values
 from agent_records.domain.bounds import describe
@@ -35,7 +34,6 @@ from agent_records.domain.errors import DomainError
 from agent_records.domain.post import PostOpened
 from agent_records.domain.values import Actor, Decision
 from agent_records.persistence import StoreUnavailable
-from projections.base import ProjectionStopped
 
 
 @dataclass(frozen=True)
@@ -175,6 +173,9 @@ class RecordPayload:
     recorded_at: datetime | None = None
     correlation_id: str | None = None
     user_errors: list[gql.UserError] = strawberry.field(default_factory=list)
+    warnings: list[str] = strawberry.field(
+        default_factory=list, description="Stored, but: e.g. a read view is stopped and "
+        "queries may not show the change yet (see projectionStatus). Do not retry.")
 
     @strawberry.field(description="The agent as the read models show it after the command.")
     async def agent(self, info: Info) -> Agent | None:
@@ -227,12 +228,17 @@ def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) ->
             raise
         return RecordPayload(user_errors=[gql.UserError(
             field=camel(exc.field), code=exc.code, message=exc.message, article=exc.article)])
-    with contextlib.suppress(DomainError, ProjectionStopped):
-        # Stored is stored: a projection that cannot run now (store gone, poison event)
-        # catches up later; answering an error here would invite a duplicate retry.
-        services.project()
+    try:
+        warnings = services.project()
+    except Exception as exc:
+        # Stored is stored: read views that cannot be brought up to date now (the store
+        # gone, a failure the projection thread reports) catch up later; an error here
+        # would invite a duplicate retry.
+        warnings = [f"stored; the read views are not up to date ({type(exc).__name__}): "
+                    "they catch up later"]
     return RecordPayload(id=strawberry.ID(str(receipt.aggregate_id)), version=receipt.version,
-                         recorded_at=receipt.recorded_at, correlation_id=receipt.correlation_id)
+                         recorded_at=receipt.recorded_at, correlation_id=receipt.correlation_id,
+                         warnings=warnings)
 
 
 def resolver(cmd: Command, input_cls: type) -> Any:
@@ -241,7 +247,10 @@ def resolver(cmd: Command, input_cls: type) -> Any:
         if not context.principal.may(cmd.permission):
             raise forbidden(cmd.name)
         p = context.principal
-        return await blocking(run, cmd, input, p.id, p.role.value, context.services)
+        payload = await blocking(run, cmd, input, p.id, p.role.value, context.services)
+        if payload.user_errors:
+            log_refusal(context, [e.code for e in payload.user_errors], cmd.name)
+        return payload
 
     resolve.__annotations__ = {"info": Info, "input": input_cls, "return": RecordPayload}
     return resolve

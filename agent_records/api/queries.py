@@ -23,6 +23,7 @@ from agent_records.api.types import (
     decode_cursor,
     page_size,
 )
+from projections.runner import ViewStatus
 
 
 @strawberry.enum
@@ -116,12 +117,31 @@ class AuditConnection:
     total_count: int
 
 
-@strawberry.type
+@strawberry.type(description="Where a read view stands; a stopped view waits at the event "
+                 "it cannot project (never skipped) until it is repaired.")
 class ProjectionStatus:
     name: str
     position: int
     head: int
     lag: int
+    state: str = strawberry.field(description="running, or stopped (at stoppedAt).")
+    stopped_at: int | None = strawberry.field(
+        default=None, description="A stopped view: the position of the event it stopped at.")
+    event_type: str | None = strawberry.field(
+        default=None, description="A stopped view: the type of that event.")
+    error: str | None = strawberry.field(
+        default=None, description="A stopped view: why it cannot project that event.")
+    stopped_since: datetime | None = strawberry.field(
+        default=None, description="A stopped view: when it stopped.")
+
+
+def _projection_status(s: ViewStatus) -> ProjectionStatus:
+    stop = s.stop
+    return ProjectionStatus(
+        name=s.name, position=s.position, head=s.head, lag=s.lag, state=s.state,
+        stopped_at=stop.position if stop else None, event_type=stop.event_type if stop else None,
+        error=stop.error if stop else None,
+        stopped_since=datetime.fromisoformat(stop.since) if stop else None)
 
 
 def _audit_entry(r: dict) -> AuditEntry:
@@ -204,8 +224,7 @@ class Query:
     @strawberry.field(description="Each projection's position, the store head, the lag.")
     async def projection_status(self, info: Info) -> list[ProjectionStatus]:
         statuses = await blocking(ctx(info).services.worker.status)
-        return [ProjectionStatus(name=s.name, position=s.position, head=s.head, lag=s.lag)
-                for s in statuses]
+        return [_projection_status(s) for s in statuses]
 
     @strawberry.field(description="The hash chain recomputed now, and the signed checkpoints.")
     async def verification(self, info: Info) -> Verification:

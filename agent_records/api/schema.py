@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -18,8 +19,9 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.types import ExecutionContext
 
-from agent_records.api.errors import MaskInternalErrors
+from agent_records.api.errors import MaskInternalErrors, log_errors
 from agent_records.api.execution import ValidationByText
 from agent_records.api.mutations import mutation_type
 from agent_records.api.queries import Query
@@ -38,6 +40,15 @@ query's time). The same classes, shared, make the cache hit; they hold no state.
 """
 
 
+class Schema(strawberry.Schema):
+    """strawberry's schema, logging errors our way (``errors.log_errors``): strawberry's
+    own logs every error, a refused field included, with a full traceback."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors, execution_context.context if execution_context else None)
+
+
 def build_schema(introspection: bool = True, extra: list[Callable[[], Any]] | None = None
                  ) -> strawberry.Schema:
     """The GraphQL schema; ``introspection=False`` for production."""
@@ -51,7 +62,7 @@ def build_schema(introspection: bool = True, extra: list[Callable[[], Any]] | No
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=mutation_type(), extensions=extensions)
+    return Schema(query=Query, mutation=mutation_type(), extensions=extensions)
 
 
 def sdl() -> str:

@@ -31,7 +31,8 @@ def record_around_poison(app: AgentRecords) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("batch_size", [500, 4])
-def test_poison_stops_every_view_just_before_it(records: AgentRecords, batch_size: int) -> None:
+def test_poison_stops_every_view_just_before_it_and_the_ledger_seals_on(
+        records: AgentRecords, batch_size: int) -> None:
     app = records
     poison, before, after = record_around_poison(app)
     worker = Worker(app, NAMES, batch_size=batch_size)
@@ -51,6 +52,9 @@ def test_poison_stops_every_view_just_before_it(records: AgentRecords, batch_siz
     assert [r["post_code"] for r in rows(store, "posts", "post_code")] == ["BRU"]
     assert {r["agent_id"] for r in rows(store, "roster", "agent_id")} == {before}
     assert after not in {r["agent_id"] for r in rows(store, "leave_years", "agent_id")}
+    ledger = Worker(app, ["ledger"], batch_size=batch_size)
+    ledger.run_once()  # seals stored bytes, whatever their type
+    assert ledger.status()[0].position == app.recorder.max_notification_id()
 
     frozen = snapshot(store)
     for _ in range(2):  # again: the same error, nothing skipped, nothing applied after it
@@ -73,8 +77,10 @@ def test_cli_run_exits_with_one_line_naming_the_position(records: AgentRecords,
     assert "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("agent-records:")]
     assert len(errors) == 1, done.stderr
-    assert f"stopped at position {poison}" in errors[0]
-    assert "NoSuchEvent" in errors[0]
+    assert "projection ledger stopped" not in done.stderr
+    assert f"stopped at position {poison} on NoSuchEvent: cannot read event" in errors[0]
+    assert errors[0].startswith("agent-records: projection agents stopped")  # the view
+    assert "also stopped: posts, leave, audit_log, breaches" in errors[0]
     assert done.stderr.rstrip("\n").splitlines()[-1] == errors[0]
     again = cli(store_url, "projections", "run", timeout=60)
     assert again.returncode == done.returncode
@@ -82,3 +88,21 @@ def test_cli_run_exits_with_one_line_naming_the_position(records: AgentRecords,
     last_good = max(n.id for n in records.recorder.select_notifications(1, 1000)
                     if n.id < poison)
     assert [s.position for s in Worker(records, NAMES).status()] == [last_good] * len(NAMES)
+    head = records.recorder.max_notification_id()
+    assert Worker(records, ["ledger"]).status()[0].position == head  # the ledger sealed on
+
+
+@pytest.mark.parametrize("name", ["agents", None])
+def test_cli_rebuild_exits_with_one_line_naming_the_views(records: AgentRecords,
+                                                          store_url: str, name: str | None
+                                                          ) -> None:
+    poison, _, _ = record_around_poison(records)
+    done = cli(store_url, "projections", "rebuild", *([name] if name else []), timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if "stopped at position" in line]
+    assert len(errors) == 1, done.stderr
+    views = name or ", ".join(NAMES)
+    assert errors[0].startswith(f"agent-records: projection {views} stopped at position "
+                                f"{poison} on NoSuchEvent: cannot read event"), errors[0]
+    assert done.stderr.rstrip("\n").splitlines()[-1] == errors[0]

@@ -79,7 +79,8 @@ def test_a_poison_event_stops_the_rebuild_and_leaves_the_live_views(
                                             topic=POISON_TOPIC, state=b"{}")])
     poison = app.recorder.max_notification_id()
     copy_log(app, demo_log[600:700])
-    with pytest.raises(ProjectionStopped, match=f"stopped at position {poison}: cannot read "
+    with pytest.raises(ProjectionStopped, match=f"stopped at position {poison} on NoSuchEvent: "
+                       "cannot read "
                        "event agent_records.domain.events:NoSuchEvent"):
         worker.rebuild_all()
     assert snapshot(worker.store) == live

@@ -1,0 +1,139 @@
+"""A view stopped by an event it cannot project, as the service's clients see it.
+
+A poison event (its type no longer resolves) is written into the store behind the
+service's back, as another process would: every view that reads events stops at it,
+the ledger (which seals raw bytes) goes on; ``/readyz`` answers 503 naming the view,
+the position and the event type; ``projectionStatus`` shows each view's state; a
+mutation recorded after it answers success with a warning and is stored once; the
+service's projection thread keeps running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from agent_records.application import open_records
+from tests.api.career import identity
+from tests.api.live import Live, serve
+from tests.careers import on
+from tests.projections.helpers import NAMES, wait_for
+
+POISON_TOPIC = "agent_records.domain.events:NoSuchEvent"
+STATUS = "{ projectionStatus { name position head lag state stoppedAt eventType error } }"
+
+
+def write_poison(store: str) -> tuple[int, UUID]:
+    """Stores an event no view can read; its position and stream."""
+    app = open_records(store)
+    try:
+        stream = uuid4()
+        app.recorder.insert_events([StoredEvent(originator_id=stream, originator_version=1,
+                                                topic=POISON_TOPIC, state=b"{}")])
+        return app.recorder.max_notification_id(), stream
+    finally:
+        app.close()
+
+
+def head(store: str) -> int:
+    app = open_records(store)
+    try:
+        return app.recorder.max_notification_id()
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def poisoned(backend_store: str, token_file: tuple[Path, dict[str, str]],
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, int]]:
+    """The service, one agent recorded, then a poison event written beside it."""
+    path, tokens = token_file
+    server = serve(backend_store, tmp_path_factory.mktemp("server"), path, tokens)
+    try:
+        server.record("RegisterAgent", identity("Jean Before", "1920-01-01"))
+        position, _ = write_poison(backend_store)
+        wait_for(lambda: server.request("GET", "/readyz").status == 503, 30,
+                 "/readyz to report the stopped views", interval=0.2)
+        yield server, position
+    finally:
+        server.close()
+
+
+def statuses(live: Live) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in live.data(STATUS)["projectionStatus"]}
+
+
+def test_readyz_names_the_view_the_position_and_the_event_type(
+        poisoned: tuple[Live, int]) -> None:
+    live, position = poisoned
+    reply = live.request("GET", "/readyz")
+    assert reply.status == 503
+    body = reply.json
+    assert body["status"] == "stopped"
+    for name in NAMES:
+        assert f"projection {name} stopped at position {position} on NoSuchEvent" in \
+            body["reason"]
+        view = body["projections"][name]
+        assert (view["state"], view["stoppedAt"], view["eventType"]) == (
+            "stopped", position, "NoSuchEvent")
+        assert view["position"] == position - 1
+        assert "cannot read event" in view["error"]
+    assert body["projections"]["ledger"]["state"] == "running"
+    assert "Traceback" not in reply.text
+
+
+def test_projection_status_shows_each_view_state(poisoned: tuple[Live, int]) -> None:
+    live, position = poisoned
+    status = statuses(live)
+    for name in NAMES:
+        assert status[name]["state"] == "stopped"
+        assert status[name]["stoppedAt"] == position
+        assert status[name]["eventType"] == "NoSuchEvent"
+        assert "NoSuchEvent" in status[name]["error"]
+    ledger = status["ledger"]
+    assert ledger["state"] == "running" and ledger["stoppedAt"] is None
+    assert ledger["error"] is None and ledger["eventType"] is None
+
+
+def test_a_mutation_after_the_poison_succeeds_with_a_warning_and_is_stored_once(
+        poisoned: tuple[Live, int], backend_store: str) -> None:
+    live, position = poisoned
+    before = head(backend_store)
+    reply = live.query("mutation($input: RegisterAgentInput!) { registerAgent(input: $input) "
+                       "{ id version userErrors { code } warnings } }",
+                       {"input": identity("Marie After", "1921-02-02")}, role="hr_officer")
+    assert not reply.errors, reply.text
+    payload = reply.json["data"]["registerAgent"]
+    assert payload["id"] and payload["version"] == 1 and payload["userErrors"] == []
+    assert payload["warnings"], payload
+    assert all(f"stopped at position {position}" in w for w in payload["warnings"])
+    assert head(backend_store) == before + 1  # stored once
+    app = open_records(backend_store)
+    try:
+        assert len(list(app.events.get(UUID(payload["id"])))) == 1
+    finally:
+        app.close()
+
+
+def test_the_projection_thread_keeps_sealing_events_of_other_processes(
+        poisoned: tuple[Live, int], backend_store: str) -> None:
+    live, _ = poisoned
+    app = open_records(backend_store)
+    try:  # another process records: only the service's background thread can seal it
+        app.open_post(on("1948-01-01"), code="LUX", name="Ministère", city="Luxembourg",
+                      country="LU", kind="ministry")
+        target = app.recorder.max_notification_id()
+    finally:
+        app.close()
+    wait_for(lambda: statuses(live)["ledger"]["position"] == target, 30,
+             "the ledger to seal the event written by another process", interval=0.2)
+    assert live.process is not None and live.process.poll() is None
+    log = live.log()
+    assert "Traceback" not in log
+    for name in NAMES:  # one line when it stopped, none per retry
+        assert log.count(f"projection {name} stopped at position") == 1, log
