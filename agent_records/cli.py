@@ -122,11 +122,10 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("following %s; SIGTERM stops", app.settings.display)
-    worker.log_stops = False  # the stop that ends the run is its last line (main)
-    try:
-        worker.follow(stop, on_batch=lambda n: log.info("applied %s events", n))
-    except ProjectionStopped as exc:
-        raise stopped_line(worker, exc) from exc
+    worker.follow(stop, on_batch=lambda n: log.info("applied %s events", n))
+    held = [worker.stopped[v.name].error for v in worker.views if v.name in worker.stopped]
+    if held:  # each stop was logged when it happened; the exit status tells a supervisor
+        raise stopped_line(worker, held[0])
     log.info("stopped cleanly")
     return 0
 

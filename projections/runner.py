@@ -119,8 +119,6 @@ class Worker:
         self.load: Callable[[UUID, int], Agent] = lru_cache(maxsize=4096)(self._load)
         self.stopped: dict[str, Stopped] = {}
         """Views found stopped by this worker (their stops are also in the store)."""
-        self.log_stops = True
-        """Log a line when a view stops (the CLI's run reports it as its last line)."""
         self.ensure_tables()
 
     def _load(self, agent_id: UUID, version: int) -> Agent:
@@ -248,8 +246,7 @@ class Worker:
         # recorded first: a store that went away meanwhile raises an outage, not a stop
         self.store.record_stop(view.name, exc.position, exc.event_type, exc.reason)
         self.stopped[view.name] = Stopped(exc, time.monotonic() + RETRY_FIRST)
-        if self.log_stops:
-            log.error("%s", exc)
+        log.error("%s", exc)
 
     def release(self, view: View) -> None:
         """``view`` went past the event it had stopped at."""
@@ -282,8 +279,9 @@ class Worker:
 
         A store outage does not end it: it waits with backoff (one log line when the store
         goes away, one when it is back), takes the lock and LISTEN again, and resumes
-        from the positions in the store. A stopped view ends it (``ProjectionStopped``)
-        once the other views have caught up.
+        from the positions in the store. A stopped view does not end it either: it is
+        logged once (``hold``), the other views keep following, and it is retried with
+        backoff, so a fixed view resumes without a restart.
         """
         outage = Outage()
         while not stop.is_set():
@@ -299,7 +297,10 @@ class Worker:
         """Follows while the store answers (an outage raises out of it)."""
         with self.lock(stop), self.wakeups() as wait:
             while not stop.is_set():
-                applied = self.run_once()
+                try:
+                    applied = self.run_once()
+                except ProjectionStopped:
+                    applied = 0  # held and logged: the other views are at the head
                 outage.up()
                 if applied and on_batch:
                     on_batch(applied)

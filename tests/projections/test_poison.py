@@ -3,6 +3,7 @@ just before it, with an error naming its position: never skipped, on every run."
 
 from __future__ import annotations
 
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -12,7 +13,16 @@ from agent_records.application import AgentRecords
 from projections.base import ProjectionStopped
 from projections.runner import Worker
 from tests.careers import open_legation, serving_attache
-from tests.projections.helpers import NAMES, cli, rows, snapshot
+from tests.projections.helpers import (
+    NAMES,
+    cli,
+    rows,
+    snapshot,
+    start_worker,
+    terminate,
+    wait_following,
+    wait_for,
+)
 
 POISON_TOPIC = "agent_records.domain.events:NoSuchEvent"
 
@@ -69,27 +79,39 @@ def test_poison_stops_every_view_just_before_it_and_the_ledger_seals_on(
     assert snapshot(store) == frozen
 
 
-def test_cli_run_exits_with_one_line_naming_the_position(records: AgentRecords,
-                                                         store_url: str) -> None:
+def test_cli_run_logs_one_line_per_stopped_view_and_follows_on(
+        records: AgentRecords, store_url: str, tmp_path: Path) -> None:
+    """``projections run`` names each stopped view once, keeps following with the
+    others (the ledger seals what is written meanwhile), and exits 2 on SIGTERM."""
     poison, _, _ = record_around_poison(records)
-    done = cli(store_url, "projections", "run", timeout=60)
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("agent-records:")]
-    assert len(errors) == 1, done.stderr
-    assert "projection ledger stopped" not in done.stderr
-    assert f"stopped at position {poison} on NoSuchEvent: cannot read event" in errors[0]
-    assert errors[0].startswith("agent-records: projection agents stopped")  # the view
-    assert "also stopped: posts, leave, audit_log, breaches" in errors[0]
-    assert done.stderr.rstrip("\n").splitlines()[-1] == errors[0]
-    again = cli(store_url, "projections", "run", timeout=60)
-    assert again.returncode == done.returncode
-    assert f"stopped at position {poison}" in again.stderr
-    last_good = max(n.id for n in records.recorder.select_notifications(1, 1000)
-                    if n.id < poison)
-    assert [s.position for s in Worker(records, NAMES).status()] == [last_good] * len(NAMES)
-    head = records.recorder.max_notification_id()
-    assert Worker(records, ["ledger"]).status()[0].position == head  # the ledger sealed on
+    log = tmp_path / "worker.log"
+    worker = start_worker(store_url, log)
+    try:
+        wait_following(worker, log)
+        last_good = max(n.id for n in records.recorder.select_notifications(1, 1000)
+                        if n.id < poison)
+        wait_for(lambda: [s.position for s in Worker(records, NAMES).status()]
+                 == [last_good] * len(NAMES), 30, "the views to stop before the poison")
+        open_legation(records, "ROM", "Rome", "IT")  # written while a view is stopped
+        head = records.recorder.max_notification_id()
+        wait_for(lambda: Worker(records, ["ledger"]).status()[0].position == head, 30,
+                 "the ledger to seal on past the poison")
+        assert worker.poll() is None, log.read_text()
+    finally:
+        status = terminate(worker)
+    text = log.read_text()
+    assert status == 2, text
+    assert "Traceback" not in text
+    for name in NAMES:
+        lines = [line for line in text.splitlines()
+                 if f"projection {name} stopped at position {poison} on NoSuchEvent" in line]
+        assert len(lines) >= 1, text
+        assert sum("cannot read event" in line and f"projection {name} stopped" in line
+                   and not line.startswith("agent-records:") for line in lines) == 1, text
+    assert "projection ledger stopped" not in text
+    last = text.rstrip("\n").splitlines()[-1]
+    assert last.startswith("agent-records: projection agents stopped"), last
+    assert "also stopped: posts, leave, audit_log, breaches" in last
 
 
 @pytest.mark.parametrize("name", ["agents", None])
