@@ -18,12 +18,12 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
+from agent_records.api.cost import MAX_DEPTH
 from agent_records.api.errors import MaskInternalErrors
 from agent_records.api.execution import ValidationByText
 from agent_records.api.mutations import mutation_type
 from agent_records.api.queries import Query
 
-MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 LIMIT_RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))

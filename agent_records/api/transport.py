@@ -126,7 +126,7 @@ class RecordsRouter(GraphQLRouter):
         media = negotiate(request.headers.get("accept"))
         request.state.media = media or JSON
         try:
-            if media is None and not self.renders_page(request):
+            if media is None and not self.should_render_graphql_ide(request):
                 raise Refused(406, f"this endpoint answers {GRAPHQL_RESPONSE} or {JSON}; "
                               f"the Accept header allows neither")
             response = await super().run(request, context, root_value)
