@@ -16,26 +16,24 @@ import gc
 import logging
 import os
 import threading
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from starlette.requests import HTTPConnection
-from strawberry.fastapi import GraphQLRouter
 
-from agent_records.api.auth import Principal, Role, TokenStore, tokens_path
-from agent_records.api.context import Context, Services
+from agent_records.api.access import Unauthenticated, context_getter, unauthenticated
+from agent_records.api.auth import TokenStore, tokens_path
+from agent_records.api.context import Services
 from agent_records.api.documents import load_documents, trusted_documents
 from agent_records.api.exports import export_router
+from agent_records.api.limits import BodyLimit, query_time_budget
 from agent_records.api.readmodels import ReadModels
 from agent_records.api.schema import build_schema
+from agent_records.api.transport import RecordsRouter
 from agent_records.application import open_records
 from agent_records.domain.errors import DomainError
 from projections.runner import Worker
-
-ANONYMOUS = Principal("anonymous", Role.AUDITOR)
 
 
 @dataclass(frozen=True)
@@ -119,6 +117,22 @@ def readiness(services: Services | None) -> JSONResponse:
     return JSONResponse({"status": "ready", "projections": views})
 
 
+def graphql_endpoint(app: FastAPI, settings: ServiceSettings, tokens: TokenStore,
+                     services: Callable[[], Services]) -> None:
+    """``/graphql`` behind the request limits: every operation needs a token
+    (``api.access``), HTTP semantics and limits in ``api.transport`` and ``api.limits``."""
+    documents = load_documents()
+    schema = build_schema(introspection=not settings.production,
+                          extra=[trusted_documents(documents, settings.production)])
+    router = RecordsRouter(schema, documents=documents, time_budget=query_time_budget(),
+                           graphql_ide=None if settings.production else "graphiql",
+                           context_getter=context_getter(tokens, services,
+                                                         lambda c: router.renders_page(c)))
+    app.include_router(router, prefix="/graphql")
+    app.add_exception_handler(Unauthenticated, unauthenticated)
+    app.add_middleware(BodyLimit)
+
+
 def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | None = None
                ) -> FastAPI:
     """The service; opens the store when it starts and closes it when it stops."""
@@ -147,26 +161,8 @@ def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | Non
                 thread.join(timeout=5)
             services.records.close()
 
-    async def context(connection: HTTPConnection) -> Context:
-        header = connection.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        principal = token_store.authenticate(token) if token else None
-        request_id = connection.headers.get("x-request-id") or uuid.uuid4().hex
-        if principal is None:
-            ide = connection.scope.get("method") == "GET" and "query" not in \
-                connection.query_params
-            if not ide or settings.production:
-                raise HTTPException(401, "a valid bearer token is required",
-                                    headers={"WWW-Authenticate": "Bearer"})
-            principal = ANONYMOUS
-        return Context(state["services"], principal, request_id)
-
-    schema = build_schema(introspection=not settings.production, extra=[
-        trusted_documents(load_documents(), settings.production)])
-    router = GraphQLRouter(schema, context_getter=context,
-                           graphql_ide=None if settings.production else "graphiql")
     app = FastAPI(title="agent-records", lifespan=lifespan)
-    app.include_router(router, prefix="/graphql")
+    graphql_endpoint(app, settings, token_store, lambda: state["services"])
     app.include_router(export_router(token_store, lambda: state["services"]))
 
     @app.get("/healthz")

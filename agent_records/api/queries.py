@@ -144,6 +144,19 @@ def _projection_status(s: ViewStatus) -> ProjectionStatus:
         stopped_since=datetime.fromisoformat(stop.since) if stop else None)
 
 
+async def agent_page(info: Info, query: AgentQuery, order: AgentOrder, first: int,
+                     after: str | None) -> AgentConnection:
+    """One page of the agents view (``agents``, ``renewalsDue``): offset cursors."""
+    offset = decode_cursor("o", after)
+    rows, total = await blocking(ctx(info).services.reads.agents, query, order.field.value,
+                                 order.descending, offset, page_size(first))
+    edges = [AgentEdge(cursor=cursor("o", offset + i + 1), node=Agent.of(r))
+             for i, r in enumerate(rows)]
+    return AgentConnection(edges=edges, total_count=total, page_info=PageInfo(
+        has_next_page=offset + len(rows) < total,
+        end_cursor=edges[-1].cursor if edges else None))
+
+
 def _audit_entry(r: dict) -> AuditEntry:
     return AuditEntry(
         position=r["position"], stream_id=strawberry.ID(r["stream_id"]),
@@ -173,14 +186,7 @@ class Query:
                            post_code=f.post_code, eligible_for_promotion=f.eligible_for_promotion,
                            renewal_due_before=f.renewal_due_before,
                            reaching_65_before=f.reaching_65_before, on_leave_on=f.on_leave_on)
-        offset = decode_cursor("o", after)
-        rows, total = await blocking(ctx(info).services.reads.agents, query, order.field.value,
-                                     order.descending, offset, page_size(first))
-        edges = [AgentEdge(cursor=cursor("o", offset + i + 1), node=Agent.of(r))
-                 for i, r in enumerate(rows)]
-        return AgentConnection(edges=edges, total_count=total, page_info=PageInfo(
-            has_next_page=offset + len(rows) < total,
-            end_cursor=edges[-1].cursor if edges else None))
+        return await agent_page(info, query, order, first, after)
 
     @strawberry.field
     async def post(self, info: Info, code: str) -> Post | None:
@@ -196,12 +202,13 @@ class Query:
                             ) -> LeaveBalance:
         return balance((await record_of(info, str(agent_id))).state, year)
 
-    @strawberry.field(description="Attachés whose one-year term ends before the date (Art. 7).")
-    async def renewals_due(self, info: Info, before: date) -> list[Agent]:
-        rows, _ = await blocking(ctx(info).services.reads.agents,
-                                 AgentQuery(renewal_due_before=before), "NEXT_RENEWAL_DUE",
-                                 False, 0, 10_000)
-        return [Agent.of(r) for r in rows]
+    @strawberry.field(description="Attachés whose one-year term ends before the date "
+                      "(Art. 7), soonest first; pages of at most 100 (offset cursors).")
+    async def renewals_due(self, info: Info, before: date, first: int = 20,
+                           after: str | None = None) -> AgentConnection:
+        return await agent_page(info, AgentQuery(renewal_due_before=before),
+                                AgentOrder(field=AgentOrderField.NEXT_RENEWAL_DUE), first,
+                                after)
 
     @strawberry.field(description="The audit trail, oldest first (keyset on log position).")
     async def audit_trail(self, info: Info, filter: AuditFilter | None = None,

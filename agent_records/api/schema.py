@@ -15,18 +15,17 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
-    ParserCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
+from agent_records.api.cost import MAX_DEPTH
 from agent_records.api.errors import MaskInternalErrors, log_errors
 from agent_records.api.execution import ValidationByText
 from agent_records.api.mutations import mutation_type
 from agent_records.api.queries import Query
 
-MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 LIMIT_RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
@@ -36,8 +35,11 @@ LIMIT_RULES = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
 per request (extensions are factories here), and ``ValidationCache`` keys on the rules:
 every request missed the cache and validated the document again (45% of a career
 query's time). The same classes, shared, make the cache hit; they hold no state.
-(The cache is ``ValidationByText``, ``api/execution.py``.)
+(The cache is ``ValidationByText``, ``api/execution.py``, which also parses: each text
+once, in a thread, so strawberry's ``ParserCache`` is not used.)
 """
+PARSE_OPTIONS = {"max_tokens": MAX_TOKENS}
+"""The parse options ``MaxTokensLimiter`` sets; the transport parses with the same."""
 
 
 class Schema(strawberry.Schema):
@@ -56,7 +58,6 @@ def build_schema(introspection: bool = True, extra: list[Callable[[], Any]] | No
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskInternalErrors,
-        lambda: ParserCache(maxsize=256),
         ValidationByText,
         *(extra or []),
     ]

@@ -233,9 +233,11 @@ def test_leave_balance(live: Live, career: Career) -> None:
 
 def test_renewals_due(live: Live, career: Career) -> None:
     due = live.op("RenewalsDue", {"before": "1952-12-31"}).json["data"]["renewalsDue"]
-    assert [(a["id"], a["nextRenewalDue"], a["renewals"]) for a in due] == \
-        [(career.junior, "1952-07-01", 1)]
-    assert live.op("RenewalsDue", {"before": "1952-01-01"}).json["data"]["renewalsDue"] == []
+    assert [(e["node"]["id"], e["node"]["nextRenewalDue"], e["node"]["renewals"])
+            for e in due["edges"]] == [(career.junior, "1952-07-01", 1)]
+    assert (due["totalCount"], due["pageInfo"]["hasNextPage"]) == (1, False)
+    none = live.op("RenewalsDue", {"before": "1952-01-01"}).json["data"]["renewalsDue"]
+    assert (none["edges"], none["totalCount"]) == ([], 0)
 
 
 def test_audit_trail_filters(live: Live, career: Career) -> None:

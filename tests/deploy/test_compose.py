@@ -110,6 +110,7 @@ def test_the_api_serves_port_8000_and_is_healthy_when_ready(config: dict[str, An
         "agent-records", "serve", "0.0.0.0", 8000)
     env = api["environment"]
     assert env["AGENT_RECORDS_PROJECTIONS"] == "external"
+    assert env["AGENT_RECORDS_MODE"] == "production", "the published port serves production"
     secret = env["AGENT_RECORDS_TOKENS"].removeprefix("/run/secrets/")
     assert secret in [s["source"] for s in api["secrets"]]
     assert secret in config["secrets"], "the token file is mounted as a secret"

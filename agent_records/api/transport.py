@@ -1,0 +1,213 @@
+"""``/graphql`` over HTTP as the GraphQL-over-HTTP specification has it, with the limits.
+
+strawberry's ``GraphQLRouter`` answers ``application/json`` with 200 for every GraphQL
+error and plain text for its HTTP errors. ``RecordsRouter`` adds what the specification
+(draft, with its SHOULDs; the ``graphql-http`` project's server audits) asks:
+
+- the answer is ``application/graphql-response+json`` when the client's ``Accept`` names
+  it (at least as high as ``application/json``), ``application/json`` otherwise and when
+  ``Accept`` is absent or a wildcard; 406 when the client accepts neither;
+- in ``application/graphql-response+json``, a request error (parse, validation, cost,
+  variable coercion, operation selection: no ``data``) is 400 without a ``data`` entry;
+  in ``application/json`` every GraphQL answer stays 200, for legacy clients;
+- 415 for a POST that is not ``application/json``; 405 (``Allow: POST``) for a mutation
+  sent by GET; 400 for a non-string ``operationName``; HTTP errors as JSON error documents.
+
+Before strawberry runs the operation, the query text (or the trusted document a
+``documentId`` names) is checked against ``MAX_QUERY_CHARS``, parsed in a thread (cached
+by text, ``api.execution``), and a document of several operations without an
+``operationName`` is refused. A query then runs within ``query_time_budget()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types import ExecutionResult
+
+from agent_records.api.access import PAGE_ONLY
+from agent_records.api.execution import parsed
+from agent_records.api.limits import MAX_QUERY_CHARS, error_body
+from agent_records.api.schema import PARSE_OPTIONS
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 404: "NOT_FOUND",
+         405: "METHOD_NOT_ALLOWED", 406: "NOT_ACCEPTABLE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+STATUS = {"INTERNAL": 500, "STORE_UNAVAILABLE": 503, "TIME_BUDGET_EXCEEDED": 503}
+"""The status of a request error in graphql-response+json, when not 400."""
+
+
+class Refused(Exception):
+    """An HTTP-level refusal, answered as a GraphQL error document."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None
+                 ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+    def response(self, media: str) -> Response:
+        code = CODES.get(self.status, "BAD_REQUEST")
+        return Response(error_body(code, self.message), self.status, self.headers,
+                        media_type=media)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The answer's media type for this ``Accept`` header; None if neither is acceptable."""
+    if not accept or not accept.strip():
+        return JSON
+    quality = {GRAPHQL_RESPONSE: (-1, 0.0), JSON: (-1, 0.0)}  # (specificity, q)
+    for part in accept.split(","):
+        media, *params = (p.strip().lower() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        for candidate, (specificity, _) in quality.items():
+            rank = {candidate: 2, "application/*": 1, "*/*": 0}.get(media, -1)
+            if rank > specificity:
+                quality[candidate] = (rank, q)
+    (g_rank, g_q), (_, j_q) = quality[GRAPHQL_RESPONSE], quality[JSON]
+    if g_rank == 2 and g_q > 0 and g_q >= j_q:
+        return GRAPHQL_RESPONSE
+    return JSON if j_q > 0 else None
+
+
+def request_failed(result: ExecutionResult) -> bool:
+    """No ``data``: errors raised before execution (no error has a path)."""
+    return result.data is None and bool(result.errors) and all(
+        e.path is None for e in result.errors or ())
+
+
+def failure(code: str, message: str, **extensions: Any) -> ExecutionResult:
+    return ExecutionResult(data=None, errors=[GraphQLError(
+        message, extensions={"code": code, **extensions})])
+
+
+class RecordsRouter(GraphQLRouter):
+    """strawberry's router with the HTTP semantics and limits of the module doc."""
+
+    def __init__(self, *args: Any, documents: dict[str, str], time_budget: float,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents = documents
+        self.time_budget = time_budget
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """strawberry's rule (a GET without a query, accepting HTML), and no ``documentId``:
+        a GET of a trusted document by a client that accepts ``*/*`` runs it."""
+        return "extensions" not in request.query_params and \
+            super().should_render_graphql_ide(request)
+
+    def renders_page(self, connection: HTTPConnection) -> bool:
+        """This request loads GraphiQL's page (served without a token; nothing runs)."""
+        if self.graphql_ide is None or connection.scope["type"] != "http":
+            return False
+        return self.should_render_graphql_ide(SimpleNamespace(  # type: ignore[arg-type]
+            method=connection.scope["method"], query_params=connection.query_params,
+            headers=connection.headers))
+
+    async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        if self.is_websocket_request(request):
+            return await super().run(request, context, root_value)
+        media = negotiate(request.headers.get("accept"))
+        request.state.media = media or JSON
+        try:
+            if media is None and not self.should_render_graphql_ide(request):
+                raise Refused(406, f"this endpoint answers {GRAPHQL_RESPONSE} or {JSON}; "
+                              f"the Accept header allows neither")
+            response = await super().run(request, context, root_value)
+        except Refused as refused:
+            return refused.response(media or JSON)
+        except HTTPException as error:
+            return Refused(error.status_code, error.reason).response(media or JSON)
+        if isinstance(response, Response) and response.media_type == JSON:
+            response.status_code = getattr(request.state, "status", response.status_code)
+            response.headers["content-type"] = request.state.media
+        return response
+
+    async def parse_http_body(self, request: Any) -> Any:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if content_type != JSON:
+                raise Refused(415, f"send the request as {JSON} (Content-Type: "
+                              f"{content_type or 'none'})")
+        data = await super().parse_http_body(request)
+        if not isinstance(data, GraphQLRequestData):
+            raise Refused(400, "batched requests are not supported")
+        if not isinstance(data.operation_name, str | None):
+            raise Refused(400, "operationName must be a string or null")
+        return data
+
+    async def process_result(self, request: Request, result: ExecutionResult
+                             ) -> GraphQLHTTPResponse:
+        answer = process_result(result)
+        if request.state.media == GRAPHQL_RESPONSE and request_failed(result):
+            answer.pop("data", None)
+            codes = [(e.extensions or {}).get("code") for e in result.errors or ()]
+            request.state.status = max(STATUS.get(str(c), 400) for c in codes)
+        return answer
+
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any,
+                             context: Any, root_value: Any,
+                             request_data: GraphQLRequestData) -> ExecutionResult:
+        if context.principal is PAGE_ONLY:
+            raise Refused(401, "a valid bearer token is required",
+                          {"WWW-Authenticate": "Bearer"})
+        operation = await self.operation(request_data, request_adapter.method)
+        if isinstance(operation, ExecutionResult):
+            return operation
+        run = super().execute_single(request, request_adapter, sub_response, context,
+                                     root_value, request_data)
+        if operation is not None and operation.operation is OperationType.MUTATION:
+            return await run
+        budget = asyncio.timeout(self.time_budget)
+        try:
+            async with budget:
+                return await run
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            return failure("TIME_BUDGET_EXCEEDED", f"the query took longer than its time "
+                           f"budget of {self.time_budget:g} s; ask for less (smaller pages, "
+                           "fewer fields)", limit=self.time_budget)
+
+    async def operation(self, data: GraphQLRequestData, method: str
+                        ) -> OperationDefinitionNode | ExecutionResult | None:
+        """The operation to run, or the request error that refuses it (None: strawberry's)."""
+        text = data.query
+        wanted = (data.extensions or {}).get("documentId")
+        if text is None and isinstance(wanted, str):
+            text = self.documents.get(wanted)
+        if text is None:
+            return None
+        if len(text) > MAX_QUERY_CHARS:
+            return failure("QUERY_TOO_LARGE", f"the query text has {len(text)} characters; "
+                           f"the limit is {MAX_QUERY_CHARS}", limit=MAX_QUERY_CHARS)
+        document = await parsed(text, PARSE_OPTIONS)
+        if isinstance(document, GraphQLError):
+            return ExecutionResult(data=None, errors=[document])
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) > 1 and data.operation_name is None:
+            names = ", ".join(o.name.value if o.name else "(anonymous)" for o in operations)
+            return failure("OPERATION_NAME_REQUIRED", f"the document has {len(operations)} "
+                           f"operations ({names}); name the one to run in operationName")
+        operation = next((o for o in operations if data.operation_name is None
+                          or (o.name and o.name.value == data.operation_name)), None)
+        if operation and operation.operation is OperationType.MUTATION and method == "GET":
+            raise Refused(405, "a mutation cannot be sent by GET; send it by POST",
+                          {"Allow": "POST"})
+        return operation
