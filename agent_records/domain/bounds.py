@@ -42,7 +42,7 @@ LONG_TEXT = 4000
 """Free texts: reasons, facts, justifications."""
 FREE_TEXTS = frozenset({"reason", "facts", "exception_justification",
                         "foreign_diploma_exception"})
-"""Fields holding free text: ``LONG_TEXT`` characters, line feeds and tabs allowed."""
+"""Fields holding free text: ``LONG_TEXT`` characters, line breaks (LF, CR) and tabs allowed."""
 COUNTRY_CODES = frozenset({"nationality"})
 """Fields that must be an ISO 3166 alpha-2 code in capitals, such as LU."""
 NOT_EMPTY = frozenset({"full_name", "code"})
@@ -63,7 +63,7 @@ INTEGERS: dict[str, tuple[int, int]] = {
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def utc_today() -> date:
@@ -104,7 +104,7 @@ def text_limit(field: str) -> int:
 
 def text(field: str, value: str) -> str:
     """``value`` normalised to NFC, refused if it has a lone surrogate, a control
-    character (free texts may hold line feeds and tabs) or too many characters."""
+    character (free texts may hold line breaks and tabs) or too many characters."""
     name = leaf(field)
     if len(value) > 4 * text_limit(field):  # before normalising a huge value
         raise _too_long(field, len(value))
@@ -193,7 +193,7 @@ def describe(field: str, tp: Any = str) -> str:
         return f"An integer from {low} to {high}."
     if name in COUNTRY_CODES:
         return "An ISO 3166 alpha-2 country code in capitals, such as LU."
-    extra = " but line feeds and tabs" if name in FREE_TEXTS else ""
+    extra = " but line breaks and tabs" if name in FREE_TEXTS else ""
     empty = ", not blank" if name in NOT_EMPTY else ""
     return (f"At most {text_limit(field)} characters{empty}; no control characters{extra}, "
             "no lone surrogates; stored in Unicode NFC.")

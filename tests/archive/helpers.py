@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,9 +27,12 @@ NAMES = (
     "Jhemp Kräizbierg-Schëtter",     # Luxembourgish
     "Françoise d'Oultremont-Lœwe",   # French
     "Jürgen Weiß-Großmann",          # German
-    "E\u0301milie Mu\u0308ller",     # decomposed (NFD) accents: must not be normalised
+    "E\u0301milie Mu\u0308ller",     # decomposed (NFD) accents: stored in NFC
     "Léa Ørsted 𝔊raf",              # a character beyond the BMP (4 bytes in UTF-8)
 )
+RECORDED = tuple(unicodedata.normalize("NFC", name) for name in NAMES)
+"""The names as the record holds them: every text is normalised to NFC at the door
+(``domain.bounds``); exports then carry exactly these stored bytes."""
 SPOUSE = "Zoé Schröder-Ëlwen"
 JUSTIFICATION = 'Dispense ministérielle « spéciale », dossier "M-13"'
 FACTS = "Correspondance non autorisée,\nvoir Art. 4; «rapport»"

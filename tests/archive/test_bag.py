@@ -20,7 +20,7 @@ from agent_records.archive.records import Selection
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.ledger_store import checkpoints
 from projections.store import ViewStore
-from tests.archive.helpers import NAMES, SPOUSE, Careers
+from tests.archive.helpers import NAMES, RECORDED, SPOUSE, Careers
 
 PREMIS = "{http://www.loc.gov/premis/v3}"
 RUNNER = """
@@ -97,7 +97,7 @@ def test_the_standalone_script_verifies_the_bag(records: AgentRecords, careers: 
         assert "Merkle root matches; signature by" in done.stdout and " OK" in done.stdout
         assert done.stdout.strip().endswith("MODULES")  # standard library + cryptography only
     full = (tmp_path / "full" / "data" / "events.jsonl").read_bytes()
-    for name in (*NAMES, SPOUSE):
+    for name in (*RECORDED, SPOUSE):
         assert name.encode() in full
         assert name.encode() in (tmp_path / "full" / "data" / "events.csv").read_bytes()
 

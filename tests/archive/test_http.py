@@ -14,7 +14,7 @@ from agent_records.api.app import ServiceSettings, create_app
 from agent_records.api.auth import TokenStore, ensure_demo_tokens
 from agent_records.application import AgentRecords
 from agent_records.integrity.service import create_checkpoint
-from tests.archive.helpers import NAMES, SPOUSE, Careers, stored_events
+from tests.archive.helpers import RECORDED, SPOUSE, Careers, stored_events
 
 VERIFICATION = """{ verification { ok count headPosition headHash unsealed brokenAt problem
   checkpoints { size position root chainHead note verified message } } }"""
@@ -49,7 +49,7 @@ def test_the_archivist_streams_the_export_others_may_not(
     lines = [json.loads(raw) for raw in body.splitlines()]
     assert [line["position"] for line in lines] == [e[0] for e in stored_events(records)]
     assert reply.headers["x-agent-records-head-hash"] == lines[-1]["hash"]
-    for name in NAMES:
+    for name in RECORDED:
         assert name.encode() in body
     assert SPOUSE.encode() not in body and any(line["redacted"] for line in lines)
     assert http.get("/export.jsonl", headers=bearer(tokens["hr_clerk"])).status_code == 403

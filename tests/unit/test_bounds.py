@@ -78,7 +78,7 @@ def text_accepted(value: str, limit: int, free: bool) -> bool:
     if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
         return False
     nfc = unicodedata.normalize("NFC", value)
-    allowed = "\n\t" if free else ""
+    allowed = "\n\r\t" if free else ""
     controls = [c for c in nfc if (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F) and c not in allowed]
     return not controls and len(nfc) <= limit
 
