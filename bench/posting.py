@@ -5,8 +5,9 @@
 Every posting of an agent to a post where they never served also indexes them in the
 post (``Post.add_member``, for Art. 2), in the same transaction: concurrent postings to
 one post race on the post's stream, postings to different posts do not. Cases, each with
-``N`` writer threads (8 by default), each writer its own application instance (its own
-connection pool, as separate service processes would be), all started together:
+``N`` writers (8 by default), each with its own application instance (its own connection
+pool), all started together, first as threads of one process (a service process's
+request threads), then as forked processes (several service processes):
 - one post: every writer posts its own serving agents to BRU;
 - 8 posts: writer ``w`` posts its agents to the ``w``-th legation;
 - one grown post: as "one post", to a post that already indexes ``M`` members (a post
@@ -20,6 +21,7 @@ checked to be in the store once, and the post to index each posted agent once.
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import threading
 import time
@@ -83,42 +85,84 @@ def grow(app: AgentRecords, code: str, members: int) -> None:
     app.save(post)
 
 
-def run_case(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[str]
-             ) -> dict[str, Any]:
-    """Each writer posts its agents, one command each; counts what was stored/refused."""
+def post_all(app: AgentRecords, agents: Sequence[UUID], post: str, w: int
+             ) -> list[tuple[str | None, float]]:
+    """Posts each of ``agents`` to ``post``: (None or the refusal, seconds) for each."""
+    out: list[tuple[str | None, float]] = []
+    for aid in agents:
+        t = time.perf_counter()
+        try:
+            app.post_agent(aid, demo.on(DAY, f"AM 1950/P{w}"), kind="abroad", post_code=post)
+        except ConcurrencyConflict as refused:
+            out.append((str(refused), time.perf_counter() - t))
+        else:
+            out.append((None, time.perf_counter() - t))
+    return out
+
+
+def in_threads(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[str]
+               ) -> tuple[list[tuple[str | None, float]], float]:
     n = len(agents)
     apps = [open_app(schema) for _ in range(n)]
     start = threading.Barrier(n + 1)
-    outcomes: list[list[Any]] = [[] for _ in range(n)]
 
-    def write(w: int) -> None:
+    def write(w: int) -> list[tuple[str | None, float]]:
         start.wait()
-        for aid in agents[w]:
-            t = time.perf_counter()
-            try:
-                receipt = apps[w].post_agent(aid, demo.on(DAY, f"AM 1950/P{w}"), kind="abroad",
-                                             post_code=posts[w])
-            except ConcurrencyConflict as refused:
-                outcomes[w].append((refused, time.perf_counter() - t))
-            else:
-                outcomes[w].append((receipt, time.perf_counter() - t))
+        return post_all(apps[w], agents[w], posts[w], w)
 
     with ThreadPoolExecutor(n) as pool:
         futures = [pool.submit(write, w) for w in range(n)]
         start.wait()
         t0 = time.perf_counter()
-        for f in futures:
-            f.result()
+        every = [o for f in futures for o in f.result()]
         wall = time.perf_counter() - t0
     for app in apps:
         app.close()
-    every = [o for out in outcomes for o in out]
-    stored = [o for o, _ in every if not isinstance(o, ConcurrencyConflict)]
-    refused = [o for o, _ in every if isinstance(o, ConcurrencyConflict)]
+    return every, wall
+
+
+def in_processes(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[str]
+                 ) -> tuple[list[tuple[str | None, float]], float]:
+    """One forked process per writer, each with its own application."""
+    ctx = multiprocessing.get_context("fork")
+    n = len(agents)
+    start, results = ctx.Barrier(n + 1), ctx.Queue()
+
+    def child(w: int) -> None:
+        try:
+            app = open_app(schema)
+            start.wait()
+            results.put(post_all(app, agents[w], posts[w], w))
+            app.close()
+        except BaseException as exc:
+            start.abort()
+            results.put(f"writer {w}: {type(exc).__name__}: {exc}")
+
+    procs = [ctx.Process(target=child, args=(w,)) for w in range(n)]
+    for p in procs:
+        p.start()
+    start.wait(timeout=120)
+    t0 = time.perf_counter()
+    got = [results.get(timeout=600) for _ in procs]
+    wall = time.perf_counter() - t0
+    for p in procs:
+        p.join()
+    failed = [g for g in got if isinstance(g, str)]
+    if failed:
+        raise RuntimeError("; ".join(failed))
+    return [o for g in got for o in g], wall
+
+
+def run_case(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[str],
+             processes: bool) -> dict[str, Any]:
+    """Each writer posts its agents, one command each; counts what was stored/refused."""
+    every, wall = (in_processes if processes else in_threads)(schema, agents, posts)
+    refused = [m for m, _ in every if m is not None]
     latencies = [s for _, s in every]
-    return {"postings": len(every), "stored": len(stored), "refused": len(refused),
-            "refusal_messages": sorted({str(r) for r in refused})[:3],
-            "seconds": wall, "postings_per_s": len(stored) / wall,
+    stored = len(every) - len(refused)
+    return {"postings": len(every), "stored": stored, "refused": len(refused),
+            "refusal_messages": sorted(set(refused))[:3],
+            "seconds": wall, "postings_per_s": stored / wall,
             "p50_ms": percentile(latencies, 50) * 1000,
             "p99_ms": percentile(latencies, 99) * 1000}
 
@@ -157,22 +201,25 @@ def main(argv: list[str] | None = None) -> int:
             app.open_post(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
                           country=country)
         grow(app, GROWN, cfg["grown"])
-        log(f"preparing {len(cases) * writers * per} serving agents in {schema}")
-        for name, posts in cases.items():
-            agents = [serving_agents(app, per) for _ in range(writers)]
-            log(f"  {name}: {writers} writers x {per} postings ...")
-            r = run_case(schema, agents, posts)
-            check(app, agents, posts, r["stored"])
-            r["stream_length"] = app.get_post(posts[0]).version
-            log(f"    {r['stored']} stored, {r['refused']} refused, "
-                f"{r['postings_per_s']:,.0f} postings/s")
-            data["cases"].append({"case": name, **r})
-            rows.append([name, writers, r["postings"], r["stored"], r["refused"],
-                         r["seconds"], r["postings_per_s"], r["p50_ms"], r["p99_ms"],
-                         r["stream_length"]])
+        log(f"preparing {2 * len(cases) * writers * per} serving agents in {schema}")
+        for processes in (False, True):
+            how = "processes" if processes else "threads"
+            for name, posts in cases.items():
+                agents = [serving_agents(app, per) for _ in range(writers)]
+                log(f"  {name}: {writers} writer {how} x {per} postings ...")
+                r = run_case(schema, agents, posts, processes)
+                check(app, agents, posts, r["stored"])
+                r["stream_length"] = app.get_post(posts[0]).version
+                log(f"    {r['stored']} stored, {r['refused']} refused, "
+                    f"{r['postings_per_s']:,.0f} postings/s")
+                data["cases"].append({"case": name, "mode": how, **r})
+                rows.append([name, f"{writers} {how}", r["postings"], r["stored"],
+                             r["refused"], r["seconds"], r["postings_per_s"], r["p50_ms"],
+                             r["p99_ms"], r["stream_length"]])
         app.close()
-    title = (f"Concurrent postings ({size}: {writers} writer threads, {per} first postings "
-             "each; refused = ConcurrencyConflict after the retries)")
+    title = (f"Concurrent postings ({size}: {writers} writers, threads of one process or "
+             f"processes, {per} first postings each; refused = ConcurrencyConflict after the "
+             "retries)")
     out = table(title, ["case", "writers", "postings", "stored", "refused", "s",
                         "postings/s", "p50 ms", "p99 ms", "post stream"], rows)
     save_result("posting", size, [out], data)
