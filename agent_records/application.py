@@ -65,9 +65,9 @@ from agent_records.idempotency import (
 
 RETRY_SECONDS = 5.0
 """How long a command whose save lost a race is run again (with at least ``RETRIES``
-attempts). ``bench/posting.py``: 8 writer processes posting to one post, each posting a
-member there, lost up to 16 races in a row on 2 shared cores; bounded by time rather than
-attempts, so that a loaded machine does not turn contention into refusals."""
+attempts). Bounded by time rather than attempts: with 16 attempts, 8 writer processes
+posting new members to one post on 2 shared cores still had 1 posting in 200 refused
+(``bench/posting.py``), since a loaded machine lengthens each attempt's window."""
 RETRIES = 5
 BACKOFF = (0.002, 0.05)
 """Pause before attempt n: random, up to ``min(50 ms, 2 ms * 2**n)`` (full jitter: writers
@@ -231,20 +231,19 @@ class AgentRecords(Application[UUID]):
                 return self._store(receipt, agent, *others)
             except IntegrityError:
                 moved = self._moved(loaded)
-                changed = " and ".join(moved) or "the record"
-                if expected_version is not None and moved and moved[0].startswith("agent"):
+                changed = " and ".join(map(_name, moved)) or "the record"
+                if expected_version is not None and agent in moved:
                     raise ConcurrencyConflict(f"{changed} was changed by another writer; "
                                               "reload and try again") from None
         raise ConcurrencyConflict(f"{changed} kept changing: {attempt} attempts in "
                                   f"{RETRY_SECONDS:g} s, another writer saved first each time;"
                                   " try again")
 
-    def _moved(self, loaded: dict[UUID, tuple[Any, int]]) -> list[str]:
-        """Which of the aggregates a failed save held were changed by another writer since
-        they were loaded (the agent first), named for the refusal: ``post BRU``."""
+    def _moved(self, loaded: dict[UUID, tuple[Any, int]]) -> list[Any]:
+        """Which of the aggregates of a failed save another writer changed since they were
+        loaded (each with its version then), the agent first."""
         with persistence.guard(self.settings):
-            return [f"post {obj.code}" if isinstance(obj, Post) else f"agent {obj.id}"
-                    for obj, version in loaded.values()
+            return [obj for obj, version in loaded.values()
                     if self.recorder.select_events(obj.id, gt=version, limit=1)]
 
     def _store(self, receipt: Receipt, *objs: Any) -> Receipt:
@@ -520,6 +519,11 @@ class AgentRecords(Application[UUID]):
         decision = self._stamp(decision)
         return self._change(agent_id, lambda a: a.correct(decision, corrected_version, changes,
                                                           annulled), expected_version)
+
+
+def _name(aggregate: Any) -> str:
+    """An aggregate as a refusal names it: ``agent <id>``, ``post <code>``."""
+    return f"post {aggregate.code}" if isinstance(aggregate, Post) else f"agent {aggregate.id}"
 
 
 def _exists(code: str) -> Violation:

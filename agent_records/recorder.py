@@ -22,7 +22,10 @@ insert (``_insert_stored_events`` after other writes, an ``_insert_events`` hook
 ``pg_advisory_xact_lock`` to its commit instead (serialised, as the library). On any error:
 rollback, ``pg_advisory_unlock_all()`` (session locks outlive a rollback), else close the
 connection, before it returns to the pool. A version conflict raises the library's
-``IntegrityError`` (from the COPY too: the whole save is rolled back).
+``IntegrityError`` (from the COPY too: the whole save is rolled back). A save that carries
+an idempotency key (``agent_records.idempotency``) is one transaction: the events as
+above (the session lock, a savepoint), then the key's row in ``<app>_idempotency_keys``,
+then COMMIT; a key stored first by a concurrent request rolls the events back with it.
 
 Reading. ``select_notifications`` and ``max_notification_id`` (the head a follower can
 reach) see only rows whose ``tx_id`` is below a horizon computed in the same statement: the

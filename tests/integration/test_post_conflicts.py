@@ -70,10 +70,10 @@ def without_turns(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     seen: list[str] = []
     moved = AgentRecords._moved
 
-    def spy(self: AgentRecords, loaded: Any) -> list[str]:
-        names = moved(self, loaded)
-        seen.extend(names)
-        return names
+    def spy(self: AgentRecords, loaded: Any) -> list[Any]:
+        aggregates = moved(self, loaded)
+        seen.extend(application._name(a) for a in aggregates)
+        return aggregates
 
     monkeypatch.setattr(AgentRecords, "_post_lock", lambda self, code: nullcontext())
     monkeypatch.setattr(AgentRecords, "_moved", spy)
