@@ -11,7 +11,9 @@ request threads), then as forked processes (several service processes):
 - one post: every writer posts its own serving agents to BRU;
 - 8 posts: writer ``w`` posts its agents to the ``w``-th legation;
 - one grown post: as "one post", to a post that already indexes ``M`` members (a post
-  whose stream has grown: its load must not cost more with every member).
+  whose stream has grown: its load must not cost more with every member). Each writer
+  loads its post once before the start; that first load (a whole stream) is measured
+  apart, once per post.
 Each agent is posted once (a first posting: the post gains a member each time). Counted:
 postings stored, refusals (a ``ConcurrencyConflict`` after the application's retries:
 0 expected), postings/s over the case's wall time, latency p50/p99 of one command
@@ -104,6 +106,8 @@ def in_threads(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[st
                ) -> tuple[list[tuple[str | None, float]], float]:
     n = len(agents)
     apps = [open_app(schema) for _ in range(n)]
+    for app, post in zip(apps, posts, strict=True):
+        app.get_post(post)  # warm: the first load of a post is measured apart (cold_load)
     start = threading.Barrier(n + 1)
 
     def write(w: int) -> list[tuple[str | None, float]]:
@@ -131,6 +135,7 @@ def in_processes(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[
     def child(w: int) -> None:
         try:
             app = open_app(schema)
+            app.get_post(posts[w])
             start.wait()
             results.put(post_all(app, agents[w], posts[w], w))
             app.close()
@@ -151,6 +156,18 @@ def in_processes(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[
     if failed:
         raise RuntimeError("; ".join(failed))
     return [o for g in got for o in g], wall
+
+
+def cold_load(schema: str, code: str) -> float:
+    """Seconds of a post's first load in a fresh application (later loads of it read only
+    the events after the cached version)."""
+    app = open_app(schema)
+    try:
+        t = time.perf_counter()
+        app.get_post(code)
+        return time.perf_counter() - t
+    finally:
+        app.close()
 
 
 def run_case(schema: str, agents: Sequence[Sequence[UUID]], posts: Sequence[str],
@@ -201,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             app.open_post(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
                           country=country)
         grow(app, GROWN, cfg["grown"])
+        loads = [["BRU", app.get_post("BRU").version, cold_load(schema, "BRU") * 1000],
+                 [GROWN, app.get_post(GROWN).version, cold_load(schema, GROWN) * 1000]]
         log(f"preparing {2 * len(cases) * writers * per} serving agents in {schema}")
         for processes in (False, True):
             how = "processes" if processes else "threads"
@@ -222,7 +241,11 @@ def main(argv: list[str] | None = None) -> int:
              "retries)")
     out = table(title, ["case", "writers", "postings", "stored", "refused", "s",
                         "postings/s", "p50 ms", "p99 ms", "post stream"], rows)
-    save_result("posting", size, [out], data)
+    data["cold_loads"] = [{"post": c, "stream": v, "ms": ms} for c, v, ms in loads]
+    cold = table("First load of a post in a fresh application (once per process; then only "
+                 "the events after the cached version are read)",
+                 ["post", "post stream", "first load ms"], loads)
+    save_result("posting", size, [out, cold], data)
     refused = sum(c["refused"] for c in data["cases"])
     if refused:
         log(f"refusals: {refused}; e.g. {data['cases'][0]['refusal_messages']}")
