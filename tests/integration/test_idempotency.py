@@ -12,9 +12,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent_records.application import AgentRecords, Receipt
 from agent_records.domain.errors import InvalidInput, RuleViolation
@@ -174,3 +176,29 @@ def test_the_library_recorder_refuses_keys_clearly(pg_schema_url: str,
     with pytest.raises(InvalidInput, match="recorder"):
         register(app, "k-lib")
     assert head(app) == 0
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.dictionaries(st.sampled_from(["reason", "decisionReference", "endDate"]),
+                             st.text(max_size=5), max_size=3),
+       second=st.dictionaries(st.sampled_from(["reason", "decisionReference", "endDate"]),
+                              st.text(max_size=5), max_size=3))
+def test_a_key_answers_its_first_input_only(records: AgentRecords, first: dict[str, str],
+                                            second: dict[str, str]) -> None:
+    """Whatever the inputs: the same input replays the first result, any other is refused;
+    neither records anything."""
+    key = f"prop-{uuid4()}"
+
+    def call() -> Receipt:
+        return records.register_agent(on("1948-06-01"), full_name="Victor Ries",
+                                      birth_date=date(1921, 4, 2), nationality="LU")
+
+    stored = records.once(ACTOR, key, "registerAgent", first, call)
+    before = head(records)
+    if first == second:
+        assert records.once(ACTOR, key, "registerAgent", second, call) == stored
+    else:
+        with pytest.raises(IdempotencyKeyReused):
+            records.once(ACTOR, key, "registerAgent", second, call)
+    assert head(records) == before
