@@ -1,24 +1,35 @@
 """Commands: the only way to change the record. One method per command of the decree.
 
 Each command loads the agent, lets the domain check the rules and emit the event, and
-saves it with optimistic concurrency on the agent's version. When another writer saved
-first, the command is run again on the fresh record (the rules are checked again), up
-to ``RETRIES`` times; with ``expected_version`` given, a stale version is reported as a
-``ConcurrencyConflict`` at once. Nothing half-done is ever saved: the events of one
-command (and the post index it updates) are stored in one transaction.
+saves it with optimistic concurrency on the version of every aggregate it changes (the
+agent; a posting also the post, which indexes its members for Art. 2). When another
+writer saved either first, the command is run again on fresh records (the rules are
+checked again), for up to ``RETRY_SECONDS`` with a random, growing pause between
+attempts (writers that collided do not collide again in step); a final refusal names the
+aggregate that kept changing (``agent <id>``, ``post <code>``). With ``expected_version``
+given, a stale agent is reported as a ``ConcurrencyConflict`` at once (a post that moved
+is still retried: the caller's version of the agent was right). Nothing half-done is
+ever saved: the events of one command (and the post index it updates) are stored in one
+transaction, with the command's idempotency key when it has one (``once``,
+``agent_records.idempotency``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import random
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
@@ -27,6 +38,7 @@ from eventsourcing.persistence import (
     Recording,
     Transcoder,
 )
+from eventsourcing.utils import get_topic
 
 from agent_records import persistence, saving
 from agent_records.config import StoreSettings, parse_store, store_url
@@ -43,8 +55,29 @@ from agent_records.domain.post import Post, PostOpened, post_id
 from agent_records.domain.rules.leave import LeaveAccount, leave_account
 from agent_records.domain.rules.posting import check_charge_designation
 from agent_records.domain.values import Authority, Decision, LeaveKind
+from agent_records.idempotency import (
+    IdempotencyKeyReused,
+    KeyedRequest,
+    KeyedResult,
+    KeyedSQLiteRecorder,
+    KeyTaken,
+)
 
+RETRY_SECONDS = 5.0
+"""How long a command whose save lost a race is run again (with at least ``RETRIES``
+attempts). Bounded by time rather than attempts: with 16 attempts, 8 writer processes
+posting new members to one post on 2 shared cores still had 1 posting in 200 refused
+(``bench/posting.py``), since a loaded machine lengthens each attempt's window."""
 RETRIES = 5
+BACKOFF = (0.002, 0.05)
+"""Pause before attempt n: random, up to ``min(50 ms, 2 ms * 2**n)`` (full jitter: writers
+that collided do not collide again in step)."""
+POST_CACHE = 256
+"""Posts kept in memory per application (a few hundred in the records at most)."""
+_POST_LOCKS: dict[tuple[str, UUID], threading.Lock] = {}
+_POST_LOCKS_LOCK = threading.Lock()
+_KEY: ContextVar[KeyedRequest | None] = ContextVar("idempotency_key", default=None)
+"""The idempotency key of the command running in this thread (set by ``once``)."""
 
 
 class ConcurrencyConflict(DomainError):
@@ -70,10 +103,21 @@ class AgentRecords(Application[UUID]):
 
     def __init__(self, settings: StoreSettings) -> None:
         self.settings = settings
+        env = dict(settings.env)
+        if settings.backend == "sqlite":  # the library's, with idempotency keys
+            env.setdefault("APPLICATION_RECORDER_TOPIC", get_topic(KeyedSQLiteRecorder))
         with persistence.guard(settings):
-            super().__init__(env=settings.env)
+            super().__init__(env=env)
         if settings.backend == "postgres":
             persistence.FailFast(settings, self.factory.datastore.pool)  # type: ignore
+        # Posts, cached and brought up to date from the store on each read (only the events
+        # after the cached version are read): a post indexes every agent ever posted
+        # there, and loading its whole stream on each posting cost more with every member
+        # (1 posting/s at 5,000 members, ``bench/posting.py``). Snapshots would do it too,
+        # at the price of a snapshot query on every agent load and of snapshot rows that
+        # grow with the members (and need upcasting when the post's state changes).
+        self.post_repository: Repository[UUID] = Repository(
+            self.events, cache_maxsize=POST_CACHE, fastforward=True)
 
     def construct_mapper(self) -> Mapper[UUID]:
         """The library's mapper, encoding faster (``saving.FastMapper``)."""
@@ -130,12 +174,15 @@ class AgentRecords(Application[UUID]):
         return past
 
     def get_post(self, code: str) -> Post:
-        """A post by its code."""
+        """A post by its code, as it stands in the store now (a copy: commands change it)."""
         with persistence.guard(self.settings):
             try:
-                return self.repository.get(post_id(code))
+                post = self.post_repository.get(post_id(code))
             except AggregateNotFoundError:
                 raise NotFound(f"no post {code!r}", field="post_code") from None
+        if not isinstance(post, Post):
+            raise NotFound(f"{code!r} is not a post", field="post_code")
+        return post
 
     def leave_account(self, agent_id: UUID, year: int) -> LeaveAccount:
         """Entitlement, carry-over and leave taken in ``year`` (Art. 15, 17)."""
@@ -147,29 +194,114 @@ class AgentRecords(Application[UUID]):
         return decision if decision.correlation_id else dataclasses.replace(
             decision, correlation_id=str(uuid.uuid4()))
 
+    def _post_lock(self, code: str | None) -> AbstractContextManager[Any]:
+        """Postings to one post of this store from this process's threads, in turn.
+
+        Each first posting of an agent to a post adds a member to the post's stream, so
+        concurrent postings there are version conflicts on it. Between the threads of one
+        process (the service's request threads, any number of application instances) they
+        are taken in turn instead: under the GIL a thread's load-to-commit window spans
+        the other threads' work, and a thread could lose most of its attempts. Other
+        processes are still told by the store and retried (``_change``).
+        """
+        if code is None:
+            return nullcontext()
+        with _POST_LOCKS_LOCK:
+            return _POST_LOCKS.setdefault((self.settings.url, post_id(code)), threading.Lock())
+
     def _change(self, agent_id: UUID, act: Callable[[Agent], ev.CareerEvent],
                 expected_version: int | None = None,
                 also: Callable[[Agent, ev.CareerEvent], list[Any]] | None = None) -> Receipt:
-        """Load, act, save; run again on a fresh record when another writer won."""
-        for _ in range(RETRIES):
+        """Load, act, save; run again on fresh records when another writer won."""
+        changed, attempt, deadline = f"agent {agent_id}", 0, time.monotonic() + RETRY_SECONDS
+        while attempt < RETRIES or time.monotonic() < deadline:
+            if attempt:
+                time.sleep(random.uniform(0, min(BACKOFF[1], BACKOFF[0] * 2 ** attempt)))
+            attempt += 1
             agent = self.get_agent(agent_id)
             if expected_version is not None and agent.version != expected_version:
                 raise ConcurrencyConflict(f"agent {agent_id} is at version {agent.version}, "
                                           f"not {expected_version}", field="expected_version")
             event = act(agent)
             others = also(agent, event) if also else []
+            receipt = Receipt(agent.id, event.originator_version, event.timestamp,
+                              event.correlation_id)
+            loaded = {o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
             try:
-                with persistence.guard(self.settings):
-                    self.save(agent, *others)
+                return self._store(receipt, agent, *others)
             except IntegrityError:
-                if expected_version is not None:
-                    raise ConcurrencyConflict(f"agent {agent_id} was changed by another "
-                                              "writer; reload and try again") from None
-                continue
-            return Receipt(agent.id, event.originator_version, event.timestamp,
-                           event.correlation_id)
-        raise ConcurrencyConflict(f"agent {agent_id} kept changing under {RETRIES} attempts; "
-                                  "try again")
+                moved = self._moved(loaded)
+                changed = " and ".join(map(_name, moved)) or "the record"
+                if expected_version is not None and agent in moved:
+                    raise ConcurrencyConflict(f"{changed} was changed by another writer; "
+                                              "reload and try again") from None
+        raise ConcurrencyConflict(f"{changed} kept changing: {attempt} attempts in "
+                                  f"{RETRY_SECONDS:g} s, another writer saved first each time;"
+                                  " try again")
+
+    def _moved(self, loaded: dict[UUID, tuple[Any, int]]) -> list[Any]:
+        """Which of the aggregates of a failed save another writer changed since they were
+        loaded (each with its version then), the agent first."""
+        with persistence.guard(self.settings):
+            return [obj for obj, version in loaded.values()
+                    if self.recorder.select_events(obj.id, gt=version, limit=1)]
+
+    def _store(self, receipt: Receipt, *objs: Any) -> Receipt:
+        """Saves the aggregates' new events (and the running command's idempotency key with
+        its result, in the same transaction)."""
+        keyed = _KEY.get()
+        kwargs = {} if keyed is None else {"idempotency": KeyedResult(
+            keyed, str(receipt.aggregate_id), receipt.version,
+            receipt.recorded_at.isoformat(), receipt.correlation_id)}
+        with persistence.guard(self.settings):
+            self.save(*objs, **kwargs)
+        return receipt
+
+    def once(self, actor_id: str, key: str, command: str, request: Mapping[str, Any],
+             run: Callable[[], Receipt]) -> Receipt:
+        """Runs ``run`` (one command) at most once per ``key`` of ``actor_id``.
+
+        The first time, the key is stored with the result in the command's transaction.
+        Later, the stored result is returned and nothing runs; with another ``command``
+        or ``request`` (its input) the key is refused (``idempotency_key_reused``). A
+        request racing another with the same key gets the winner's result.
+        """
+        keyed = KeyedRequest.of(actor_id, key, command, request)
+        if not hasattr(self.recorder, "find_key"):
+            raise InvalidInput("idempotency keys need the project's recorder (the default; "
+                               "not recorder=library)", field="idempotency_key")
+        if (first := self._replay(keyed)) is not None:
+            return first
+        token = _KEY.set(keyed)
+        try:
+            return run()
+        except (KeyTaken, RuleViolation, ConcurrencyConflict) as lost:
+            # A concurrent request with the key stored first: this save was rolled back,
+            # or the retry on the changed record was refused or ran out.
+            if (first := self._replay(keyed)) is not None:
+                return first
+            if isinstance(lost, KeyTaken):
+                raise ConcurrencyConflict(f"idempotency key {key!r} was being stored by "
+                                          "another request; try again") from None
+            raise
+        finally:
+            _KEY.reset(token)
+
+    def _replay(self, keyed: KeyedRequest) -> Receipt | None:
+        """The stored result of ``keyed``'s key, None if not stored; refused when the key
+        was first used for another command or input."""
+        with persistence.guard(self.settings):
+            stored = self.recorder.find_key(keyed.actor_id, keyed.key)  # type: ignore
+        if stored is None:
+            return None
+        if stored.request != keyed:
+            raise IdempotencyKeyReused(
+                f"idempotency key {keyed.key!r} was first used for {stored.request.command} "
+                f"with other input (result: version {stored.version} of {stored.aggregate_id});"
+                " nothing was recorded; use a new key for a new request",
+                field="idempotency_key")
+        return Receipt(UUID(stored.aggregate_id), stored.version,
+                       datetime.fromisoformat(stored.recorded_at), stored.correlation_id)
 
     def record(self, agent_id: UUID, cls: type[ev.CareerEvent], decision: Decision,
                expected_version: int | None = None, **payload: Any) -> Receipt:
@@ -185,9 +317,8 @@ class AgentRecords(Application[UUID]):
                     "state_official": True, "prior_public_service_days": 0,
                     "domicile_country": "LU", "administrative_grade": None, **identity}
         agent = Agent.register(decision, **identity)
-        with persistence.guard(self.settings):
-            self.save(agent)
-        return Receipt(agent.id, 1, agent.created_on, decision.correlation_id)
+        return self._store(Receipt(agent.id, 1, agent.created_on, decision.correlation_id),
+                           agent)
 
     def open_post(self, decision: Decision, *, code: str, name: str, city: str, country: str,
                   kind: str = "legation") -> Receipt:
@@ -199,11 +330,10 @@ class AgentRecords(Application[UUID]):
         post = Post._create(PostOpened, id=post_id(code),
                             **metadata(PostOpened, decision, payload), **payload)
         try:
-            with persistence.guard(self.settings):
-                self.save(post)
+            return self._store(Receipt(post.id, 1, post.created_on, decision.correlation_id),
+                               post)
         except IntegrityError:
             raise RuleViolation(_exists(code)) from None
-        return Receipt(post.id, 1, post.created_on, decision.correlation_id)
 
     def appoint_attache(self, agent_id: UUID, decision: Decision, *, aptitude_certificate: Any,
                         conduct_attestation: Any, diplomas: Any,
@@ -322,11 +452,12 @@ class AgentRecords(Application[UUID]):
         def index(agent: Agent, event: ev.CareerEvent) -> list[Any]:
             if post is None:
                 return []
-            fresh = self.get_post(post.code)
+            fresh = self.get_post(post.code)  # as of this attempt: a retry reloads it
             fresh.add_member(str(agent.id), metadata(ev.Posted, decision, {}))
-            return [fresh]
+            return [fresh] if fresh.pending_events else []  # a known member: post untouched
 
-        return self._change(agent_id, act, expected_version, also=index)
+        with self._post_lock(code):
+            return self._change(agent_id, act, expected_version, also=index)
 
     def designate_head_of_post(self, agent_id: UUID, decision: Decision, *, post_code: str,
                                **kw: Any) -> Receipt:
@@ -389,6 +520,11 @@ class AgentRecords(Application[UUID]):
         decision = self._stamp(decision)
         return self._change(agent_id, lambda a: a.correct(decision, corrected_version, changes,
                                                           annulled), expected_version)
+
+
+def _name(aggregate: Any) -> str:
+    """An aggregate as a refusal names it: ``agent <id>``, ``post <code>``."""
+    return f"post {aggregate.code}" if isinstance(aggregate, Post) else f"agent {aggregate.id}"
 
 
 def _exists(code: str) -> Violation:

@@ -22,7 +22,10 @@ insert (``_insert_stored_events`` after other writes, an ``_insert_events`` hook
 ``pg_advisory_xact_lock`` to its commit instead (serialised, as the library). On any error:
 rollback, ``pg_advisory_unlock_all()`` (session locks outlive a rollback), else close the
 connection, before it returns to the pool. A version conflict raises the library's
-``IntegrityError`` (from the COPY too: the whole save is rolled back).
+``IntegrityError`` (from the COPY too: the whole save is rolled back). A save that carries
+an idempotency key (``agent_records.idempotency``) is one transaction: the events as
+above (the session lock, a savepoint), then the key's row in ``<app>_idempotency_keys``,
+then COMMIT; a key stored first by a concurrent request rolls the events back with it.
 
 Reading. ``select_notifications`` and ``max_notification_id`` (the head a follower can
 reach) see only rows whose ``tx_id`` is below a horizon computed in the same statement: the
@@ -74,6 +77,10 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier, Literal
 
+from agent_records.idempotency import COLUMNS as KEY_COLUMNS
+from agent_records.idempotency import KeyedResult, KeyTaken
+from agent_records.idempotency import create_table as create_keys_table
+
 VALUES_ROWS = 16
 COLUMNS = ("originator_id", "originator_version", "topic", "state")
 READS = 10
@@ -118,10 +125,15 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
             "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS tx_id xid8 NOT NULL "
             "DEFAULT pg_current_xact_id(); END IF; END $$"
         ).format(rel=Literal(self.qualified), table=table))
+        # Idempotency keys (``agent_records.idempotency``), stored in a save's transaction.
+        keys = name.removesuffix("_events") + "_idempotency_keys"
+        self.keys_table = SQL("{}.{}").format(Identifier(schema), Identifier(keys))
+        self.sql_create_statements.append(SQL(create_keys_table("{}")).format(self.keys_table))
         self.statements: dict[tuple[int, bool], bytes] = {}  # rendered once: composing
         self.selects: dict[tuple[bool, ...], Composable] = {}  # cost ~10% of a save
         self.rendered: dict[int, bytes] = {}
         self.sequence: str | None = None  # of notification_id, looked up on first COPY
+        self.insert_key_statement: bytes | None = None
         self.max_notification_id_statement = self.below_horizon(SQL(
             "(SELECT max(notification_id) AS max FROM {table} WHERE tx_id < horizon.h)"
         ).format(table=table))
@@ -200,27 +212,55 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return None
         hooked = type(self)._insert_events is not PostgresApplicationRecorder._insert_events
+        keyed: KeyedResult | None = kwargs.get("idempotency")
         with self.datastore.get_connection() as conn:
             try:
                 if not hooked and len(stored_events) >= self.COPY_ROWS:
-                    return self.copy_events(conn, stored_events)
-                if not hooked:  # one statement, one round trip, its own transaction
+                    return self.copy_events(conn, stored_events, keyed)
+                if not hooked and keyed is None:  # one statement, one round trip
                     with conn.cursor() as curs:
                         curs.execute(self.statement(len(stored_events), True, conn),
                                      self.params(stored_events), prepare=True)
                         return [row["notification_id"] for row in curs.fetchall()]
                 with conn.transaction(), conn.cursor() as curs:
                     self._insert_events(curs, stored_events, **kwargs)
-                    return self._insert_stored_events(curs, stored_events)
+                    ids = self._insert_stored_events(curs, stored_events)
+                    if keyed is not None:  # after the events: their insert stays unserialised
+                        self.insert_key(curs, keyed)
+                    return ids
             except BaseException:
                 release(conn)
                 raise
 
-    def copy_events(self, conn: Connection[Any], stored_events: Sequence[StoredEvent]
-                    ) -> list[int]:
+    def copy_events(self, conn: Connection[Any], stored_events: Sequence[StoredEvent],
+                    keyed: KeyedResult | None = None) -> list[int]:
         """A large save: one transaction that commits once the events are copied."""
         with conn.transaction(), conn.cursor() as curs:
-            return self._copy_stored_events(curs, stored_events)
+            ids = self._copy_stored_events(curs, stored_events)
+            if keyed is not None:
+                self.insert_key(curs, keyed)
+            return ids
+
+    def insert_key(self, curs: Cursor[DictRow], keyed: KeyedResult) -> None:
+        """Stores the save's idempotency key in its transaction; ``KeyTaken`` (the caller
+        rolls back) when a concurrent request stored it first (the insert waits for that
+        transaction to end: a rolled-back one leaves the key free)."""
+        if self.insert_key_statement is None:
+            self.insert_key_statement = SQL(
+                "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING 1 AS ok"
+            ).format(self.keys_table, SQL(", ").join(map(Identifier, KEY_COLUMNS)),
+                     SQL(", ").join(SQL("%s") for _ in KEY_COLUMNS)).as_bytes(curs.connection)
+        if curs.execute(self.insert_key_statement, keyed.row(), prepare=True).fetchone() is None:
+            raise KeyTaken(keyed.request.key)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def find_key(self, actor_id: str, key: str) -> KeyedResult | None:
+        """The stored key of ``actor_id``, or None."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            row = curs.execute(SQL("SELECT {} FROM {} WHERE actor_id = %s AND key = %s").format(
+                SQL(", ").join(map(Identifier, KEY_COLUMNS)), self.keys_table),
+                (actor_id, key)).fetchone()
+        return KeyedResult.of_row([row[c] for c in KEY_COLUMNS]) if row else None
 
     def _copy_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]
                             ) -> list[int]:

@@ -1,6 +1,6 @@
 """Runs every benchmark (QUICK by default; ``--full`` or ``FULL=1`` for the full sizes).
 
-    python bench/run_all.py [--full] [--only append,bulk,...]
+    python bench/run_all.py [--full] [--only append,posting,bulk,...]
 
 Each benchmark runs in its own process, creates and drops its own PostgreSQL schema and
 prints its table; this script prints them all again at the end with the machine and
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, ROOT, full_size, git_revision, log, server_facts
 
-BENCHMARKS = ["append", "recorder", "bulk", "rebuild", "graphql", "export_verify"]
+BENCHMARKS = ["append", "recorder", "posting", "bulk", "rebuild", "graphql", "export_verify"]
 FULL_ONLY = ["save_limit"]
 
 

@@ -137,6 +137,13 @@ def description(name: str, hint: Any) -> str | None:
     return describe(name, scalar) if scalar in (str, int, date) else None
 
 
+IDEMPOTENCY_KEY = (
+    "Makes a retry safe: 1 to 128 printable ASCII characters without spaces, new for each "
+    "request (a UUID). A request sent again with the same key by the same user (after a "
+    "lost answer) returns the first result and records nothing new; the same key with "
+    "another mutation or other input is refused (idempotency_key_reused).")
+
+
 def input_type(cmd: Command) -> type:
     """``<Name>Input``: the agent, the decision, and the event's own fields, each
     described with its bounds."""
@@ -156,9 +163,10 @@ def input_type(cmd: Command) -> type:
         if text or default:
             defaults[f.name] = strawberry.field(description=text, **default)
     annotations |= {"decision_reference": str | None, "reason": str, "expected_version":
-                    int | None}
+                    int | None, "idempotency_key": str | None}
     defaults |= {"decision_reference": bounded_field("decision_reference", default=None),
-                 "reason": bounded_field("reason", default=""), "expected_version": None}
+                 "reason": bounded_field("reason", default=""), "expected_version": None,
+                 "idempotency_key": strawberry.field(default=None, description=IDEMPOTENCY_KEY)}
     name = cmd.name[0].upper() + cmd.name[1:] + "Input"
     cls = type(name, (), {"__annotations__": annotations, **defaults})
     return strawberry.input(cls, description=f"Input of {cmd.name} ({cmd.event.ARTICLE}).")
@@ -207,6 +215,8 @@ def camel(name: str | None) -> str | None:
 def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) -> RecordPayload:
     """Calls the application (in a worker thread) and projects inline when configured."""
     fields = {f.name: plain(getattr(data, f.name)) for f in dataclasses.fields(data)}
+    key = fields.pop("idempotency_key")
+    request = dict(fields)  # the input as sent: a key's retry must send the same
     decision = Decision(fields.pop("effective_date"), Actor(principal_id, role),
                         decision_reference=fields.pop("decision_reference"),
                         reason=fields.pop("reason"))
@@ -220,9 +230,14 @@ def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) ->
                 return RecordPayload(user_errors=[gql.UserError(
                     field="agentId", code="invalid_input", message="agentId is not a UUID",
                     article=None)])
-            receipt = method(agent_id, decision, expected_version=expected, **fields)
+
+            def call() -> Any:
+                return method(agent_id, decision, expected_version=expected, **fields)
         else:
-            receipt = method(decision, **fields)
+            def call() -> Any:
+                return method(decision, **fields)
+        receipt = call() if key is None else services.records.once(
+            principal_id, key, cmd.name, request, call)
     except DomainError as exc:
         if isinstance(exc, StoreUnavailable):
             raise

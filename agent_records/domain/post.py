@@ -70,6 +70,20 @@ class Post(Aggregate):
         elif isinstance(event, PostMemberJoined):
             self.members.append(event.agent_id)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Post:
+        """A copy for a command to change: the lists copied, their items shared.
+
+        Why: the application keeps posts in a cache and hands each command a copy (a post
+        indexes every agent ever posted there, so loading it whole for each posting cost
+        more with every member). A post's state is immutable values (text, dates, ids,
+        frozen events) and lists of them, so copying the lists is a deep copy; the
+        generic ``deepcopy`` walked every member id (3 ms at 12,500 members).
+        """
+        copy = object.__new__(type(self))
+        copy.__dict__.update({k: list(v) if isinstance(v, list) else v
+                              for k, v in self.__dict__.items()})
+        return copy
+
     def add_member(self, agent_id: str, meta: dict[str, Any]) -> None:
         """Indexes an agent under this post, once."""
         if agent_id not in self.members:
