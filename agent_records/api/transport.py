@@ -16,7 +16,8 @@ error and plain text for its HTTP errors. ``RecordsRouter`` adds what the specif
 Before strawberry runs the operation, the query text (or the trusted document a
 ``documentId`` names) is checked against ``MAX_QUERY_CHARS``, parsed in a thread (cached
 by text, ``api.execution``), and a document of several operations without an
-``operationName`` is refused. A query then runs within ``query_time_budget()``.
+``operationName`` is refused. A query then runs within ``query_time_budget()``, on one
+of the execution loops (``api.loops``), never on the server's own event loop.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from strawberry.types import ExecutionResult
 from agent_records.api.access import PAGE_ONLY
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
+from agent_records.api.loops import ExecutionLoops
 from agent_records.api.schema import PARSE_OPTIONS
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -105,6 +107,7 @@ class RecordsRouter(GraphQLRouter):
         super().__init__(*args, **kwargs)
         self.documents = documents
         self.time_budget = time_budget
+        self.loops = ExecutionLoops()
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """strawberry's rule (a GET without a query, accepting HTML), and no ``documentId``:
@@ -170,8 +173,8 @@ class RecordsRouter(GraphQLRouter):
         operation = await self.operation(request_data, request_adapter.method)
         if isinstance(operation, ExecutionResult):
             return operation
-        run = super().execute_single(request, request_adapter, sub_response, context,
-                                     root_value, request_data)
+        run = self.loops.run(super().execute_single(request, request_adapter, sub_response,
+                                                    context, root_value, request_data))
         if operation is not None and operation.operation is OperationType.MUTATION:
             return await run
         budget = asyncio.timeout(self.time_budget)
