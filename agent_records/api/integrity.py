@@ -2,7 +2,10 @@
 
 Verification is computed on demand (the whole chain is recomputed, as ``agent-records
 verify --no-seal`` does): the council sees the state of the record at the moment it
-asks, not a cached result that could be stale. Nothing is written by the query.
+asks, not a cached result that could be stale. Like the command, it checks the
+checkpoints published off the database too (found by the store's identity), so that a
+history rewritten and resealed, with the checkpoint rows deleted, is not reported OK.
+Nothing is written by the query but the store's identity, the first time it is asked.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from datetime import UTC, datetime
 
 import strawberry
 
+from agent_records.application import AgentRecords
 from agent_records.integrity import verify as chain
 from agent_records.integrity.ledger_store import checkpoints
-from agent_records.integrity.service import verifier
+from agent_records.integrity.service import publication, unknown_identity, verifier
 from projections.store import ViewStore
 
 
@@ -42,15 +46,22 @@ class Verification:
     checkpoints: list[SignedCheckpoint]
 
 
-def verification(store: ViewStore) -> Verification:
-    """Recomputes the chain and checks every stored checkpoint (blocking: run in a thread)."""
+def verification(app: AgentRecords, store: ViewStore) -> Verification:
+    """Recomputes the chain and checks every stored and published checkpoint (blocking:
+    run in a thread)."""
     saved = checkpoints(store)
-    result = chain.verify(store, verifier() if saved else None)
+    published = publication(app, store)
+    notes = [note for _, note in published.notes()]
+    result = chain.verify(store, verifier() if saved or notes else None, published=notes)
     checks = {size: (ok, message) for size, ok, message in result.checkpoints}
+    failed = next((message for _, ok, message in result.checkpoints if not ok), None)
+    suspect = None if notes else unknown_identity(app, published)
+    problem = result.problem or suspect or failed
     return Verification(
-        ok=result.ok, count=result.count, head_position=result.head_position,
-        head_hash=result.head_hash, unsealed=result.unsealed, broken_at=result.broken_at,
-        problem=result.problem, checked_at=datetime.now(UTC),
+        ok=result.ok and suspect is None, count=result.count,
+        head_position=result.head_position, head_hash=result.head_hash,
+        unsealed=result.unsealed, broken_at=result.broken_at, problem=problem,
+        checked_at=datetime.now(UTC),
         checkpoints=[SignedCheckpoint(
             size=c["size"], position=c["position"], root=c["root"], chain_head=c["chain_head"],
             note=c["note"], created_at=datetime.fromisoformat(c["created_at"]),

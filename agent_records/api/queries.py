@@ -236,6 +236,7 @@ class Query:
     @strawberry.field(description="The hash chain recomputed now, and the signed checkpoints.")
     async def verification(self, info: Info) -> Verification:
         ctx(info).require(Permission.AUDIT, "verification")
-        return await blocking(verification, ctx(info).services.worker.store)
+        services = ctx(info).services
+        return await blocking(verification, services.records, services.worker.store)
 
 

@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from agent_records.api.app import ServiceSettings, create_app
 from agent_records.api.auth import TokenStore, ensure_demo_tokens
 from agent_records.application import AgentRecords
-from agent_records.integrity.service import create_checkpoint
+from agent_records.integrity.service import create_checkpoint, seal
 from tests.archive.helpers import RECORDED, SPOUSE, Careers, stored_events
+from tests.integrity.helpers import Intruder, positions
 
 VERIFICATION = """{ verification { ok count headPosition headHash unsealed brokenAt problem
   checkpoints { size position root chainHead note verified message } } }"""
@@ -92,3 +93,21 @@ def test_the_council_sees_verification_and_hashes(
     by_position = {e["position"]: e for e in entries}
     last = max(by_position)
     assert by_position[last]["previousHash"] != by_position[last]["hash"]
+
+
+def test_verification_checks_the_published_checkpoints(
+        client: tuple[TestClient, dict[str, str]], records: AgentRecords) -> None:
+    """The laundering of issue 10 (an event changed, the ledger resealed from there, the
+    checkpoint rows deleted): the published note still holds the old root, so the
+    council's ``verification`` is not OK, as ``agent-records verify`` is not."""
+    http, tokens = client
+    create_checkpoint(records)
+    intruder = Intruder(records)
+    intruder.launder(positions(records)[len(positions(records)) // 2])
+    seal(records)
+    reply = http.post("/graphql", json={"query": VERIFICATION},
+                      headers=bearer(tokens["council"]))
+    found = reply.json()["data"]["verification"]
+    assert found["brokenAt"] is None and found["checkpoints"] == []  # the chain itself holds
+    assert not found["ok"], found
+    assert found["problem"], found
