@@ -3,17 +3,35 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv resolves the lock file; it lives in a venv of its own, so .venv holds only the lock.
+TOOLS := .tools
+UV_VERSION := 0.13.9
 
-.PHONY: venv run test lint clean compose-tool bench
+.PHONY: venv lock run test lint clean compose-tool bench
 
 venv: $(STAMP)
 
-# Re-install whenever the dependencies in pyproject.toml change.
-$(STAMP): pyproject.toml
+# Installs exactly the versions in requirements.lock (every file checked against its hash),
+# then the project itself without resolving anything; `pip check` fails if pyproject.toml
+# asks for a package the lock lacks (then run `make lock`). Re-runs when either file changes.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# Re-resolves requirements.lock from pyproject.toml (runtime and dev dependencies), for
+# Python 3.11+ on any platform. Versions already locked are kept while pyproject.toml
+# allows them; `make lock UPGRADE=1` takes the newest versions it allows.
+lock: $(TOOLS)/bin/uv
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+	  -o requirements.lock
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install uv==$(UV_VERSION)
 
 run: venv
 	$(BIN)/agent-records serve --demo
@@ -31,7 +49,7 @@ bench: venv
 	FULL=$(FULL) $(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # docker-compose (Debian's 1.29) validates docker-compose.yml offline in tests/deploy.
