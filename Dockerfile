@@ -9,10 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY agent_records ./agent_records
 COPY projections ./projections
-RUN pip install . && rm -rf build *.egg-info
+# The locked versions, each file checked against its hash; then the project alone.
+RUN pip install --require-hashes -r requirements.lock \
+    && pip install --no-deps . && rm -rf build *.egg-info
 
 # The trusted documents (production mode) and the exported schema, read at run time.
 COPY graphql ./graphql

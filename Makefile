@@ -11,23 +11,27 @@ UV_VERSION := 0.13.9
 
 venv: $(STAMP)
 
-# Installs exactly the versions in requirements.lock (every file checked against its hash),
-# then the project itself without resolving anything; `pip check` fails if pyproject.toml
-# asks for a package the lock lacks (then run `make lock`). Re-runs when either file changes.
-$(STAMP): pyproject.toml requirements.lock
+# Installs exactly the versions in requirements-dev.lock (every file checked against its
+# hash), then the project itself without resolving anything; `pip check` fails if
+# pyproject.toml asks for a package the lock lacks (then run `make lock`). Re-runs when
+# pyproject.toml or the lock change.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --no-deps -e .
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 
-# Re-resolves requirements.lock from pyproject.toml (runtime and dev dependencies), for
-# Python 3.11+ on any platform. Versions already locked are kept while pyproject.toml
-# allows them; `make lock UPGRADE=1` takes the newest versions it allows.
+# Re-resolves the locks from pyproject.toml, for Python 3.11+ on any platform:
+# requirements.lock (what the service needs: the Docker image) and requirements-dev.lock
+# (that plus the dev extras: .venv), which keeps the versions of the first. Versions
+# already locked stay while pyproject.toml allows them; `make lock UPGRADE=1` takes the
+# newest versions it allows.
+UV_COMPILE = $(TOOLS)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 lock: $(TOOLS)/bin/uv
-	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
-	  --generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
-	  -o requirements.lock
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
 
 $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)

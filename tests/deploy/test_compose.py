@@ -139,7 +139,8 @@ def test_the_image_runs_the_service_as_a_non_root_user() -> None:
     lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     assert lines[0] == "FROM python:3.11-slim"
-    assert any(re.match(r"RUN pip install \.( |$)", line) for line in lines)
+    assert "RUN pip install --require-hashes -r requirements.lock \\" in lines, "locked versions"
+    assert any(re.match(r"&& pip install --no-deps \.( |$)", line) for line in lines)
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0"), "the service must not run as root"
     [cmd] = [line for line in lines if line.startswith("CMD ")]
