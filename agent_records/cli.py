@@ -20,7 +20,7 @@ from uuid import UUID
 
 from agent_records import logs
 from agent_records.application import AgentRecords, open_records
-from agent_records.config import ConfigurationError, store_url
+from agent_records.config import ConfigurationError, hand_store_to_workers, store_url
 from agent_records.demo import load_demo
 from agent_records.domain.errors import DomainError
 from agent_records.domain.events import CareerEvent
@@ -147,8 +147,6 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
     separate ``agent-records projections run`` (``AGENT_RECORDS_PROJECTIONS=external``):
     inline projection from several processes at once would race on the same positions.
     """
-    import os
-
     import uvicorn
 
     from agent_records.api.app import ServiceSettings, create_app
@@ -184,7 +182,7 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
                     http=HTTP_PROTOCOL, log_config=log_config)
         return 0
     # worker processes import the app by name and read the store from the environment
-    os.environ["AGENT_RECORDS_STORE"] = app.settings.url
+    hand_store_to_workers(app.settings.url)
     uvicorn.run("agent_records.api.app:create_app", factory=True, workers=args.workers,
                 host=args.host, port=args.port, log_level="warning", http=HTTP_PROTOCOL,
                 log_config=log_config)

@@ -1,7 +1,12 @@
-"""Settings from the environment: which store, where the data folder is.
+"""Every setting of the service, read from the environment in this module only.
 
-One setting selects the store, ``AGENT_RECORDS_STORE``:
-- ``sqlite:///path/to/file.sqlite3`` (default ``sqlite:///./data/agent-records.sqlite3``);
+``Settings`` declares each one once (its variable, its default, what it does); README's
+"Settings" table lists the same (``tests/test_settings.py``). ``settings()`` reads the
+environment at each call, so a test or an operator's new value is seen without a restart;
+a value that cannot be used is a ``ConfigurationError`` naming the variable.
+
+The store, ``AGENT_RECORDS_STORE``, is a URL:
+- ``sqlite:///path/to/file.sqlite3`` (default ``sqlite:///data/agent-records.sqlite3``);
 - ``postgresql://user[:password]@host[:port]/dbname[?schema=name][&recorder=name]``;
   ``recorder`` picks the PostgreSQL event recorder: ``concurrent`` (our
   ``agent_records.recorder``: concurrent writers, followers read below the oldest
@@ -10,20 +15,153 @@ One setting selects the store, ``AGENT_RECORDS_STORE``:
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, Literal, get_args, get_type_hints
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from agent_records.domain.errors import DomainError
 
 STORE_VARIABLE = "AGENT_RECORDS_STORE"
-DATA_DIR = Path(os.environ.get("AGENT_RECORDS_DATA", "data"))
-DEFAULT_STORE = f"sqlite:///{DATA_DIR / 'agent-records.sqlite3'}"
-CHECKPOINTS_VARIABLE = "AGENT_RECORDS_CHECKPOINTS"
+SOURCE = Path(__file__).resolve().parents[1]
+"""The source tree, where ``graphql/`` is (the Docker image points elsewhere)."""
 RECORDERS = {"concurrent": "agent_records.recorder:ConcurrentApplicationRecorder",
              "library": ""}
 DEFAULT_RECORDER = "concurrent"
+Mode = Literal["development", "production"]
+Projections = Literal["inline", "external"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, its default as README shows it (``<data>`` is
+    the data folder's value, ``<source>`` the source tree), and what it does."""
+
+    name: str
+    default: str
+    description: str
+
+
+def _about(name: str, default: str, description: str) -> dict[str, Setting]:
+    """A field's metadata: the setting it is read from."""
+    return {"setting": Setting(name, default, description)}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's settings, typed; ``settings()`` reads them from the environment."""
+
+    data: Path = field(metadata=_about(
+        "AGENT_RECORDS_DATA", "data",
+        "folder of the default SQLite store, tokens, signing key and checkpoints"))
+    store: str = field(metadata=_about(
+        STORE_VARIABLE, "sqlite:///<data>/agent-records.sqlite3",
+        "the event store: `sqlite:///path` or `postgresql://user@host:port/db[?schema=name]`"))
+    tokens: Path = field(metadata=_about(
+        "AGENT_RECORDS_TOKENS", "<data>/tokens.json",
+        "the hashed bearer tokens the API accepts (JSON; `serve --demo` creates demo ones)"))
+    mode: Mode = field(metadata=_about(
+        "AGENT_RECORDS_MODE", "development",
+        "`production`: trusted documents only (except for the council), "
+        "no introspection, no GraphiQL"))
+    projections: Projections = field(metadata=_about(
+        "AGENT_RECORDS_PROJECTIONS", "inline",
+        "`inline`: the API keeps the read views itself; "
+        "`external`: an `agent-records projections run` worker does"))
+    query_budget: float = field(metadata=_about(
+        "AGENT_RECORDS_QUERY_BUDGET", "10",
+        "seconds a query may take (`TIME_BUDGET_EXCEEDED` beyond); mutations have none"))
+    operations: Path = field(metadata=_about(
+        "AGENT_RECORDS_OPERATIONS", "<source>/graphql/operations",
+        "folder of the trusted documents; their fragments are in its sibling `fragments/`"))
+    signing_key: Path = field(metadata=_about(
+        "AGENT_RECORDS_SIGNING_KEY", "<data>/signing-key.pem",
+        "Ed25519 key that signs checkpoints (created at first use; keep it off the database)"))
+    checkpoints: Path = field(metadata=_about(
+        "AGENT_RECORDS_CHECKPOINTS", "<data>/checkpoints",
+        "where signed checkpoints are published (best a folder another machine keeps)"))
+    origin: str = field(metadata=_about(
+        "AGENT_RECORDS_ORIGIN", "agent-records.local/records",
+        "the log's name in signed checkpoints and exported bags"))
+    organisation: str = field(metadata=_about(
+        "AGENT_RECORDS_ORGANISATION", "Ministère des Affaires étrangères, Luxembourg",
+        "`Source-Organization` of exported bags"))
+    rebuild_processes: int = field(metadata=_about(
+        "AGENT_RECORDS_REBUILD_PROCESSES", "0",
+        "processes of a PostgreSQL rebuild of the views; 0: one per core"))
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def inline_projections(self) -> bool:
+        return self.projections == "inline"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``environ`` (default ``os.environ``); empty counts as unset."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for attribute, declared, kind in _DECLARED:
+            raw = env.get(declared.name) or declared.default.replace(
+                "<data>", str(values.get("data"))).replace("<source>", str(SOURCE))
+            values[attribute] = _parse(declared.name, raw, kind)
+        return cls(**values)
+
+
+_TYPES = get_type_hints(Settings)
+_DECLARED = [(item.name, item.metadata["setting"], _TYPES[item.name])
+             for item in fields(Settings)]
+
+
+def _parse(name: str, raw: str, kind: Any) -> Any:
+    """``raw`` as a value of ``kind``, or a ``ConfigurationError`` naming ``name``."""
+    if kind in (str, Path):
+        return kind(raw)
+    if choices := get_args(kind):
+        if raw not in choices:
+            raise ConfigurationError(f"{name}: expected one of {', '.join(choices)}, "
+                                     f"got {raw!r}")
+        return raw
+    try:
+        number = kind(raw)
+    except ValueError:
+        number = -1
+    if kind is int and number < 0:
+        raise ConfigurationError(f"{name}: expected a whole number ≥ 0, got {raw!r}")
+    if kind is float and not (math.isfinite(number) and number > 0):
+        raise ConfigurationError(f"{name}: expected a number of seconds > 0, got {raw!r}")
+    return number
+
+
+def declared() -> list[Setting]:
+    """Every setting, in the order of README's table."""
+    return [declared for _, declared, _ in _DECLARED]
+
+
+def settings() -> Settings:
+    """The settings as the environment gives them now."""
+    return Settings.from_env()
+
+
+def store_url() -> str:
+    """The configured store URL, or the embedded default."""
+    return settings().store
+
+
+def checkpoints_dir() -> Path:
+    """Where signed checkpoints are published (a folder off this system is best)."""
+    return settings().checkpoints
+
+
+def hand_store_to_workers(url: str) -> None:
+    """Puts ``url`` in the environment: uvicorn's worker processes import the app by name
+    and read the store from there."""
+    os.environ[STORE_VARIABLE] = url
 
 
 class ConfigurationError(DomainError):
@@ -47,19 +185,6 @@ class StoreSettings:
         if parts.password:
             return self.url.replace(f":{parts.password}@", ":***@")
         return self.url
-
-
-def store_url() -> str:
-    """The configured store URL, or the embedded default."""
-    return os.environ.get(STORE_VARIABLE) or DEFAULT_STORE
-
-
-def checkpoints_dir() -> Path:
-    """Where signed checkpoints are published: ``$AGENT_RECORDS_CHECKPOINTS``, else
-    ``<data>/checkpoints``. Read at each call, so that a test or an operator can point it
-    at a folder off this system (a mount another machine keeps) without a restart."""
-    data = os.environ.get("AGENT_RECORDS_DATA") or DATA_DIR
-    return Path(os.environ.get(CHECKPOINTS_VARIABLE) or Path(data) / "checkpoints")
 
 
 def parse_store(url: str) -> StoreSettings:

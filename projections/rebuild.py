@@ -29,6 +29,7 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import Notification
 
+from agent_records.config import settings
 from projections.base import Table, View
 from projections.loading import load, postgres_sink, sqlite_sink
 from projections.partitions import Partitions
@@ -40,8 +41,6 @@ MAINTENANCE_MEMORY = "256MB"
 """Per index build: the largest (3 million leave years) then sort in memory."""
 APPLICATION_NAME = "agent-records rebuild"
 """How the rebuild's sessions show in ``pg_stat_activity`` (operators, the benchmark)."""
-PROCESSES = "AGENT_RECORDS_REBUILD_PROCESSES"
-"""Environment variable: processes of a PostgreSQL rebuild (default: one per core)."""
 Progress = Callable[[int, int], None]
 
 
@@ -54,7 +53,7 @@ class OnePass:
         self.live = list(live)
         self.fresh = [type(v)(store, suffix=REBUILD_SUFFIX) for v in live]
         self.pg_args = {**pg_args, "application_name": APPLICATION_NAME}
-        cores = int(os.environ.get(PROCESSES, 0)) or os.cpu_count() or 1
+        cores = settings().rebuild_processes or os.cpu_count() or 1
         self.processes = processes or (cores if store.postgres else 1)
         self.chunk = chunk
         self.phases: dict[str, float] = {}

@@ -1,5 +1,6 @@
 """The contract as files: ``graphql/schema.graphql`` is the SDL of the code, and every
-operation of ``graphql/operations/`` is valid against it.
+operation of ``graphql/operations/``, with the fragments of ``graphql/fragments/`` it
+spreads, is valid against it.
 
 After a change to the schema, regenerate the exported SDL with:
 
@@ -15,9 +16,13 @@ import pytest
 from graphql import (
     ArgumentNode,
     DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     ListValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
+    SelectionNode,
     ValueNode,
     VariableNode,
     Visitor,
@@ -26,12 +31,15 @@ from graphql import (
     visit,
 )
 
+from agent_records.api.documents import graphql_files, load_operations, spreads
 from agent_records.api.mutations import COMMANDS
 from agent_records.api.schema import build_schema, sdl
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "graphql" / "schema.graphql"
 OPERATIONS = sorted((ROOT / "graphql" / "operations").glob("*.graphql"))
+DOCUMENTS = load_operations(ROOT / "graphql" / "operations")
+FRAGMENTS = graphql_files(ROOT / "graphql" / "fragments")
 REGENERATE = ('.venv/bin/python -c "import pathlib; from agent_records.api.schema import sdl; '
               "pathlib.Path('graphql/schema.graphql').write_text(sdl())\"")
 DOCUMENTED = {"AgentCareer", "PostRoster", "RenewalsDue", "LeaveBalance", "AuditTrailByAgent",
@@ -86,7 +94,9 @@ def argument_literals(document: DocumentNode) -> list[str]:
 
 @pytest.mark.parametrize("path", OPERATIONS, ids=[p.stem for p in OPERATIONS])
 def test_operation_is_valid_against_the_schema(path: Path) -> None:
-    document = parse(path.read_text())
+    assert not [d for d in parse(path.read_text()).definitions
+                if isinstance(d, FragmentDefinitionNode)], "fragments live in graphql/fragments/"
+    document = parse(DOCUMENTS[path.stem])
     errors = validate(build_schema()._schema, document)
     assert not errors, "\n".join(e.message for e in errors)
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -95,11 +105,34 @@ def test_operation_is_valid_against_the_schema(path: Path) -> None:
     assert not argument_literals(document), "operations take variables, not literals"
 
 
+def expand(selections: tuple[SelectionNode, ...], document: DocumentNode
+           ) -> dict[str, FieldNode]:
+    """The fields selected, by name, with the fragments' fields in place of their spreads."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    found: dict[str, FieldNode] = {}
+    for selection in selections:
+        if isinstance(selection, FragmentSpreadNode):
+            found |= expand(fragments[selection.name.value].selection_set.selections, document)
+        elif isinstance(selection, FieldNode):
+            found[selection.name.value] = selection
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(FRAGMENTS))
+def test_fragment_file_holds_one_fragment_that_operations_spread(name: str) -> None:
+    (fragment,) = parse(FRAGMENTS[name]).definitions
+    assert isinstance(fragment, FragmentDefinitionNode), "one fragment per file"
+    assert fragment.name.value == name, "named after its file"
+    users = [op for op, text in DOCUMENTS.items() if name in spreads(text)]
+    assert users, f"no operation spreads {name}: delete it"
+
+
 @pytest.mark.parametrize("command", [c.name for c in COMMANDS])
 def test_mutation_file_takes_input_and_selects_the_receipt(command: str) -> None:
     name = pascal(command)
-    document = parse((ROOT / "graphql" / "operations" / f"{name}.graphql").read_text())
-    (operation,) = document.definitions
+    document = parse(DOCUMENTS[name])
+    (operation,) = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     assert isinstance(operation, OperationDefinitionNode)
     assert operation.operation.value == "mutation"
     (variable,) = operation.variable_definitions
@@ -107,7 +140,7 @@ def test_mutation_file_takes_input_and_selects_the_receipt(command: str) -> None
     assert variable.type.to_dict()["type"]["name"]["value"] == f"{name}Input"
     (field,) = operation.selection_set.selections
     assert field.name.value == command
-    selected = {s.name.value: s for s in field.selection_set.selections}
+    selected = expand(field.selection_set.selections, document)
     assert set(RECEIPT) <= set(selected)
     errors = {s.name.value for s in selected["userErrors"].selection_set.selections}
     assert errors == {"field", "code", "message", "article"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from agent_records.api.readmodels import ReadModels
 from agent_records.api.schema import build_schema
 from agent_records.api.transport import RecordsRouter
 from agent_records.application import open_records
+from agent_records.config import settings
 from agent_records.domain.errors import DomainError
 from projections.runner import Worker
 
@@ -46,10 +46,9 @@ class ServiceSettings:
 
     @classmethod
     def from_env(cls, store: str | None = None) -> ServiceSettings:
-        return cls(store=store,
-                   production=os.environ.get("AGENT_RECORDS_MODE", "") == "production",
-                   inline_projections=os.environ.get("AGENT_RECORDS_PROJECTIONS",
-                                                     "inline") != "external")
+        current = settings()
+        return cls(store=store, production=current.production,
+                   inline_projections=current.inline_projections)
 
 
 def open_services(settings: ServiceSettings) -> Services:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from agent_records.config import DATA_DIR
+from agent_records.config import settings
 
 
 class Role(StrEnum):
@@ -93,7 +92,7 @@ class TokenStore:
 
 
 def tokens_path() -> Path:
-    return Path(os.environ.get("AGENT_RECORDS_TOKENS", DATA_DIR / "tokens.json"))
+    return settings().tokens
 
 
 def ensure_demo_tokens(path: Path | None = None) -> dict[str, str]:

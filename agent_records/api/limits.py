@@ -14,9 +14,10 @@ connection; memory stays flat while it drains.
 from __future__ import annotations
 
 import json
-import os
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from agent_records.config import settings
 
 MAX_BODY_BYTES = 256 * 1024
 """The largest request body (413 above): a command's input is a few kilobytes."""
@@ -26,16 +27,14 @@ MAX_QUERY_STRING_BYTES = 64 * 1024
 MAX_QUERY_CHARS = 16 * 1024
 """The largest GraphQL query text (a GraphQL error above); the largest trusted
 document has about 1,000 characters."""
-QUERY_TIME_BUDGET = 10.0
-"""Seconds a query may take (``AGENT_RECORDS_QUERY_BUDGET`` overrides it). Mutations have
-no budget: once a command is stored its answer must not be replaced by a timeout."""
 DRAIN_BYTES = 64 * 1024 * 1024
 """How much of a refused body is read (and discarded) before the connection is closed."""
 
 
 def query_time_budget() -> float:
-    """``QUERY_TIME_BUDGET``, or ``AGENT_RECORDS_QUERY_BUDGET`` (seconds) when set."""
-    return float(os.environ.get("AGENT_RECORDS_QUERY_BUDGET") or QUERY_TIME_BUDGET)
+    """Seconds a query may take (``AGENT_RECORDS_QUERY_BUDGET``, default 10). Mutations
+    have no budget: once a command is stored its answer must not be replaced by a timeout."""
+    return settings().query_budget
 
 
 def error_body(code: str, message: str, **extensions: object) -> bytes:

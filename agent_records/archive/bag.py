@@ -22,13 +22,12 @@ from agent_records.archive.docs import SOFTWARE, data_dictionary, premis, readme
 from agent_records.archive.export import Progress, Summary, export, sealed_head
 from agent_records.archive.formats import CsvSink, JsonlSink, schema_text
 from agent_records.archive.records import ExportError, Selection
-from agent_records.integrity.checkpoint import ORIGIN, verify_note
+from agent_records.config import settings
+from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.ledger_store import checkpoints, ledger_rows
 from agent_records.integrity.service import create_checkpoint, verifier
 from projections.store import ViewStore
 
-ORGANISATION = os.environ.get("AGENT_RECORDS_ORGANISATION",
-                              "Ministère des Affaires étrangères, Luxembourg")
 FORMATS = {".jsonl": "JSON Lines", ".csv": "CSV (RFC 4180)", ".json": "JSON Schema",
            ".md": "Markdown", ".txt": "Plain text", ".key": "Plain text",
            ".py": "Python source"}
@@ -88,15 +87,16 @@ def bag_info(summary: Summary, note: str, created: datetime) -> dict[str, str]:
                 f"withheld (medical, marriage, discipline) in {summary.redacted_lines} "
                 "events")
     stamp = created.strftime("%Y%m%dT%H%M%SZ")
+    origin, organisation = settings().origin, settings().organisation
     return {
-        "Source-Organization": ORGANISATION,
+        "Source-Organization": organisation,
         "Bagging-Date": created.date().isoformat(),
-        "External-Identifier": f"agent-records:{ORIGIN}:export:{stamp}:"
+        "External-Identifier": f"agent-records:{origin}:export:{stamp}:"
                                f"{summary.position_range}",
         "External-Description": "Career records of diplomatic agents (arrêté grand-ducal du "
                                 "28 mai 1948): the event log with its hash chain",
         "Bag-Software-Agent": SOFTWARE,
-        "Agent-Records-Log-Origin": ORIGIN,
+        "Agent-Records-Log-Origin": origin,
         "Agent-Records-Selection": summary.selection.label(),
         "Agent-Records-Position-Range": summary.position_range,
         "Agent-Records-Event-Count": str(summary.count),

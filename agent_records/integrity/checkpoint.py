@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +17,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from agent_records.config import DATA_DIR
+from agent_records.config import settings
 
 ED25519 = b"\x01"
 DASH = "\u2014"
-ORIGIN = os.environ.get("AGENT_RECORDS_ORIGIN", "agent-records.local/records")
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ def verify_note(note: str, verifier: str) -> Checkpoint:
 
 
 def key_path() -> Path:
-    return Path(os.environ.get("AGENT_RECORDS_SIGNING_KEY", DATA_DIR / "signing-key.pem"))
+    return settings().signing_key
 
 
 def load_or_create_key(path: Path | None = None) -> Ed25519PrivateKey:

@@ -8,9 +8,9 @@ from pathlib import Path
 from eventsourcing.persistence import IntegrityError
 
 from agent_records.application import AgentRecords
+from agent_records.config import settings
 from agent_records.integrity import merkle
 from agent_records.integrity.checkpoint import (
-    ORIGIN,
     Checkpoint,
     load_or_create_key,
     sign,
@@ -59,7 +59,7 @@ def leaf_entries(store: ViewStore, size: int | None = None) -> list[tuple[int, b
 def publication(app: AgentRecords, store: ViewStore | None = None) -> Publication:
     """This store's published checkpoints under this service's signing key."""
     key = load_or_create_key().public_key()
-    return Publication.of(app, store or ViewStore(app), key, verifier_key(ORIGIN, key))
+    return Publication.of(app, store or ViewStore(app), key, verifier_key(settings().origin, key))
 
 
 def publish_dir(app: AgentRecords) -> Path:
@@ -74,7 +74,7 @@ def published_notes(app: AgentRecords) -> list[str]:
 
 def verifier() -> str:
     """The published verifier key of this service's signing key."""
-    return verifier_key(ORIGIN, load_or_create_key().public_key())
+    return verifier_key(settings().origin, load_or_create_key().public_key())
 
 
 def signed_checkpoints(store: ViewStore, published: Publication, key: str) -> list[Signed]:
@@ -115,15 +115,16 @@ def create_checkpoint(app: AgentRecords) -> str:
     seal(app)
     store = ViewStore(app)
     key = load_or_create_key()
-    text = verifier_key(ORIGIN, key.public_key())
+    origin = settings().origin
+    text = verifier_key(origin, key.public_key())
     published = Publication.of(app, store, key.public_key(), text)
     signed = signed_checkpoints(store, published, text)
     suspect = None if signed else unknown_identity(app, published)
     if suspect:
         raise CheckpointRefused(f"refused: {suspect}; nothing signed")
     head = extend(store, signed)
-    note = sign(Checkpoint(ORIGIN, head.size, head.root, head.position, head.chain_head), key,
-                ORIGIN)
+    note = sign(Checkpoint(origin, head.size, head.root, head.position, head.chain_head), key,
+                origin)
     # published first: a refusal there leaves the database as it was
     published.publish(head.size, note, text, app.settings.display)
     save_checkpoint(store, head.size, head.position, head.root, head.chain_head, note)

@@ -7,6 +7,7 @@ Every wait is bounded, and ``close()`` always stops the process it started.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent_records.api.documents import document_id
+from agent_records.api.documents import document_id, load_operations
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = ROOT / "graphql" / "operations"
@@ -27,9 +28,16 @@ REQUEST_TIMEOUT = 30.0
 START_TIMEOUT = 60.0
 
 
+@functools.cache
+def operations() -> dict[str, str]:
+    """The trusted documents by operation name: each file of ``graphql/operations/`` with
+    the fragments of ``graphql/fragments/`` it spreads, as the service composes them."""
+    return load_operations(OPERATIONS)
+
+
 def operation(name: str) -> str:
-    """The text of ``graphql/operations/<name>.graphql``."""
-    return (OPERATIONS / f"{name}.graphql").read_text()
+    """The document of ``graphql/operations/<name>.graphql``."""
+    return operations()[name]
 
 
 def free_port() -> int:

@@ -69,7 +69,7 @@ def test_the_default_sqlite_store_creates_its_folder(
 ) -> None:
     monkeypatch.delenv(STORE_VARIABLE, raising=False)
     monkeypatch.chdir(tmp_path)
-    path = Path(config.DEFAULT_STORE.removeprefix("sqlite:///"))
+    path = Path(config.settings().store.removeprefix("sqlite:///"))
     if path.is_absolute():
         pytest.skip("AGENT_RECORDS_DATA points outside the test folder")
     assert not (tmp_path / path).parent.exists()

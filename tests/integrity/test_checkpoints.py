@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from agent_records.application import AgentRecords
+from agent_records.config import settings
 from agent_records.integrity import merkle, service
 from agent_records.integrity.checkpoint import (
-    ORIGIN,
     parse_verifier_key,
     public_bytes,
     sign,
@@ -36,6 +36,8 @@ from agent_records.integrity.service import (
 )
 from agent_records.integrity.verify import verify
 from tests.integrity.helpers import Intruder, check, more_events, positions, record_careers
+
+ORIGIN = settings().origin
 
 PETER_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 PETER_SECRET = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"  # of PRIVATE+KEY+PeterNeumann+...

@@ -12,8 +12,8 @@ import pytest
 
 from agent_records.application import AgentRecords, open_records
 from agent_records.cli import main
+from agent_records.config import settings
 from agent_records.integrity.checkpoint import (
-    ORIGIN,
     Checkpoint,
     load_or_create_key,
     sign,
@@ -32,6 +32,8 @@ from agent_records.integrity.service import create_checkpoint, publish_dir, veri
 from projections.store import ViewStore
 from tests import backends
 from tests.integrity.helpers import Intruder, cli, more_events, positions, record_careers
+
+ORIGIN = settings().origin
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
