@@ -63,12 +63,6 @@ class Selection:
             if low and high and _comparable(low) > _comparable(high):
                 raise ExportError(f"{what}-from is after {what}-to")
 
-    @property
-    def whole_log(self) -> bool:
-        """No filter but the starting position: consecutive lines link in the chain."""
-        return not any((self.agent, self.post, self.effective_from, self.effective_to,
-                        self.recorded_from, self.recorded_to))
-
     def label(self) -> str:
         """The selection in words, for bag-info.txt and the README."""
         parts = [f"{name}={value}" for name, value in (

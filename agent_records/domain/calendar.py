@@ -1,4 +1,4 @@
-"""Date arithmetic the decree needs: whole years of age, one-year terms, day counts."""
+"""Date arithmetic the decree needs: whole years of age, one-year terms."""
 
 from __future__ import annotations
 
@@ -17,8 +17,3 @@ def age_on(birth: date, day: date) -> int:
     """Age in completed years on ``day``."""
     before_birthday = (day.month, day.day) < (birth.month, birth.day)
     return day.year - birth.year - (1 if before_birthday else 0)
-
-
-def days_inclusive(start: date, end: date) -> int:
-    """Number of calendar days from ``start`` to ``end``, both counted."""
-    return (end - start).days + 1
