@@ -38,7 +38,7 @@ def environment_reads(path: Path) -> list[str]:
                 node.id if isinstance(node, ast.Name) else
                 " ".join(a.name for a in node.names) if isinstance(node, ast.ImportFrom) else "")
         if re.search(r"\b(environ|getenv|environb)\b", name):
-            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            found.append(f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}")
     return found
 
 
