@@ -103,7 +103,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """The settings in ``environ`` (default ``os.environ``); empty counts as unset."""
+        """The settings in ``environ`` (default ``os.environ``); empty counts as unset.
+        ``data`` is declared first, so that the defaults after it can name ``<data>``."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for attribute, declared, kind in _DECLARED:
