@@ -2,10 +2,7 @@
 
 One setting selects the store, ``AGENT_RECORDS_STORE``:
 - ``sqlite:///path/to/file.sqlite3`` (default ``sqlite:///./data/agent-records.sqlite3``);
-- ``postgresql://user[:password]@host[:port]/dbname[?schema=name][&recorder=name]``;
-  ``recorder`` picks the PostgreSQL event recorder: ``concurrent`` (our
-  ``agent_records.recorder``: concurrent writers, followers read below the oldest
-  running writer) or ``library`` (the library's own, one table lock per save).
+- ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``.
 """
 
 from __future__ import annotations
@@ -15,21 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from agent_records.domain.errors import DomainError
+from agent_records.errors import ConfigurationError
 
 STORE_VARIABLE = "AGENT_RECORDS_STORE"
 DATA_DIR = Path(os.environ.get("AGENT_RECORDS_DATA", "data"))
 DEFAULT_STORE = f"sqlite:///{DATA_DIR / 'agent-records.sqlite3'}"
 CHECKPOINTS_VARIABLE = "AGENT_RECORDS_CHECKPOINTS"
-RECORDERS = {"concurrent": "agent_records.recorder:ConcurrentApplicationRecorder",
-             "library": ""}
-DEFAULT_RECORDER = "concurrent"
-
-
-class ConfigurationError(DomainError):
-    """The store URL (or another setting) cannot be used as given."""
-
-    code = "configuration_error"
 
 
 @dataclass(frozen=True)
@@ -92,17 +80,11 @@ def parse_store(url: str) -> StoreSettings:
             # No pre-ping: it cost a round trip on every checkout (11% of a command,
             # BENCHMARKS.md). A connection broken by a restart fails its statement, the
             # pool discards it and the recorder's retry takes a fresh one; an outage is
-            # answered at once by FailFast (persistence.py).
+            # answered at once by FailFast (eventstore/failfast.py).
             "POSTGRES_PRE_PING": "n",
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
-        recorder = query.get("recorder", [DEFAULT_RECORDER])[0]
-        if recorder not in RECORDERS:
-            raise ConfigurationError(f"{STORE_VARIABLE}: unknown recorder {recorder!r}; "
-                                     f"use one of {', '.join(RECORDERS)}")
-        if RECORDERS[recorder]:
-            env["APPLICATION_RECORDER_TOPIC"] = RECORDERS[recorder]
         return StoreSettings(url, "postgres", env)
     given = repr(parts.scheme) if parts.scheme else f"{url!r} (no scheme)"
     raise ConfigurationError(f"{STORE_VARIABLE}: unsupported store {given}; use "

@@ -11,9 +11,10 @@ import psycopg
 import pytest
 
 from agent_records import config
-from agent_records.application import open_records
-from agent_records.config import STORE_VARIABLE, ConfigurationError
-from agent_records.persistence import StoreUnavailable
+from agent_records.bootstrap import open_records
+from agent_records.config import STORE_VARIABLE
+from agent_records.errors import ConfigurationError
+from agent_records.eventstore.errors import StoreUnavailable
 from tests.careers import on, open_legation, serving_attache
 from tests.integration import pgcluster
 
