@@ -45,10 +45,13 @@ class NotifyingApplicationRecorder(ConcurrentApplicationRecorder):
     """The concurrent recorder with the library's NOTIFY on every insert."""
 
     def notice(self) -> Composable:
+        """The library's NOTIFY, sent in the save's statement."""
         return SQL(", pg_notify({}, '')").format(Literal(self.channel_name))
 
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                              **kwargs: object) -> list[int]:
+    def _insert_stored_events(  # type: ignore[override]  # the library's returns None
+            self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: object
+    ) -> list[int]:
+        """The concurrent recorder's insert, then the library's NOTIFY (its private step)."""
         ids = super()._insert_stored_events(curs, stored_events)
         self._notify_channel(curs)
         return ids
@@ -64,13 +67,12 @@ class ListeningSubscription(PollingSubscription):
 
     def _listen(self) -> None:
         recorder = self._recorder
+        interval = getattr(recorder, "POLL_INTERVAL", 0.5)
         try:
-            with recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
-                conn.execute(SQL("LISTEN {0}").format(
-                    Identifier(recorder.channel_name)))  # type: ignore[attr-defined]
+            with recorder.datastore.get_connection() as conn:
+                conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
                 while not self._has_been_stopped and not self._thread_error:
-                    for _ in conn.notifies(timeout=recorder.POLL_INTERVAL,  # type: ignore
-                                           stop_after=1):
+                    for _ in conn.notifies(timeout=interval, stop_after=1):
                         pass
                     self._has_been_notified.set()
         except BaseException as e:
@@ -83,6 +85,7 @@ class ClusterHorizonApplicationRecorder(ConcurrentApplicationRecorder):
     """The concurrent recorder, reading below the oldest transaction of the whole server."""
 
     def horizon(self) -> Composable:
+        """The oldest transaction of the server, whatever it writes."""
         return SQL("pg_snapshot_xmin(pg_current_snapshot())")
 
 

@@ -35,8 +35,8 @@ from agent_records.application import AgentRecords
 from agent_records.archive.formats import COLUMNS
 from agent_records.archive.verify_export import READABLE, describe, event_hash, plain
 from agent_records.eventstore.errors import guard
-from agent_records.eventstore.recorders.postgres import COLUMNS as EVENT_COLUMNS
-from agent_records.eventstore.recorders.postgres import copy_rows
+from agent_records.eventstore.recorders.connection import COLUMNS as EVENT_COLUMNS
+from agent_records.eventstore.recorders.connection import copy_rows
 from agent_records.integrity.chain import GENESIS, StoredFact
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.service import seal

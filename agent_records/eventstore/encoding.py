@@ -29,8 +29,9 @@ class FastJSONTranscoder(JSONTranscoder):
     the wrapping goes: ``JSONEncoder.encode`` builds a new C encoder and a dict of
     markers for every event (measured: 10.5 to 9.5 µs an event of the demo). Built once,
     without the circular-reference markers (an event is a tree; a cycle would end in
-    ``RecursionError`` instead of ``ValueError``). ``tests/integration/test_bulk_save.py``
-    checks the bytes against the library's transcoder.
+    ``RecursionError`` instead of ``ValueError``). The ``default`` is the library's private
+    ``_encode_obj``, as in its own encoder (``tests/integration/test_library_contract.py``).
+    ``tests/integration/test_bulk_save.py`` checks the bytes against the library's.
     """
 
     def __init__(self) -> None:

@@ -94,14 +94,13 @@ def attributes_missing(obj: object, names: list[str]) -> list[str]:
 
 def test_the_attributes_we_rely_on_exist(records: AgentRecords, store_url: str) -> None:
     """Attributes set by the library's constructors, read or set by our code."""
-    records.register_agent(Decision(date(1950, 1, 1), Actor("clerk-1", "hr_clerk")),
-                           full_name="Jean Schmit", birth_date=date(1920, 1, 1),
-                           nationality="LU")
-    agent = records.repository.get(records.recorder.select_notifications(1, 1)[0]
-                                   .originator_id)
+    receipt = records.register_agent(Decision(date(1950, 1, 1), Actor("clerk-1", "hr_clerk")),
+                                     full_name="Jean Schmit", birth_date=date(1920, 1, 1),
+                                     nationality="LU")
+    agent = records.get_agent(receipt.aggregate_id)
     missing = attributes_missing(agent, ["_version"])  # domain/agent.py (known_at)
     if store_url.startswith("postgres"):
-        recorder = records.recorder
+        recorder: Any = records.recorder
         missing += attributes_missing(recorder, [  # eventstore/recorders/postgres.py
             "sql_create_statements", "create_table_statement_index", "channel_name",
             "events_table_name"])

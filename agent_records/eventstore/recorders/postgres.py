@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from eventsourcing.persistence import (
@@ -104,7 +104,8 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         starting together on a fresh schema (uvicorn workers, writers) otherwise fail on
         each other's catalogue rows (``tuple concurrently updated``, a duplicate type)."""
         pool = self.datastore.pool  # a connection of its own: a pool of one must stay free
-        with psycopg.connect(pool.conninfo, **{**pool.kwargs, "autocommit": True}) as conn:
+        conninfo, kwargs = cast(str, pool.conninfo), cast(dict[str, Any], pool.kwargs or {})
+        with psycopg.connect(conninfo, **{**kwargs, "autocommit": True}) as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (self.lock_key ^ 1,))
             super().create_table()  # the lock ends with the session
 
@@ -223,7 +224,8 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         inside the lock), the ids from the sequence, unlock; the caller commits. The
         sequence is read before and after: ids that are not exactly the next ``n`` (a
         sequence cache above 1, an inserter without the lock) raise, and the caller rolls
-        the save back rather than return wrong ids."""
+        the save back rather than return wrong ids. Ours, not the library's: named after
+        its ``_insert_stored_events``, the step it replaces for a large save."""
         curs.execute("SELECT set_config('lock_timeout', %s, true), pg_advisory_lock(%s)",
                      (f"{self.datastore.lock_timeout}s", self.lock_key), prepare=True)
         sequence = self.sequence or self.find_sequence(curs)
@@ -252,11 +254,12 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         row = curs.execute("SELECT pg_get_serial_sequence(%s, 'notification_id') AS seq",
                            (self.qualified,)).fetchone()
         assert row is not None and row["seq"], f"{self.qualified}: no notification_id sequence"
-        self.sequence = row["seq"]
-        return row["seq"]
+        self.sequence = sequence = str(row["seq"])
+        return sequence
 
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                              **_: Any) -> list[int]:
+    def _insert_stored_events(  # type: ignore[override]  # the library's returns None
+            self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> list[int]:
         """Inserts inside the caller's transaction, which commits (or rolls back).
 
         Overrides the library's private step (its own takes ``LOCK TABLE``) so that the

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError
 from eventsourcing.postgres import (
@@ -38,7 +38,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composable, Identifier, Literal
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 READS = 10
 LOCKS = SQL("locks AS MATERIALIZED (SELECT locktype, database, relation, transactionid, pid, "
@@ -75,7 +75,7 @@ class BelowHorizonRecorder(PostgresApplicationRecorder):
             "THEN pg_xact_status(x) <> 'in progress' ELSE true END)"
         ).format(rel=Literal(self.qualified))
 
-    def below_horizon(self, query: Composable) -> Composable:
+    def below_horizon(self, query: Composable) -> Composed:
         """``query`` (reading ``horizon.h``) and whether a transaction that held the horizon
         back has ended since the snapshot: then reading again may see further."""
         return SQL(
@@ -100,7 +100,7 @@ class BelowHorizonRecorder(PostgresApplicationRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def max_notification_id(self) -> int | None:
-        return self.read(self.max_notification_id_statement, ())[0]["max"]
+        return cast(int | None, self.read(self.max_notification_id_statement, ())[0]["max"])
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
