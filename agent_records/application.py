@@ -11,7 +11,8 @@ given, a stale agent is reported as a ``ConcurrencyConflict`` at once (a post th
 is still retried: the caller's version of the agent was right). Nothing half-done is
 ever saved: the events of one command (and the post index it updates) are stored in one
 transaction, with the command's idempotency key when it has one (``once``,
-``agent_records.idempotency``).
+``eventstore.idempotency``). The application is assembled on its store by
+``agent_records.bootstrap``.
 """
 
 from __future__ import annotations
@@ -30,18 +31,9 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.persistence import (
-    EventStore,
-    IntegrityError,
-    JSONTranscoder,
-    Mapper,
-    Recording,
-    Transcoder,
-)
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import IntegrityError, Recording
 
-from agent_records import persistence, saving
-from agent_records.config import StoreSettings, parse_store, store_url
+from agent_records.config import StoreSettings
 from agent_records.domain import events as ev
 from agent_records.domain.agent import Agent, metadata, typed_payload
 from agent_records.domain.errors import (
@@ -55,11 +47,12 @@ from agent_records.domain.post import Post, PostOpened, post_id
 from agent_records.domain.rules.leave import LeaveAccount, leave_account
 from agent_records.domain.rules.posting import check_charge_designation
 from agent_records.domain.values import Authority, Decision, LeaveKind
-from agent_records.idempotency import (
+from agent_records.eventstore.encoding import EventsFirst
+from agent_records.eventstore.errors import guard
+from agent_records.eventstore.idempotency import (
     IdempotencyKeyReused,
     KeyedRequest,
     KeyedResult,
-    KeyedSQLiteRecorder,
     KeyTaken,
 )
 
@@ -101,15 +94,11 @@ class AgentRecords(Application[UUID]):
 
     name = "AgentRecords"
 
-    def __init__(self, settings: StoreSettings) -> None:
+    def __init__(self, settings: StoreSettings, env: Mapping[str, str]) -> None:
+        """The library's application configured by ``env`` (its persistence chosen by
+        ``agent_records.bootstrap``, which builds this class)."""
         self.settings = settings
-        env = dict(settings.env)
-        if settings.backend == "sqlite":  # the library's, with idempotency keys
-            env.setdefault("APPLICATION_RECORDER_TOPIC", get_topic(KeyedSQLiteRecorder))
-        with persistence.guard(settings):
-            super().__init__(env=env)
-        if settings.backend == "postgres":
-            persistence.FailFast(settings, self.factory.datastore.pool)  # type: ignore
+        super().__init__(env=env)
         # Posts, cached and brought up to date from the store on each read (only the events
         # after the cached version are read): a post indexes every agent ever posted
         # there, and loading its whole stream on each posting cost more with every member
@@ -119,31 +108,14 @@ class AgentRecords(Application[UUID]):
         self.post_repository: Repository[UUID] = Repository(
             self.events, cache_maxsize=POST_CACHE, fastforward=True)
 
-    def construct_mapper(self) -> Mapper[UUID]:
-        """The library's mapper, encoding faster (``saving.FastMapper``)."""
-        return self.factory.mapper(transcoder=self.construct_transcoder(),
-                                   mapper_class=saving.FastMapper)
-
-    def construct_transcoder(self) -> Transcoder:
-        """The library's JSON format, encoded faster (``saving.FastJSONTranscoder``)."""
-        transcoder = saving.FastJSONTranscoder()
-        self.register_transcodings(transcoder)
-        return transcoder
-
-    def construct_event_store(self) -> EventStore[UUID]:
-        """The library's, encoding a large save while the recorder copies it."""
-        return saving.StreamingEventStore(mapper=self.mapper, recorder=self.recorder)
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        persistence.register_transcodings(transcoder)
-
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's ``save``, with events handed over as such (a bulk save hands over
         thousands) collected by a plain ``isinstance``: the library checks each against a
         runtime ``Protocol``, which cost more than encoding the event. The library's
-        deprecated ``notify`` hook is not called (nothing here overrides it)."""
-        processing_event = saving.EventsFirst()
+        deprecated ``notify`` hook is not called (nothing here overrides it). Calls the
+        library's private steps of ``save`` (``_record``, ``_take_snapshots``, ``_notify``)
+        in its order: ``tests/integration/test_library_contract.py`` checks they remain."""
+        processing_event = EventsFirst()
         processing_event.collect_events(*objs, **kwargs)
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)
@@ -154,7 +126,7 @@ class AgentRecords(Application[UUID]):
 
     def get_agent(self, agent_id: UUID, version: int | None = None) -> Agent:
         """The agent's record, whole or as of a version of it."""
-        with persistence.guard(self.settings):
+        with guard(self.settings):
             try:
                 agent = self.repository.get(agent_id, version=version)
             except AggregateNotFoundError:
@@ -175,7 +147,7 @@ class AgentRecords(Application[UUID]):
 
     def get_post(self, code: str) -> Post:
         """A post by its code, as it stands in the store now (a copy: commands change it)."""
-        with persistence.guard(self.settings):
+        with guard(self.settings):
             try:
                 post = self.post_repository.get(post_id(code))
             except AggregateNotFoundError:
@@ -242,7 +214,7 @@ class AgentRecords(Application[UUID]):
     def _moved(self, loaded: dict[UUID, tuple[Any, int]]) -> list[Any]:
         """Which of the aggregates of a failed save another writer changed since they were
         loaded (each with its version then), the agent first."""
-        with persistence.guard(self.settings):
+        with guard(self.settings):
             return [obj for obj, version in loaded.values()
                     if self.recorder.select_events(obj.id, gt=version, limit=1)]
 
@@ -253,7 +225,7 @@ class AgentRecords(Application[UUID]):
         kwargs = {} if keyed is None else {"idempotency": KeyedResult(
             keyed, str(receipt.aggregate_id), receipt.version,
             receipt.recorded_at.isoformat(), receipt.correlation_id)}
-        with persistence.guard(self.settings):
+        with guard(self.settings):
             self.save(*objs, **kwargs)
         return receipt
 
@@ -267,9 +239,6 @@ class AgentRecords(Application[UUID]):
         request racing another with the same key gets the winner's result.
         """
         keyed = KeyedRequest.of(actor_id, key, command, request)
-        if not hasattr(self.recorder, "find_key"):
-            raise InvalidInput("idempotency keys need the project's recorder (the default; "
-                               "not recorder=library)", field="idempotency_key")
         if (first := self._replay(keyed)) is not None:
             return first
         token = _KEY.set(keyed)
@@ -290,7 +259,7 @@ class AgentRecords(Application[UUID]):
     def _replay(self, keyed: KeyedRequest) -> Receipt | None:
         """The stored result of ``keyed``'s key, None if not stored; refused when the key
         was first used for another command or input."""
-        with persistence.guard(self.settings):
+        with guard(self.settings):
             stored = self.recorder.find_key(keyed.actor_id, keyed.key)  # type: ignore
         if stored is None:
             return None
@@ -529,10 +498,3 @@ def _name(aggregate: Any) -> str:
 
 def _exists(code: str) -> Violation:
     return Violation(None, "post_exists", f"post {code} is already in the records", "code")
-
-
-def open_records(url: str | None = None) -> AgentRecords:
-    """The application on the configured store (``AGENT_RECORDS_STORE``) or ``url``."""
-    settings = parse_store(url or store_url())
-    persistence.ensure_schema(settings)
-    return AgentRecords(settings)

@@ -1,7 +1,8 @@
 """``agent-records``: the command line. Thin: parse, call the application, print.
 
-Errors the user can act on (a refused rule, a store that cannot be reached, a bad
-argument) are printed as one line on stderr with exit status 2, never as a traceback.
+Errors the user can act on, of either family (a refusal: a rule, bad input, an unknown
+record; infrastructure: a store that cannot be reached, a bad setting or argument), are
+printed as one line on stderr with exit status 2, never as a traceback.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from datetime import date, datetime
 from uuid import UUID
 
 from agent_records import logs
-from agent_records.application import AgentRecords, open_records
-from agent_records.config import ConfigurationError, hand_store_to_workers, store_url
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
+from agent_records.config import hand_store_to_workers, store_url
 from agent_records.demo import load_demo
 from agent_records.domain.errors import DomainError
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.state import CareerState
+from agent_records.errors import ConfigurationError, InfrastructureError
 from projections.base import ProjectionStopped
 from projections.runner import VIEWS, Worker
 
@@ -311,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(app, args)
         finally:
             app.close()
-    except (DomainError, ProjectionStopped, ValueError) as exc:
+    except (DomainError, InfrastructureError, ProjectionStopped, ValueError) as exc:
         if logs.json_logging():
             log.error("%s", exc)
         else:

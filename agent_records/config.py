@@ -7,10 +7,7 @@ a value that cannot be used is a ``ConfigurationError`` naming the variable.
 
 The store, ``AGENT_RECORDS_STORE``, is a URL:
 - ``sqlite:///path/to/file.sqlite3`` (default ``sqlite:///data/agent-records.sqlite3``);
-- ``postgresql://user[:password]@host[:port]/dbname[?schema=name][&recorder=name]``;
-  ``recorder`` picks the PostgreSQL event recorder: ``concurrent`` (our
-  ``agent_records.recorder``: concurrent writers, followers read below the oldest
-  running writer) or ``library`` (the library's own, one table lock per save).
+- ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``.
 """
 
 from __future__ import annotations
@@ -23,14 +20,11 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_type_hints
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from agent_records.domain.errors import DomainError
+from agent_records.errors import ConfigurationError
 
 STORE_VARIABLE = "AGENT_RECORDS_STORE"
 SOURCE = Path(__file__).resolve().parents[1]
 """The source tree, where ``graphql/`` is (the Docker image points elsewhere)."""
-RECORDERS = {"concurrent": "agent_records.recorder:ConcurrentApplicationRecorder",
-             "library": ""}
-DEFAULT_RECORDER = "concurrent"
 Mode = Literal["development", "production"]
 Projections = Literal["inline", "external"]
 
@@ -165,12 +159,6 @@ def hand_store_to_workers(url: str) -> None:
     os.environ[STORE_VARIABLE] = url
 
 
-class ConfigurationError(DomainError):
-    """The store URL (or another setting) cannot be used as given."""
-
-    code = "configuration_error"
-
-
 @dataclass(frozen=True)
 class StoreSettings:
     """A parsed store URL."""
@@ -218,17 +206,11 @@ def parse_store(url: str) -> StoreSettings:
             # No pre-ping: it cost a round trip on every checkout (11% of a command,
             # BENCHMARKS.md). A connection broken by a restart fails its statement, the
             # pool discards it and the recorder's retry takes a fresh one; an outage is
-            # answered at once by FailFast (persistence.py).
+            # answered at once by FailFast (eventstore/failfast.py).
             "POSTGRES_PRE_PING": "n",
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
-        recorder = query.get("recorder", [DEFAULT_RECORDER])[0]
-        if recorder not in RECORDERS:
-            raise ConfigurationError(f"{STORE_VARIABLE}: unknown recorder {recorder!r}; "
-                                     f"use one of {', '.join(RECORDERS)}")
-        if RECORDERS[recorder]:
-            env["APPLICATION_RECORDER_TOPIC"] = RECORDERS[recorder]
         return StoreSettings(url, "postgres", env)
     given = repr(parts.scheme) if parts.scheme else f"{url!r} (no scheme)"
     raise ConfigurationError(f"{STORE_VARIABLE}: unsupported store {given}; use "

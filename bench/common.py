@@ -6,7 +6,8 @@ that it drops at the end. ``BENCH_PG_DSN`` points them at another server.
 
 Sizes: QUICK by default; ``FULL=1`` in the environment or ``--full`` on the command line
 selects the full sizes (see each benchmark's ``SIZES``). ``BENCH_STORE_OPTIONS`` adds
-query parameters to every store URL (e.g. ``recorder=concurrent``) to compare variants.
+query parameters to every store URL (e.g. ``connect_timeout=5``); ``BENCH_RECORDER`` names
+a recorder of ``bench/variants.py`` (e.g. ``library``) to compare variants.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from agent_records import demo  # noqa: E402
-from agent_records.application import AgentRecords, open_records  # noqa: E402
+from agent_records.application import AgentRecords  # noqa: E402
+from agent_records.bootstrap import open_records  # noqa: E402
 from agent_records.domain.agent import Agent  # noqa: E402
 from agent_records.domain.errors import NotFound, RuleViolation  # noqa: E402
 from agent_records.domain.post import Post  # noqa: E402
+from bench.variants import open_with  # noqa: E402
 from tests.backends import PG_DSN  # noqa: E402
 
 DSN = os.environ.get("BENCH_PG_DSN", PG_DSN)
@@ -116,8 +119,10 @@ def connect(**kw: Any) -> psycopg.Connection:
 
 
 STORE_OPTIONS = os.environ.get("BENCH_STORE_OPTIONS", "")
-"""Extra query parameters of every store URL, e.g. ``recorder=concurrent`` (default: none,
+"""Extra query parameters of every store URL, e.g. ``connect_timeout=5`` (default: none,
 the configuration's defaults)."""
+RECORDER = os.environ.get("BENCH_RECORDER", "")
+"""A recorder of ``bench/variants.py`` for every application (default: the project's)."""
 
 
 def store_url(schema: str) -> str:
@@ -142,6 +147,8 @@ def temp_schema(label: str = "bench") -> Iterator[str]:
 
 
 def open_app(schema: str) -> AgentRecords:
+    if RECORDER:
+        return open_with(store_url(schema), RECORDER)
     return open_records(store_url(schema))
 
 
@@ -181,6 +188,7 @@ def server_facts() -> dict[str, str]:
             "loadavg_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "postgres": version, "python": platform.python_version(),
             "store_options": STORE_OPTIONS or "(defaults)",
+            "recorder": RECORDER or "(the project's)",
             **{f"pg_{k}": v for k, v in settings.items()}}
 
 

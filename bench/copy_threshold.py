@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eventsourcing.persistence import StoredEvent
 
-from agent_records.recorder import ConcurrentApplicationRecorder
+from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
 from bench.common import log, open_app, save_result, server_facts, table, temp_schema
 
 DEFAULT = [20, 50, 100, 200, 500, 1000, 5000]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from bench.common import (
     CLI,
     ROOT,
@@ -39,7 +39,7 @@ from bench.common import (
 )
 
 SIZES = {"quick": {"agents": 2_000}, "full": {"agents": 66_000}}
-SEAL = ("import sys; from agent_records.application import open_records; "
+SEAL = ("import sys; from agent_records.bootstrap import open_records; "
         "from projections.runner import Worker; w = Worker(open_records(sys.argv[1]), "
         "['ledger'], batch_size=2000); print(w.catch_up(w.views[0]))")
 

@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.api.auth import ensure_demo_tokens  # noqa: E402
 from agent_records.api.http import HTTP_PROTOCOL  # noqa: E402
-from agent_records.application import open_records  # noqa: E402
+from agent_records.bootstrap import open_records  # noqa: E402
 from bench.common import (  # noqa: E402
     ROOT,
     full_size,

@@ -18,7 +18,7 @@ from uuid import UUID
 from fastapi import FastAPI, HTTPException
 
 from agent_records.api.readmodels import AuditQuery, ReadModels
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import EventCorrected
 from projections.store import ViewStore

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from bench.common import (
     CLI,
     connect,

@@ -1,4 +1,4 @@
-"""Command append by event recorder: the library's, ours (agent_records.recorder), raw INSERT.
+"""Command append by event recorder: the library's, ours (agent_records.eventstore), raw INSERT.
 
     python bench/recorder.py [--seconds S] [--repeat N] [--writers 1,8]
 
@@ -38,24 +38,19 @@ from eventsourcing.postgres import PostgresDatastore  # noqa: E402
 from eventsourcing.utils import resolve_topic  # noqa: E402
 
 from agent_records.application import AgentRecords  # noqa: E402
-from agent_records.config import parse_store  # noqa: E402
 from agent_records.domain.values import Actor, Decision  # noqa: E402
-from agent_records.persistence import ensure_schema  # noqa: E402
+from bench import variants  # noqa: E402
 from bench.common import full_size, run_writers  # noqa: E402
 from tests import backends  # noqa: E402
 
-RECORDERS = {"library": "eventsourcing.postgres:PostgresApplicationRecorder",
-             "concurrent": "agent_records.recorder:ConcurrentApplicationRecorder",
-             "concurrent+NOTIFY": "agent_records.recorder:NotifyingApplicationRecorder"}
+RECORDERS = {name: variants.RECORDERS[name]
+             for name in ("library", "concurrent", "concurrent+NOTIFY")}
 CLERK = Actor("clerk-1", "hr_clerk")
 Op = Callable[[], None]
 
 
 def open_app(schema: str, recorder: str) -> AgentRecords:
-    settings = parse_store(backends.store_url(schema))
-    settings.env["APPLICATION_RECORDER_TOPIC"] = RECORDERS[recorder]
-    ensure_schema(settings)
-    return AgentRecords(settings)
+    return variants.open_with(backends.store_url(schema), recorder)
 
 
 def sample_event(app: AgentRecords) -> StoredEvent:

@@ -3,7 +3,7 @@
     python bench/save_limit.py [SIZES ...]      (default 10000 50000 100000 200000)
 
 The library's recorder hung in psycopg's pipeline from about 14,000 demo events a save
-(``BENCH_STORE_OPTIONS=recorder=library`` shows it again); the concurrent recorder, the
+(``BENCH_RECORDER=library`` shows it again); the concurrent recorder, the
 default, copies a large save with binary COPY and has no limit. Demo careers are built in
 memory (the bulk path), copied with fresh aggregate ids up to each size
 (``bench.common.replicate``), and each size is saved with one ``app.save`` into a fresh

@@ -33,7 +33,7 @@ from eventsourcing.persistence import IntegrityError
 
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
-from agent_records.persistence import UNAVAILABLE, StoreUnavailable
+from agent_records.eventstore.errors import UNAVAILABLE, StoreUnavailable
 from projections.agents import AgentsView
 from projections.audit_log import AuditLogView
 from projections.base import Batch, ProjectionStopped, View, decoded, fault

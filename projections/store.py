@@ -22,8 +22,8 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from agent_records import persistence
 from agent_records.application import AgentRecords
+from agent_records.eventstore.errors import guard
 
 
 class SQLiteViews(SQLiteTrackingRecorder):
@@ -92,7 +92,7 @@ class ViewStore:
         self.app = app
         self.postgres = app.settings.backend == "postgres"
         cls = PostgresViews if self.postgres else SQLiteViews
-        with self.ddl_lock(), persistence.guard(app.settings):
+        with self.ddl_lock(), guard(app.settings):
             self.tracking: SQLiteViews | PostgresViews = app.factory.tracking_recorder(cls)
         self.schema = self.tracking.datastore.schema if self.postgres else None
 
@@ -112,7 +112,7 @@ class ViewStore:
             return
         env = self.app.settings.env
         key = f"{env.get('POSTGRES_SCHEMA') or 'public'}:projections-ddl"
-        with persistence.guard(self.app.settings), psycopg.connect(
+        with guard(self.app.settings), psycopg.connect(
                 dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
                 port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
                 password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5,
@@ -139,7 +139,7 @@ class ViewStore:
         transaction that reads before it writes fails at once with "database is locked"
         when another connection commits in between, without waiting for the lock.
         """
-        with persistence.guard(self.app.settings), self.tracking.datastore.transaction(
+        with guard(self.app.settings), self.tracking.datastore.transaction(
                 commit=True) as cursor:
             sql = Sql(cursor, self.postgres)
             if not self.postgres:
@@ -150,7 +150,7 @@ class ViewStore:
     @contextmanager
     def reading(self) -> Iterator[Sql]:
         """A read-only transaction."""
-        with persistence.guard(self.app.settings), self.tracking.datastore.transaction(
+        with guard(self.app.settings), self.tracking.datastore.transaction(
                 commit=False) as cursor:
             yield Sql(cursor, self.postgres)
 
@@ -169,12 +169,12 @@ class ViewStore:
 
     def position(self, name: str) -> int:
         """The last position projection ``name`` has applied (0 when none)."""
-        with persistence.guard(self.app.settings):
+        with guard(self.app.settings):
             return self.tracking.max_tracking_id(name) or 0
 
     def head(self) -> int:
         """The position of the last event in the store (0 when empty)."""
-        with persistence.guard(self.app.settings):
+        with guard(self.app.settings):
             return self.app.recorder.max_notification_id() or 0
 
     def exists(self, table: str) -> bool:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
 from tests import backends
 
 

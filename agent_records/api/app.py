@@ -30,9 +30,9 @@ from agent_records.api.limits import BodyLimit, query_time_budget
 from agent_records.api.readmodels import ReadModels
 from agent_records.api.schema import build_schema
 from agent_records.api.transport import RecordsRouter
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from agent_records.config import settings
-from agent_records.domain.errors import DomainError
+from agent_records.errors import InfrastructureError
 from projections.runner import Worker
 
 
@@ -79,7 +79,7 @@ def follow_in_background(services: Services, stop: threading.Event,
                 message = f"{type(exc).__name__}: {exc}"
                 if message != failing:
                     log.error("projection pass failed, retrying with backoff: %s", message,
-                              exc_info=not isinstance(exc, DomainError))
+                              exc_info=not isinstance(exc, InfrastructureError))
                 failing = message
                 delay = min(max(delay * 2, BACKOFF_FIRST), BACKOFF_MAX)
                 continue
@@ -99,7 +99,7 @@ def readiness(services: Services | None) -> JSONResponse:
         return JSONResponse({"status": "starting"}, status_code=503)
     try:
         statuses = services.worker.status()
-    except DomainError as exc:
+    except InfrastructureError as exc:  # the store (or a setting) fails: not ready
         return JSONResponse({"status": "unavailable", "reason": exc.message},
                             status_code=503)
     views = {s.name: {"position": s.position, "head": s.head, "lag": s.lag, "state": s.state}

@@ -21,7 +21,7 @@ from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import AgentRegistered, CareerEvent
-from agent_records.persistence import StoreUnavailable, guard
+from agent_records.eventstore.errors import StoreUnavailable, guard
 from projections.base import ProjectionStopped
 from projections.runner import Worker
 

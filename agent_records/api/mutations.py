@@ -33,7 +33,6 @@ from agent_records.domain.bounds import describe
 from agent_records.domain.errors import DomainError
 from agent_records.domain.post import PostOpened
 from agent_records.domain.values import Actor, Decision
-from agent_records.persistence import StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -238,9 +237,7 @@ def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) ->
                 return method(decision, **fields)
         receipt = call() if key is None else services.records.once(
             principal_id, key, cmd.name, request, call)
-    except DomainError as exc:
-        if isinstance(exc, StoreUnavailable):
-            raise
+    except DomainError as exc:  # a refusal; a store failure (not one) goes on to ``blocking``
         return RecordPayload(user_errors=[gql.UserError(
             field=camel(exc.field), code=exc.code, message=exc.message, article=exc.article)])
     try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from agent_records.persistence import guard
+from agent_records.eventstore.errors import guard
 from projections.store import Sql, ViewStore
 
 ORDERABLE = {"FULL_NAME": "full_name", "GRADE": "grade", "STATUS": "status",

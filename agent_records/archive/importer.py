@@ -31,16 +31,16 @@ from uuid import UUID
 
 from psycopg.sql import SQL
 
-from agent_records import persistence
 from agent_records.application import AgentRecords
 from agent_records.archive.formats import COLUMNS
 from agent_records.archive.verify_export import READABLE, describe, event_hash, plain
+from agent_records.eventstore.errors import guard
+from agent_records.eventstore.recorders.connection import COLUMNS as EVENT_COLUMNS
+from agent_records.eventstore.recorders.connection import copy_rows
 from agent_records.integrity.chain import GENESIS, StoredFact
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import Roots
-from agent_records.recorder import COLUMNS as EVENT_COLUMNS
-from agent_records.recorder import copy_rows
 from projections.store import ViewStore
 
 Progress = Callable[[int, int], None]
@@ -250,7 +250,7 @@ def import_export(app: AgentRecords, path: Path, progress: Progress | None = Non
     total = _count_lines(source.jsonl)
     reader = ChainReader(source)
     started = time.monotonic()
-    with persistence.guard(app.settings), app.recorder.datastore.transaction(
+    with guard(app.settings), app.recorder.datastore.transaction(
             commit=True) as cursor:
         writer = Writer(app, cursor)
         writer.lock_empty()

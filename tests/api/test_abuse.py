@@ -26,7 +26,7 @@ import pytest
 
 from agent_records.api.cost import MAX_COST
 from agent_records.api.limits import MAX_BODY_BYTES, MAX_QUERY_CHARS
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from agent_records.demo import Career, on
 from agent_records.domain.values import (
     AptitudeCertificate,

@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from tests.api.career import identity
 from tests.api.live import Live, serve
 from tests.careers import on

@@ -32,11 +32,11 @@ from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 
-from agent_records.application import open_records
 from agent_records.archive import verify_export
 from agent_records.archive.export import export
 from agent_records.archive.formats import JsonlSink
 from agent_records.archive.records import Selection
+from agent_records.bootstrap import open_records
 from agent_records.domain.agent import Agent
 from agent_records.integrity import chain
 from agent_records.integrity.service import seal

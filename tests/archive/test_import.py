@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
 from agent_records.archive import verify_export
 from agent_records.archive.bag import write_bag
 from agent_records.archive.export import write_jsonl
 from agent_records.archive.importer import ImportRefused, import_export
 from agent_records.archive.records import Selection
+from agent_records.bootstrap import open_records
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import verify
 from projections.store import ViewStore

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from agent_records.api.auth import digest
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from agent_records.domain.events import LeaveGranted
 from tests.integration.pgcluster import free_port
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from tests.careers import open_legation, serving_attache
 from tests.faults.service import (
     Outcome,

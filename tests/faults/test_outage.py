@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from tests.careers import open_legation, serving_attache
 from tests.faults.service import (
     Client,

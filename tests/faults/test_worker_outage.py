@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from projections.runner import VIEWS, Worker
 from tests.careers import open_legation, serving_attache
 from tests.integration.pgcluster import PrivateCluster, unavailable_reason

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Large saves through the concurrent recorder's COPY path (``agent_records.recorder``) and
-the application's bulk encoding (``persistence.FastJSONTranscoder``, ``StreamingEventStore``).
+"""Large saves through the concurrent recorder's COPY path (``eventstore.recorders.postgres``)
+and the application's bulk encoding (``eventstore.encoding.FastJSONTranscoder``,
+``eventstore.bulk.StreamingEventStore``).
 
 One save of 200,000 events in bounded memory with contiguous ids; a version conflict or a
 sequence that would break contiguity stores nothing; the application stores, through the
@@ -32,10 +33,13 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresDatastore
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
 from agent_records.demo import load_demo
 from agent_records.domain.agent import Agent
-from agent_records.recorder import ConcurrentApplicationRecorder, NotifyingApplicationRecorder
+from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
+from agent_records.eventstore.transcoding import register_transcodings
+from bench.variants import NotifyingApplicationRecorder
 from tests import backends
 from tests.careers import on
 from tests.integration.test_recorder import advisory_locks, ids, make, new_datastore
@@ -181,7 +185,8 @@ class LibraryEncoding:
 
     def __init__(self, app: AgentRecords) -> None:
         transcoder = JSONTranscoder()
-        AgentRecords.register_transcodings(app, transcoder)
+        AgentRecords.register_transcodings(app, transcoder)  # the library's
+        register_transcodings(transcoder)
         self.mapper: Mapper[Any] = Mapper(transcoder)
 
 

@@ -6,7 +6,7 @@ import multiprocessing
 from datetime import date
 
 from agent_records import demo
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 
 
 def _open_and_register(url: str, results: multiprocessing.Queue) -> None:
@@ -40,7 +40,7 @@ def test_a_pool_of_one_connection_creates_the_tables(pg_schema_url: str) -> None
     """The creation lock is held on a connection of its own, not one of the pool's."""
     from eventsourcing.postgres import PostgresDatastore
 
-    from agent_records.recorder import ConcurrentApplicationRecorder
+    from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
 
     schema = pg_schema_url.split("schema=")[1]
     datastore = PostgresDatastore(dbname="test", host="127.0.0.1", port="5432",

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from agent_records.application import AgentRecords, Receipt
 from agent_records.domain.errors import InvalidInput, RuleViolation
-from agent_records.idempotency import IdempotencyKeyReused
+from agent_records.eventstore.idempotency import IdempotencyKeyReused
 from tests.careers import CLERK, on, open_legation, serving_attache
 
 pytestmark = pytest.mark.timeout(120)
@@ -44,7 +44,9 @@ def register(app: AgentRecords, key: str, name: str = "Marie Thill") -> Receipt:
 
 
 def head(app: AgentRecords) -> int:
-    return app.recorder.max_notification_id() or 0
+    """How many events are stored. Not the highest id: on PostgreSQL a save rolled back
+    by a concurrent request with the same key burns the ids it took."""
+    return len(app.recorder.select_notifications(1, 1_000_000))
 
 
 def test_a_retry_returns_the_first_result_and_records_nothing(records: AgentRecords) -> None:
@@ -166,16 +168,6 @@ def test_concurrent_duplicates_record_once(
     assert head(setup) == before + 1
     if command == "grantLeave":
         assert len(setup.get_agent(aid).state.leaves) == 1
-
-
-@pytest.mark.postgres
-def test_the_library_recorder_refuses_keys_clearly(pg_schema_url: str,
-                                                   open_app: Callable[[str], AgentRecords]
-                                                   ) -> None:
-    app = open_app(pg_schema_url + "&recorder=library")
-    with pytest.raises(InvalidInput, match="recorder"):
-        register(app, "k-lib")
-    assert head(app) == 0
 
 
 @settings(max_examples=25, deadline=None,

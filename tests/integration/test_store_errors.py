@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,9 +13,11 @@ import psycopg
 import pytest
 
 from agent_records import config
-from agent_records.application import open_records
-from agent_records.config import STORE_VARIABLE, ConfigurationError
-from agent_records.persistence import StoreUnavailable
+from agent_records.bootstrap import open_records
+from agent_records.config import STORE_VARIABLE
+from agent_records.domain.errors import DomainError
+from agent_records.errors import ConfigurationError, InfrastructureError
+from agent_records.eventstore.errors import StoreUnavailable
 from tests.careers import on, open_legation, serving_attache
 from tests.integration import pgcluster
 
@@ -165,3 +169,15 @@ def test_a_store_outage_is_reported_and_survived(
         assert [e.correlation_id for e in events[version:]] == ["after-restart"]
     finally:
         again.close()
+
+
+def test_store_and_setting_errors_are_not_refusals() -> None:
+    """Two families: a caller that answers refusals (``DomainError``) never catches a store
+    failure or a bad setting by accident, and the settings need not import the domain."""
+    for error in (StoreUnavailable, ConfigurationError):
+        assert issubclass(error, InfrastructureError) and not issubclass(error, DomainError)
+    assert not issubclass(DomainError, InfrastructureError)
+    done = subprocess.run([sys.executable, "-c", "import sys, agent_records.config; "
+                           "print(sorted(m for m in sys.modules if '.domain' in m))"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

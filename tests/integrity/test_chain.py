@@ -10,7 +10,8 @@ from itertools import pairwise
 import psycopg
 import pytest
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
 from agent_records.integrity import chain
 from agent_records.integrity.chain import GENESIS, StoredFact, canonical, event_hash
 from agent_records.integrity.service import seal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from agent_records.integrity import merkle
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.service import create_checkpoint

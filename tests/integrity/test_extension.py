@@ -10,7 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
 from agent_records.cli import main
 from agent_records.config import settings
 from agent_records.integrity.checkpoint import (

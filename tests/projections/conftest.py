@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from agent_records.application import open_records
+from agent_records.bootstrap import open_records
 from agent_records.demo import load_demo
 
 DEMO_CAREERS = 150  # about 2,300 events

@@ -7,7 +7,8 @@ import threading
 
 from eventsourcing.persistence import StoredEvent
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
 from projections.rebuild import REBUILD_SUFFIX
 from projections.runner import Worker
 from projections.store import ViewStore

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from agent_records.application import AgentRecords, open_records
+from agent_records.application import AgentRecords
+from agent_records.bootstrap import open_records
 from projections.base import View
 from projections.runner import Worker
 from tests.careers import serving_attache

@@ -10,6 +10,7 @@ stored gets the stored result back (same input) or ``idempotency_key_reused`` (o
 input) and records nothing. Two requests with one key at once: the store's primary key
 on (actor, key) lets one transaction commit; the other rolls back with its events
 (``KeyTaken``) and answers the first's result. Keys are kept as long as the events.
+The recorders (``recorders.postgres``, ``recorders.sqlite``) store and find the rows.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from agent_records.domain.errors import DomainError, InvalidInput
 
@@ -95,38 +93,3 @@ def create_table(table: str) -> str:
             "command text NOT NULL, fingerprint text NOT NULL, aggregate_id text NOT NULL, "
             "version bigint NOT NULL, recorded_at text NOT NULL, correlation_id text NOT NULL, "
             "PRIMARY KEY (actor_id, key))")
-
-
-class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
-    """The library's SQLite recorder, storing a save's idempotency key in its transaction."""
-
-    KEYS_TABLE = "idempotency_keys"
-
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
-                 ) -> None:
-        super().__init__(datastore, events_table_name)
-        self.insert_key = (f"INSERT OR IGNORE INTO {self.KEYS_TABLE} ({', '.join(COLUMNS)}) "
-                           f"VALUES ({', '.join('?' * len(COLUMNS))})")
-        self.select_key = (f"SELECT {', '.join(COLUMNS)} FROM {self.KEYS_TABLE} "
-                           "WHERE actor_id = ? AND key = ?")
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), create_table(self.KEYS_TABLE)]
-
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        keyed: KeyedResult | None = kwargs.get("idempotency")
-        if keyed is not None:
-            c.execute(self.insert_key, keyed.row())
-            c.execute("SELECT changes()")
-            if c.fetchone()[0] == 0:
-                raise KeyTaken(keyed.request.key)  # rolls the transaction back
-        return ids
-
-    def find_key(self, actor_id: str, key: str) -> KeyedResult | None:
-        """The stored key of ``actor_id``, or None."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(self.select_key, (actor_id, key))
-            row = c.fetchone()
-        return KeyedResult.of_row(tuple(row)) if row else None

@@ -23,77 +23,45 @@ insert (``_insert_stored_events`` after other writes, an ``_insert_events`` hook
 rollback, ``pg_advisory_unlock_all()`` (session locks outlive a rollback), else close the
 connection, before it returns to the pool. A version conflict raises the library's
 ``IntegrityError`` (from the COPY too: the whole save is rolled back). A save that carries
-an idempotency key (``agent_records.idempotency``) is one transaction: the events as
+an idempotency key (``eventstore.idempotency``) is one transaction: the events as
 above (the session lock, a savepoint), then the key's row in ``<app>_idempotency_keys``,
 then COMMIT; a key stored first by a concurrent request rolls the events back with it.
 
-Reading. ``select_notifications`` and ``max_notification_id`` (the head a follower can
-reach) see only rows whose ``tx_id`` is below a horizon computed in the same statement: the
-oldest running transaction that may hold ids in the table. A row with a lower id that
-commits later has a lower xid and is still running: never a skip. The price is latency:
-followers wait for the oldest running writer of the table as long as it runs (an import,
-until it commits; ``idle_in_transaction_session_timeout``, 5 s in the library, bounds an
-idle one). ``HORIZON = "cluster"`` uses ``pg_snapshot_xmin(pg_current_snapshot())``
-(Emmett's rule): any transaction with an xid on the server, in any schema or database
-(another ministry's import, a benchmark), then holds every follower back; on this shared
-server it failed the library's own test cases. The default ``"table"`` reads ``pg_locks``
-once per call and passes over a running transaction only if its backend holds no lock
-above ACCESS SHARE on the table and it still runs after the locks were read: it ran
-throughout, and had it inserted before the snapshot it would still hold its lock (locks
-go after the transaction leaves the running set). One that ended during the read still
-counts, so the read is repeated (up to ``READS`` times) while that is what held it back.
-
-Notifications. NOTIFY takes a server-wide lock at commit, held through the flush, which
-serialises notifying commits again. ``NOTIFY = False`` (default, measured with
-``bench/recorder.py``) sends none; ``subscribe()`` polls every ``POLL_INTERVAL`` seconds
-(on NOTIFY too when enabled: the end of what held the horizon back may send none), and
-the projection worker polls every 0.5 s anyway.
+Reading (``recorders.reading``) sees only rows below the oldest running writer, so a
+follower never passes over an id that commits late.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import psycopg
 from eventsourcing.persistence import (
     InterfaceError,
-    Notification,
     OperationalError,
     ProgrammingError,
     StoredEvent,
 )
-from eventsourcing.postgres import (
-    PostgresApplicationRecorder,
-    PostgresDatastore,
-    PostgresSubscription,
-)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier, Literal
 
-from agent_records.idempotency import COLUMNS as KEY_COLUMNS
-from agent_records.idempotency import KeyedResult, KeyTaken
-from agent_records.idempotency import create_table as create_keys_table
+from agent_records.eventstore.idempotency import COLUMNS as KEY_COLUMNS
+from agent_records.eventstore.idempotency import KeyedResult, KeyTaken
+from agent_records.eventstore.idempotency import create_table as create_keys_table
+from agent_records.eventstore.recorders.connection import COLUMNS, copy_rows, release
+from agent_records.eventstore.recorders.reading import BelowHorizonRecorder
 
 VALUES_ROWS = 16
-COLUMNS = ("originator_id", "originator_version", "topic", "state")
-READS = 10
-LOCKS = SQL("locks AS MATERIALIZED (SELECT locktype, database, relation, transactionid, pid, "
-            "mode, granted FROM pg_locks)")
 
 
-class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
+class ConcurrentApplicationRecorder(BelowHorizonRecorder):
     """Inserts under a short advisory lock; reads below the oldest running writer."""
 
-    NOTIFY = False
-    HORIZON = "table"
-    POLL_INTERVAL = 0.5
     COPY_ROWS = 100
     """Saves of this many events or more use binary COPY. ``bench/copy_threshold.py``: even
     at 50 events a save, 1.45 times the INSERT's events/s at 100 and 2.8 times from 1,000
@@ -103,9 +71,7 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *,
                  events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        schema, name = datastore.schema, self.events_table_name
-        self.table = table = SQL("{}.{}").format(Identifier(schema), Identifier(name))
-        self.qualified = ".".join('"' + p.replace('"', '""') + '"' for p in (schema, name))
+        schema, name, table = datastore.schema, self.events_table_name, self.table
         digest = hashlib.blake2b(self.qualified.encode(), digest_size=8).digest()
         self.lock_key = int.from_bytes(digest, "big", signed=True)
         self.sql_create_statements[self.create_table_statement_index] = SQL(
@@ -125,46 +91,33 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
             "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS tx_id xid8 NOT NULL "
             "DEFAULT pg_current_xact_id(); END IF; END $$"
         ).format(rel=Literal(self.qualified), table=table))
-        # Idempotency keys (``agent_records.idempotency``), stored in a save's transaction.
+        # Idempotency keys (``eventstore.idempotency``), stored in a save's transaction.
         keys = name.removesuffix("_events") + "_idempotency_keys"
         self.keys_table = SQL("{}.{}").format(Identifier(schema), Identifier(keys))
         self.sql_create_statements.append(SQL(create_keys_table("{}")).format(self.keys_table))
-        self.statements: dict[tuple[int, bool], bytes] = {}  # rendered once: composing
-        self.selects: dict[tuple[bool, ...], Composable] = {}  # cost ~10% of a save
-        self.rendered: dict[int, bytes] = {}
+        self.statements: dict[tuple[int, bool], bytes] = {}  # rendered once, as the reads
         self.sequence: str | None = None  # of notification_id, looked up on first COPY
         self.insert_key_statement: bytes | None = None
-        self.max_notification_id_statement = self.below_horizon(SQL(
-            "(SELECT max(notification_id) AS max FROM {table} WHERE tx_id < horizon.h)"
-        ).format(table=table))
 
     def create_table(self) -> None:
         """Creates the types, the table and its migration under a session lock: processes
         starting together on a fresh schema (uvicorn workers, writers) otherwise fail on
         each other's catalogue rows (``tuple concurrently updated``, a duplicate type)."""
         pool = self.datastore.pool  # a connection of its own: a pool of one must stay free
-        with psycopg.connect(pool.conninfo, **{**pool.kwargs, "autocommit": True}) as conn:
+        conninfo, kwargs = cast(str, pool.conninfo), cast(dict[str, Any], pool.kwargs or {})
+        with psycopg.connect(conninfo, **{**kwargs, "autocommit": True}) as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (self.lock_key ^ 1,))
             super().create_table()  # the lock ends with the session
 
-    def horizon(self) -> Composable:
-        """The xid below which every transaction that may hold ids here has ended."""
-        if self.HORIZON == "cluster":
-            return SQL("pg_snapshot_xmin(pg_current_snapshot())")
-        return SQL(
-            "(SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot())) "
-            "FROM pg_snapshot_xip(pg_current_snapshot()) AS x WHERE CASE WHEN x::xid IN ("
-            "SELECT t.transactionid FROM locks AS t WHERE t.locktype = 'transactionid' "
-            "AND t.mode = 'ExclusiveLock' AND t.granted AND t.pid IS NOT NULL AND NOT EXISTS ("
-            "SELECT FROM locks AS r WHERE r.locktype = 'relation' AND r.relation = {rel}::regclass "
-            "AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND r.mode <> 'AccessShareLock' AND r.pid = t.pid)) "
-            "THEN pg_xact_status(x) <> 'in progress' ELSE true END)"
-        ).format(rel=Literal(self.qualified))
+    def notice(self) -> Composable:
+        """What a save sends followers beside its rows: nothing (they poll; NOTIFY would
+        serialise commits, ``recorders.reading``). A seam for ``bench/variants.py``, which
+        sends the library's NOTIFY to measure its cost."""
+        return SQL("")
 
     def statement(self, count: int, locked: bool, conn: Connection[Any]) -> bytes:
         """The INSERT of ``count`` events: alone (``locked`` False) or as one statement that
-        takes the session lock, inserts, releases the lock (and NOTIFYs if enabled)."""
+        takes the session lock, inserts, releases the lock (and sends the ``notice``)."""
         key = (min(count, VALUES_ROWS + 1), locked)
         if key not in self.statements:
             id_type = Identifier(self.datastore.originator_id_type)
@@ -181,13 +134,12 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
                          "SELECT e.* FROM {}{} RETURNING notification_id").format(
                 self.table, SQL("locked, " if locked else ""), rows)
             if locked:
-                notify = SQL(", pg_notify({}, '')").format(Literal(self.channel_name))
                 insert = (SQL(
                     "WITH locked AS MATERIALIZED (SELECT pg_advisory_lock(%(key)s) FROM "
                     "(SELECT set_config('lock_timeout', %(timeout)s, true)) AS c), ins AS (")
                     + insert + SQL("), released AS MATERIALIZED (SELECT "
                                    "pg_advisory_unlock(%(key)s)")
-                    + (notify if self.NOTIFY else SQL(""))
+                    + self.notice()
                     + SQL(" FROM (SELECT count(*) FROM ins) AS n) "
                           "SELECT notification_id FROM ins, released ORDER BY notification_id"))
             self.statements[key] = insert.as_bytes(conn)
@@ -209,6 +161,10 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
+        """The library's entry point for a save, replaced whole: its body takes ``LOCK
+        TABLE`` for the save's transaction. A subclass that overrides the library's private
+        ``_insert_events`` hook (``hooked``) gets it called inside a transaction, as the
+        library does, at the price of one round trip more per save."""
         if not stored_events:
             return None
         hooked = type(self)._insert_events is not PostgresApplicationRecorder._insert_events
@@ -268,7 +224,8 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
         inside the lock), the ids from the sequence, unlock; the caller commits. The
         sequence is read before and after: ids that are not exactly the next ``n`` (a
         sequence cache above 1, an inserter without the lock) raise, and the caller rolls
-        the save back rather than return wrong ids."""
+        the save back rather than return wrong ids. Ours, not the library's: named after
+        its ``_insert_stored_events``, the step it replaces for a large save."""
         curs.execute("SELECT set_config('lock_timeout', %s, true), pg_advisory_lock(%s)",
                      (f"{self.datastore.lock_timeout}s", self.lock_key), prepare=True)
         sequence = self.sequence or self.find_sequence(curs)
@@ -279,9 +236,8 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
                   (self.datastore.originator_id_type, "int8", "text", "bytea"),
                   ((e.originator_id, e.originator_version, e.topic, e.state)
                    for e in stored_events))
-        notify = SQL(", pg_notify({}, '')").format(Literal(self.channel_name))
         row = curs.execute(SQL("SELECT currval(%s::regclass) AS last, pg_advisory_unlock(%s){}"
-                               ).format(notify if self.NOTIFY else SQL("")),
+                               ).format(self.notice()),
                            (sequence, self.lock_key)).fetchone()
         assert row is not None
         count, last = len(stored_events), row["last"]
@@ -298,12 +254,17 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
         row = curs.execute("SELECT pg_get_serial_sequence(%s, 'notification_id') AS seq",
                            (self.qualified,)).fetchone()
         assert row is not None and row["seq"], f"{self.qualified}: no notification_id sequence"
-        self.sequence = row["seq"]
-        return row["seq"]
+        self.sequence = sequence = str(row["seq"])
+        return sequence
 
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
-                              **_: Any) -> list[int]:
-        """Inserts inside the caller's transaction, which commits (or rolls back)."""
+    def _insert_stored_events(  # type: ignore[override]  # the library's returns None
+            self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> list[int]:
+        """Inserts inside the caller's transaction, which commits (or rolls back).
+
+        Overrides the library's private step (its own takes ``LOCK TABLE``) so that the
+        transaction path of ``insert_events`` here, and any library code calling the step,
+        takes the advisory lock that the COPY and the reads rely on."""
         params = self.params(stored_events)
         fresh = curs.execute("SELECT set_config('lock_timeout', %s, true), "
                              "pg_current_xact_id_if_assigned() IS NULL AS fresh",
@@ -319,125 +280,4 @@ class ConcurrentApplicationRecorder(PostgresApplicationRecorder):
         else:
             curs.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,), prepare=True)
             ids = [r["notification_id"] for r in curs.execute(insert, params).fetchall()]
-        if self.NOTIFY:
-            self._notify_channel(curs)
         return ids
-
-    def below_horizon(self, query: Composable) -> Composable:
-        """``query`` (reading ``horizon.h``) and whether a transaction that held the horizon
-        back has ended since the snapshot: then reading again may see further."""
-        return SQL(
-            "WITH {locks}, horizon AS MATERIALIZED (SELECT {horizon} AS h) "
-            "SELECT (h < pg_snapshot_xmax(pg_current_snapshot()) "
-            "AND pg_xact_status(h) <> 'in progress') AS stale, e.* "
-            "FROM horizon LEFT JOIN LATERAL {query} AS e ON true"
-        ).format(locks=LOCKS, horizon=self.horizon(), query=query)
-
-    def read(self, statement: Composable, params: Sequence[Any]) -> list[DictRow]:
-        """Rows below the horizon; read again (up to ``READS`` times) while a transaction
-        that held the horizon back ended during the read: one that is not writing here,
-        or a writer committing, would otherwise delay a read that follows a commit."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            query = self.rendered.get(id(statement)) or self.rendered.setdefault(
-                id(statement), statement.as_bytes(conn))
-            for _ in range(READS):
-                rows = curs.execute(query, params, prepare=True).fetchall()
-                if not rows[0]["stale"]:
-                    break
-            return rows
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def max_notification_id(self) -> int | None:
-        return self.read(self.max_notification_id_statement, ())[0]["max"]
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
-                             topics: Sequence[str] = (), *,
-                             inclusive_of_start: bool = True) -> Sequence[Notification]:
-        """The library's method, below the horizon (see the module's docstring)."""
-        params = [p for p in (start, stop, list(topics) if topics else None) if p is not None]
-        key = (start is not None, inclusive_of_start, stop is not None, bool(topics))
-        if key not in self.selects:
-            where = [SQL("tx_id < horizon.h")]
-            if start is not None:
-                where.append(SQL("notification_id >= %s" if inclusive_of_start
-                                 else "notification_id > %s"))
-            if stop is not None:
-                where.append(SQL("notification_id <= %s"))
-            if topics:
-                where.append(SQL("topic = ANY(%s)"))
-            self.selects[key] = self.below_horizon(SQL(
-                "(SELECT notification_id, originator_id, originator_version, topic, state "
-                "FROM {table} WHERE {where} ORDER BY notification_id LIMIT %s)"
-            ).format(table=self.table, where=SQL(" AND ").join(where)))
-        rows = self.read(self.selects[key], [*params, limit])
-        return [Notification(id=row["notification_id"], originator_id=row["originator_id"],
-                             originator_version=row["originator_version"], topic=row["topic"],
-                             state=bytes(row["state"]))
-                for row in rows if row["notification_id"] is not None]
-
-    def subscribe(self, gt: int | None = None,
-                  topics: Sequence[str] = ()) -> PollingSubscription:
-        return PollingSubscription(recorder=self, gt=gt, topics=topics)
-
-
-class NotifyingApplicationRecorder(ConcurrentApplicationRecorder):
-    """The same, with the library's NOTIFY on every insert (for comparison)."""
-
-    NOTIFY = True
-
-
-class ClusterHorizonApplicationRecorder(ConcurrentApplicationRecorder):
-    """The same, reading below the oldest transaction of the whole server (Emmett's rule)."""
-
-    HORIZON = "cluster"
-
-
-def copy_rows(curs: Cursor[Any], table: Composable, columns: Sequence[str],
-              types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Streams ``rows`` into ``table`` with binary COPY: psycopg sends every 32 kB as it
-    fills, so memory does not grow with the number of rows (the bulk save, the import)."""
-    statement = SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-        table, SQL(", ").join(map(Identifier, columns)))
-    with curs.copy(statement) as copy:
-        copy.set_types(list(types))
-        for row in rows:
-            copy.write_row(row)
-
-
-def release(conn: Connection[Any]) -> None:
-    """Rolls back and drops every session advisory lock before the connection is pooled
-    again; closes it (the server then ends the session and its locks) when that fails."""
-    try:
-        if conn.info.transaction_status != TransactionStatus.IDLE:
-            conn.rollback()
-        conn.execute("SELECT pg_advisory_unlock_all()")
-    except Exception:
-        with contextlib.suppress(Exception):
-            conn.close()
-
-
-class PollingSubscription(PostgresSubscription):
-    """The library's subscription, also woken every ``POLL_INTERVAL`` seconds."""
-
-    def _listen(self) -> None:
-        recorder = self._recorder
-        interval = getattr(recorder, "POLL_INTERVAL", 0.5)
-        try:
-            if not getattr(recorder, "NOTIFY", True):
-                while not self._has_been_stopped:
-                    for _ in range(max(1, round(interval / 0.1))):
-                        if not self._has_been_stopped:
-                            time.sleep(0.1)
-                    self._has_been_notified.set()
-                return
-            with recorder.datastore.get_connection() as conn:
-                conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
-                while not self._has_been_stopped and not self._thread_error:
-                    for _ in conn.notifies(timeout=interval, stop_after=1):
-                        pass
-                    self._has_been_notified.set()
-        except BaseException as e:
-            if self._thread_error is None:
-                self._thread_error = e
-            self.stop()

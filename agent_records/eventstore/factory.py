@@ -1,0 +1,71 @@
+"""The library's infrastructure factories, handing out our recorders, mapper and store.
+
+The eventsourcing library assembles an application's persistence through an
+infrastructure factory chosen by ``PERSISTENCE_MODULE`` (which may name a factory class):
+the factory makes the transcoder, the mapper, the recorders and the event store. Ours are
+the library's SQLite and PostgreSQL factories with our parts, so that the application
+class itself overrides none of the library's ``construct_*`` methods and the whole
+assembly is chosen in one place (``agent_records.bootstrap``). An
+``APPLICATION_RECORDER_TOPIC`` in the environment still wins over the recorder named
+here (the benchmarks and a test compare other recorders that way).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    InfrastructureFactory,
+    Mapper,
+    Transcoder,
+)
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.utils import get_topic
+
+from agent_records.eventstore.bulk import StreamingEventStore
+from agent_records.eventstore.encoding import FastJSONTranscoder, FastMapper
+from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
+from agent_records.eventstore.recorders.sqlite import KeyedSQLiteRecorder
+from agent_records.eventstore.transcoding import register_transcodings
+
+
+class RecordsParts(InfrastructureFactory[Any]):
+    """What both factories make alike: the encoding and the event store."""
+
+    def transcoder(self) -> Transcoder:
+        """The library's JSON format, encoded faster, knowing our dates and value objects
+        (the application adds the library's own: UUIDs, decimals, datetimes)."""
+        transcoder = FastJSONTranscoder()
+        register_transcodings(transcoder)
+        return transcoder
+
+    def mapper(self, transcoder: Transcoder | None = None,
+               mapper_class: type[Mapper[Any]] | None = None) -> Mapper[Any]:
+        """The library's mapper, with an event's topic looked up once per class."""
+        return super().mapper(transcoder, mapper_class or FastMapper)
+
+    def event_store(self, mapper: Mapper[Any] | None = None,
+                    recorder: AggregateRecorder | None = None) -> EventStore[Any]:
+        """The library's event store, encoding a large save while the recorder copies it."""
+        return StreamingEventStore(mapper=mapper or self.mapper(),
+                                   recorder=recorder or self.application_recorder())
+
+
+class RecordsSQLiteFactory(RecordsParts, SQLiteFactory):
+    """The library's SQLite factory; its recorder also stores idempotency keys."""
+
+    application_recorder_class = KeyedSQLiteRecorder
+
+
+class RecordsPostgresFactory(RecordsParts, PostgresFactory):
+    """The library's PostgreSQL factory; its recorder is the concurrent one."""
+
+    application_recorder_class = ConcurrentApplicationRecorder
+
+
+FACTORIES = {"sqlite": get_topic(RecordsSQLiteFactory),
+             "postgres": get_topic(RecordsPostgresFactory)}
+"""The ``PERSISTENCE_MODULE`` of each backend of ``agent_records.config``."""
