@@ -21,7 +21,7 @@ from agent_records.api.readmodels import AuditQuery, ReadModels
 from agent_records.application import open_records
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import EventCorrected
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 AGENT_FIELDS = ("agent_id", "full_name", "category", "grade", "title", "status", "post_code",
                 "position_kind", "head_of_post", "oath_sworn", "renewals", "next_renewal_due",

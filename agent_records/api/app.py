@@ -33,7 +33,8 @@ from agent_records.api.schema import build_schema
 from agent_records.api.transport import RecordsRouter
 from agent_records.application import open_records
 from agent_records.domain.errors import DomainError
-from projections.runner import Worker
+from agent_records.readside import named
+from projections.engine.runner import Worker
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class ServiceSettings:
 
 def open_services(settings: ServiceSettings) -> Services:
     records = open_records(settings.store)
-    worker = Worker(records)
+    worker = Worker(records, named())
     return Services(records, ReadModels(worker.store), worker, settings.inline_projections)
 
 

@@ -22,8 +22,8 @@ from agent_records.domain.agent import Agent
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import AgentRegistered, CareerEvent
 from agent_records.persistence import StoreUnavailable, guard
-from projections.base import ProjectionStopped
-from projections.runner import Worker
+from projections.engine.base import ProjectionStopped
+from projections.engine.runner import Worker
 
 T = TypeVar("T")
 

@@ -23,7 +23,7 @@ from agent_records.api.types import (
     decode_cursor,
     page_size,
 )
-from projections.runner import ViewStatus
+from projections.engine.runner import ViewStatus
 
 
 @strawberry.enum

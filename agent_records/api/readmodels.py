@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from agent_records.persistence import guard
-from projections.store import Sql, ViewStore
+from projections.engine.store import Sql, ViewStore
 
 ORDERABLE = {"FULL_NAME": "full_name", "GRADE": "grade", "STATUS": "status",
              "SIXTY_FIFTH_BIRTHDAY": "sixty_fifth_birthday",

@@ -25,7 +25,7 @@ from agent_records.archive.records import ExportError, Selection
 from agent_records.integrity.checkpoint import ORIGIN, verify_note
 from agent_records.integrity.ledger_store import checkpoints, ledger_rows
 from agent_records.integrity.service import create_checkpoint, verifier
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 ORGANISATION = os.environ.get("AGENT_RECORDS_ORGANISATION",
                               "Ministère des Affaires étrangères, Luxembourg")

@@ -41,7 +41,7 @@ from agent_records.integrity.service import seal
 from agent_records.integrity.verify import Roots
 from agent_records.recorder import COLUMNS as EVENT_COLUMNS
 from agent_records.recorder import copy_rows
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 Progress = Callable[[int, int], None]
 BATCH = 1000

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 BATCH = 2000
 CHECKPOINTS = ("checkpoints", "size BIGINT NOT NULL PRIMARY KEY, position BIGINT NOT NULL, "

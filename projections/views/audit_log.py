@@ -12,8 +12,8 @@ from typing import Any
 
 from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.domain.post import PostMemberJoined, PostOpened
-from projections.base import AgentLoader, Batch, Stream, Table, TableRows, View, iso
-from projections.store import Sql
+from projections.engine.base import AgentLoader, Batch, Stream, Table, TableRows, View, iso
+from projections.engine.store import Sql
 
 
 class AuditLogView(View):

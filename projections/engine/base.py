@@ -7,7 +7,7 @@ view rebuilt from zero ends in the same rows as one built event by event.
 
 Each view computes its rows with pure functions of an agent (``rows``) or of an
 aggregate's events (``stream_rows``): the incremental path writes them batch by batch,
-the one-pass rebuild (``projections.rebuild``) for every aggregate at once, so that the
+the one-pass rebuild (``projections.engine.rebuild``) for every aggregate at once, so that the
 two cannot drift apart.
 """
 
@@ -23,7 +23,7 @@ from uuid import UUID
 from agent_records.domain.agent import Agent
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.post import PostMemberJoined, PostOpened
-from projections.store import Sql, ViewStore
+from projections.engine.store import Sql, ViewStore
 
 Batch = Sequence[tuple[int, Any]]
 """Events in global order, each with its position in the log."""

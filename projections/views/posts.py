@@ -8,8 +8,16 @@ from typing import Any
 from agent_records.domain.agent import Agent
 from agent_records.domain.post import Post, PostOpened
 from agent_records.domain.state import CareerState, Position
-from projections.base import AgentLoader, AgentStateView, Batch, Stream, Table, TableRows, iso
-from projections.store import Sql
+from projections.engine.base import (
+    AgentLoader,
+    AgentStateView,
+    Batch,
+    Stream,
+    Table,
+    TableRows,
+    iso,
+)
+from projections.engine.store import Sql
 
 
 def grade_segments(s: CareerState, p: Position) -> list[tuple[date, date | None, str | None]]:

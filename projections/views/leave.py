@@ -8,7 +8,7 @@ from agent_records.domain.agent import Agent
 from agent_records.domain.rules.leave import leave_accounts
 from agent_records.domain.state import CareerState, Leave
 from agent_records.domain.values import LeaveKind
-from projections.base import AgentStateView, Table, TableRows, iso
+from projections.engine.base import AgentStateView, Table, TableRows, iso
 
 
 class LeaveView(AgentStateView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent_records.domain.agent import Agent
 from agent_records.domain.values import IN_SERVICE, Grade
-from projections.base import AgentStateView, Table, TableRows, iso
+from projections.engine.base import AgentStateView, Table, TableRows, iso
 
 
 class AgentsView(AgentStateView):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from agent_records.domain.agent import Agent
 from agent_records.domain.values import LeaveKind
-from projections.base import AgentStateView, Table, TableRows, iso
+from projections.engine.base import AgentStateView, Table, TableRows, iso
 
 
 class BreachesView(AgentStateView):

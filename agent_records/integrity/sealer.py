@@ -1,4 +1,5 @@
-"""The ledger: the single sealer of the hash chain, following the log in commit order.
+"""The sealer: the single writer of the ledger (the hash chain), following the log in commit
+order as a view of the projection engine does.
 
 Each stored event gets a row (position, stream, version, hash, previous hash) written in
 the same transaction as the sealer's tracking position, so every event is sealed exactly
@@ -10,8 +11,8 @@ UPDATE, DELETE and TRUNCATE on the event table and on the ledger.
 from __future__ import annotations
 
 from agent_records.integrity.chain import GENESIS, event_hash, from_notification
-from projections.base import AgentLoader, Batch, Table, View
-from projections.store import Sql
+from projections.engine.base import AgentLoader, Batch, Table, View
+from projections.engine.store import Sql
 
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION {schema}.agent_records_append_only() RETURNS trigger AS $$
@@ -22,8 +23,8 @@ END $$ LANGUAGE plpgsql
 """
 
 
-class LedgerView(View):
-    """Seals every stored event into the chain."""
+class Sealer(View):
+    """Seals every stored event into the chain (the view ``ledger``)."""
 
     name = "ledger"
     raw = True
