@@ -109,9 +109,9 @@ def profile_graphql() -> None:
         app.close()
         services = open_services(ServiceSettings(store=store_url(schema_name),
                                                  inline_projections=False))
-        with services.reads.store.reading() as sql:
+        with services.views.reading() as sql:
             ids = [r["agent_id"] for r in sql.execute(
-                f"SELECT agent_id FROM {services.reads.store.table('agents')}").fetchall()]
+                f"SELECT agent_id FROM {services.views.table('agents')}").fetchall()]
         schema = build_schema(introspection=True, extra=[
             trusted_documents(load_documents(), False)])
         principal = Principal("demo-council", Role.COUNCIL)

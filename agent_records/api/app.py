@@ -28,7 +28,6 @@ from agent_records.api.context import Services
 from agent_records.api.documents import load_documents, trusted_documents
 from agent_records.api.exports import export_router
 from agent_records.api.limits import BodyLimit, query_time_budget
-from agent_records.api.readmodels import ReadModels
 from agent_records.api.schema import build_schema
 from agent_records.api.transport import RecordsRouter
 from agent_records.application import open_records
@@ -56,7 +55,7 @@ class ServiceSettings:
 def open_services(settings: ServiceSettings) -> Services:
     records = open_records(settings.store)
     worker = Worker(records, named())
-    return Services(records, ReadModels(worker.store), worker, settings.inline_projections)
+    return Services(records, worker, settings.inline_projections)
 
 
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0
