@@ -85,7 +85,6 @@ ORDERABLE = {"FULL_NAME": "full_name", "GRADE": "grade", "STATUS": "status",
              "SIXTY_FIFTH_BIRTHDAY": "sixty_fifth_birthday",
              "NEXT_RENEWAL_DUE": "next_renewal_due"}
 """The orderings ``agents(orderBy:)`` offers, by the column each sorts on."""
-IN_SERVICE_SQL = "('appointed', 'serving', 'suspended')"
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,8 @@ def _where(store: ViewStore, q: AgentQuery) -> tuple[str, list[Any]]:
         conds.append("a.next_renewal_due < ?")
         params.append(q.renewal_due_before.isoformat())
     if q.reaching_65_before:
-        conds.append(f"a.sixty_fifth_birthday < ? AND a.status IN {IN_SERVICE_SQL}")
+        conds.append("a.sixty_fifth_birthday < ? AND a.status IN ('appointed', 'serving', "
+                     "'suspended')")
         params.append(q.reaching_65_before.isoformat())
     if q.on_leave_on:
         conds.append(f"EXISTS (SELECT 1 FROM {store.table(LEAVES.name)} l WHERE l.agent_id = "
