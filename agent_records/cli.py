@@ -28,8 +28,9 @@ from agent_records.domain.errors import DomainError
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.state import CareerState
 from agent_records.errors import ConfigurationError, InfrastructureError
-from projections.base import ProjectionStopped
-from projections.runner import VIEWS, Worker
+from agent_records.readside import VIEWS, named
+from projections.engine.base import ProjectionStopped
+from projections.engine.runner import Worker
 
 log = logging.getLogger("agent_records.cli")
 
@@ -103,7 +104,7 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
     names = [args.name] if getattr(args, "name", None) else None
     if names and names[0] not in VIEWS:
         raise ConfigurationError(f"unknown projection {names[0]!r}; one of {', '.join(VIEWS)}")
-    worker = Worker(app, names)
+    worker = Worker(app, named(names))
     if args.action == "status":
         print(f"{'projection':<12} {'position':>10} {'head':>10} {'lag':>8}")
         for st in worker.status():
@@ -194,6 +195,7 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
 
 def cmd_verify(app: AgentRecords, args: argparse.Namespace) -> int:
     """Seals what is new, recomputes the chain and checks every signed checkpoint."""
+    from agent_records.integrity.sealer import Sealer
     from agent_records.integrity.service import (
         publication,
         seal,
@@ -204,7 +206,7 @@ def cmd_verify(app: AgentRecords, args: argparse.Namespace) -> int:
 
     if not args.no_seal:
         seal(app)
-    store = Worker(app, ["ledger"]).store
+    store = Worker(app, [Sealer]).store
     published = publication(app, store)
     notes = [note for _, note in published.notes()]
     result = verify(store, verifier(), args.from_position, _bar("verify"), notes)

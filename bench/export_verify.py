@@ -40,8 +40,9 @@ from bench.common import (
 
 SIZES = {"quick": {"agents": 2_000}, "full": {"agents": 66_000}}
 SEAL = ("import sys; from agent_records.bootstrap import open_records; "
-        "from projections.runner import Worker; w = Worker(open_records(sys.argv[1]), "
-        "['ledger'], batch_size=2000); print(w.catch_up(w.views[0]))")
+        "from agent_records.integrity.sealer import Sealer; "
+        "from projections.engine.runner import Worker; w = Worker(open_records(sys.argv[1]), "
+        "[Sealer], batch_size=2000); print(w.catch_up(w.views[0]))")
 
 
 def run(url: str, formats: list[str], work: Path) -> tuple[list[list], dict]:

@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent_records.api.auth import ensure_demo_tokens  # noqa: E402
 from agent_records.api.http import HTTP_PROTOCOL  # noqa: E402
 from agent_records.bootstrap import open_records  # noqa: E402
+from agent_records.readside import named  # noqa: E402
 from bench.common import (  # noqa: E402
     ROOT,
     full_size,
@@ -64,7 +65,7 @@ from bench.common import (  # noqa: E402
     table,
     temp_schema,
 )
-from projections.runner import Worker  # noqa: E402
+from projections.engine.runner import Worker  # noqa: E402
 
 SIZES = {"quick": {"agents": [1_000], "seconds": 5.0},
          "full": {"agents": [1_000, 10_000, 100_000], "seconds": 20.0}}
@@ -266,7 +267,7 @@ def agent_ids(url: str) -> tuple[list[str], int]:
     """The diplomatic agents of a projected store, and its head position (read only)."""
     app = open_records(url)
     try:
-        worker = Worker(app)
+        worker = Worker(app, named())
         behind = [f"{s.name} {s.lag:,}" for s in worker.status() if s.lag]
         if behind:
             log(f"  WARNING: views behind the head of {url}: {', '.join(behind)}")
@@ -321,7 +322,7 @@ def bench_size(agents: int, cfg: dict[str, Any], token_dir: Path) -> list[dict]:
         log(f"{agents:,} agents: generating into {schema}")
         gen = generate(app, agents, jobs=os.cpu_count() or 1, progress=progress_line(agents))
         t = time.perf_counter()
-        Worker(app).run_once()
+        Worker(app, named()).run_once()
         log(f"  projected {gen.events:,} events in {time.perf_counter() - t:.0f} s")
         app.close()
         return measure(store_url(schema), agents, gen.events, cfg, token_dir)

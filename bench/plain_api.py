@@ -1,6 +1,6 @@
 """A plain FastAPI JSON service answering the benchmark's queries from the same data.
 
-It reads the same read models (``ReadModels`` over the projections' tables) and the same
+It reads the same read models (the query functions of ``projections.views``) and the same
 record (``AgentRecords.get_agent`` for a career's history) as the GraphQL service, and
 returns the same fields, without GraphQL: the difference is the GraphQL layer's cost.
 Run by ``bench/graphql.py``: ``uvicorn --factory bench.plain_api:create_app``, with
@@ -17,11 +17,15 @@ from uuid import UUID
 
 from fastapi import FastAPI, HTTPException
 
-from agent_records.api.readmodels import AuditQuery, ReadModels
 from agent_records.bootstrap import open_records
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import EventCorrected
-from projections.store import ViewStore
+from agent_records.integrity.sealer import LEDGER
+from projections.engine.store import ViewStore
+from projections.views import posts as post_views
+from projections.views.agents import AgentRow, agents_by_id
+from projections.views.audit_log import AuditQuery, AuditTrail
+from projections.views.posts import PostDirectory, Tenure
 
 AGENT_FIELDS = ("agent_id", "full_name", "category", "grade", "title", "status", "post_code",
                 "position_kind", "head_of_post", "oath_sworn", "renewals", "next_renewal_due",
@@ -33,12 +37,12 @@ AUDIT_FIELDS = ("position", "stream_id", "stream_kind", "version", "event_type",
                 "corrects_version", "corrected_by")
 
 
-def serving(r: dict[str, Any], people: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def serving(r: Tenure, people: dict[str, AgentRow]) -> dict[str, Any]:
     """A roster entry with its agent, as the GraphQL ``Serving`` fragment selects it."""
-    a = people.get(r["agent_id"])
-    return {"since": r["since"], "until": r["until"], "grade": r.get("grade"),
-            "agent": {"id": a["agent_id"], "full_name": a["full_name"], "grade": a["grade"],
-                      "status": a["status"]} if a else None}
+    a = people.get(r.agent_id)
+    return {"since": r.since, "until": r.until, "grade": r.grade,
+            "agent": {"id": a.agent_id, "full_name": a.full_name, "grade": a.grade,
+                      "status": a.status} if a else None}
 
 
 def create_app() -> FastAPI:
@@ -48,7 +52,10 @@ def create_app() -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         records = open_records()
         state["records"] = records
-        state["reads"] = ReadModels(ViewStore(records))
+        views = ViewStore(records)
+        state["views"] = views
+        state["posts"] = PostDirectory(views)
+        state["audit"] = AuditTrail(views, seals=LEDGER.name)
         try:
             yield
         finally:
@@ -62,13 +69,12 @@ def create_app() -> FastAPI:
 
     @app.get("/career/{agent_id}")
     def career(agent_id: str, first: int = 50, after: int = 0) -> dict[str, Any]:
-        reads: ReadModels = state["reads"]
-        row = reads.agents_by_id([agent_id]).get(agent_id)
+        row = agents_by_id(state["views"], [agent_id]).get(agent_id)
         if row is None:
             raise HTTPException(404, "no such agent")
-        out = {k: row[k] for k in AGENT_FIELDS}
-        post = reads.posts([row["post_code"]]) if row["post_code"] else []
-        out["post"] = ({k: post[0][k] for k in ("post_code", "name", "city", "country")}
+        out = {k: getattr(row, k) for k in AGENT_FIELDS}
+        post = state["posts"].by_code([row.post_code]) if row.post_code else []
+        out["post"] = ({k: getattr(post[0], k) for k in ("post_code", "name", "city", "country")}
                        if post else None)
         try:
             record = state["records"].get_agent(UUID(agent_id))
@@ -96,43 +102,42 @@ def create_app() -> FastAPI:
 
     @app.get("/roster/{code}")
     def roster(code: str, on: date) -> dict[str, Any]:
-        reads: ReadModels = state["reads"]
-        posts = reads.posts([code.upper()])
+        views = state["views"]
+        posts = state["posts"].by_code([code.upper()])
         if not posts:
             raise HTTPException(404, "no such post")
         post = posts[0]
-        heads = reads.heads_on(post["post_code"], on)
-        charges = reads.charges_on(post["post_code"], on)
-        members = reads.roster_on(post["post_code"], on)
-        people = reads.agents_by_id(sorted({r["agent_id"] for r in [*heads, *charges,
-                                                                      *members]}))
+        heads = post_views.heads_on(views, post.post_code, on)
+        charges = post_views.charges_on(views, post.post_code, on)
+        members = post_views.roster_on(views, post.post_code, on)
+        people = agents_by_id(views, sorted({r.agent_id for r in [*heads, *charges, *members]}))
 
-        return {"code": post["post_code"], "name": post["name"], "city": post["city"],
-                "country": post["country"], "kind": post["kind"],
+        return {"code": post.post_code, "name": post.name, "city": post.city,
+                "country": post.country, "kind": post.kind,
                 "head_of_post": serving(heads[-1], people) if heads else None,
                 "charges_d_affaires": [serving(r, people) for r in charges],
                 "roster": [serving(r, people) for r in members]}
 
     @app.get("/roster-page/{code}")
     def roster_page(code: str, on: date, first: int = 50, after: int = 0) -> dict[str, Any]:
-        reads: ReadModels = state["reads"]
-        posts = reads.posts([code.upper()])
+        views = state["views"]
+        posts = state["posts"].by_code([code.upper()])
         if not posts:
             raise HTTPException(404, "no such post")
-        rows, total = reads.roster_page(posts[0]["post_code"], on, after, min(first, 100))
-        people = reads.agents_by_id(sorted({r["agent_id"] for r in rows}))
-        return {"code": posts[0]["post_code"], "name": posts[0]["name"], "total_count": total,
+        rows, total = post_views.roster_page(views, posts[0].post_code, on, after,
+                                             min(first, 100))
+        people = agents_by_id(views, sorted({r.agent_id for r in rows}))
+        return {"code": posts[0].post_code, "name": posts[0].name, "total_count": total,
                 "has_next_page": after + len(rows) < total, "end_cursor": after + len(rows),
                 "roster": [serving(r, people) for r in rows]}
 
     @app.get("/audit")
     def audit(agent_id: str | None = None, first: int = 50, after: int = 0
               ) -> dict[str, Any]:
-        reads: ReadModels = state["reads"]
-        query = AuditQuery(agent_id=agent_id)
-        rows, total, more = reads.audit(query, after, first)
-        return {"total_count": total, "has_next_page": more,
-                "end_cursor": rows[-1]["position"] if rows else None,
-                "entries": [{k: r[k] for k in AUDIT_FIELDS} for r in rows]}
+        page = state["audit"].page(AuditQuery(agent_id=agent_id), after, first)
+        rows = page.entries
+        return {"total_count": page.total, "has_next_page": page.more,
+                "end_cursor": rows[-1].position if rows else None,
+                "entries": [{k: getattr(r, k) for k in AUDIT_FIELDS} for r in rows]}
 
     return app

@@ -28,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyinstrument import Profiler  # noqa: E402
 
 from agent_records import demo  # noqa: E402
+from agent_records.readside import named  # noqa: E402
 from bench.common import RESULTS, generate, log, open_app, store_url, temp_schema  # noqa: E402
-from projections.runner import Worker  # noqa: E402
+from projections.engine.runner import Worker  # noqa: E402
 
 
 def write(name: str, profiler: Profiler, note: str = "") -> None:
@@ -76,7 +77,7 @@ def profile_rebuild() -> None:
     with temp_schema("prof_rebuild") as schema:
         app = open_app(schema)
         gen = generate(app, 300)
-        worker = Worker(app)
+        worker = Worker(app, named())
         p = Profiler(interval=0.001)
         c, t = time.process_time(), time.perf_counter()
         p.start()
@@ -104,13 +105,13 @@ def profile_graphql() -> None:
     with temp_schema("prof_graphql") as schema_name:
         app = open_app(schema_name)
         generate(app, 300)
-        Worker(app).run_once()
+        Worker(app, named()).run_once()
         app.close()
         services = open_services(ServiceSettings(store=store_url(schema_name),
                                                  inline_projections=False))
-        with services.reads.store.reading() as sql:
+        with services.views.reading() as sql:
             ids = [r["agent_id"] for r in sql.execute(
-                f"SELECT agent_id FROM {services.reads.store.table('agents')}").fetchall()]
+                f"SELECT agent_id FROM {services.views.table('agents')}").fetchall()]
         schema = build_schema(introspection=True, extra=[
             trusted_documents(load_documents(), False)])
         principal = Principal("demo-council", Role.COUNCIL)

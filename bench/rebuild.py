@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.bootstrap import open_records
+from agent_records.readside import VIEWS
 from bench.common import (
     CLI,
     connect,
@@ -43,8 +44,7 @@ from bench.common import (
     table,
     temp_schema,
 )
-from projections.rebuild import APPLICATION_NAME
-from projections.runner import VIEWS
+from projections.engine.rebuild import APPLICATION_NAME
 
 SIZES = {"quick": {"agents": 6_600}, "full": {"agents": 66_000}}
 """About 15 events per demo career: 6,600 careers ~ 100,000 events, 66,000 ~ 1,000,000."""

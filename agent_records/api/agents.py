@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -39,6 +38,15 @@ from agent_records.api.types import (
 from agent_records.domain.agent import Agent as AgentRecord
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import CareerEvent
+from projections.views.agents import AgentRow
+from projections.views.posts import (
+    PostRow,
+    Tenure,
+    charges_on,
+    heads_on,
+    roster_on,
+    roster_page,
+)
 
 
 async def record_of(info: Info, agent_id: str) -> AgentRecord:
@@ -68,7 +76,7 @@ class Agent:
     at that field and nowhere else; personal fields keep theirs to check the role.
     """
 
-    row: strawberry.Private[dict[str, Any]]
+    row: strawberry.Private[AgentRow]
     id: strawberry.ID
     full_name: str
     post_code: str | None
@@ -82,76 +90,76 @@ class Agent:
     version: int
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> Agent:
+    def of(cls, row: AgentRow) -> Agent:
         """The agent of a row of the ``agents`` view."""
-        return cls(row=row, id=strawberry.ID(row["agent_id"]), full_name=row["full_name"],
-                   post_code=row["post_code"], head_of_post=row["head_of_post"],
-                   oath_sworn=bool(row["oath_sworn"]), renewals=row["renewals"],
-                   eligible_for_promotion=bool(row["eligible_for_promotion"]),
-                   extensions=row["extensions"], version=row["version"])
+        return cls(row=row, id=strawberry.ID(row.agent_id), full_name=row.full_name,
+                   post_code=row.post_code, head_of_post=row.head_of_post,
+                   oath_sworn=bool(row.oath_sworn), renewals=row.renewals,
+                   eligible_for_promotion=bool(row.eligible_for_promotion),
+                   extensions=row.extensions, version=row.version)
 
     @strawberry.field
     def category(self) -> Category:
-        return Category(self.row["category"])
+        return Category(self.row.category)
 
     @strawberry.field
     def grade(self) -> Grade | None:
-        return Grade(self.row["grade"]) if self.row["grade"] else None
+        return Grade(self.row.grade) if self.row.grade else None
 
     @strawberry.field(description="Title conferred under Art. 26, if any.")
     def title(self) -> Grade | None:
-        return Grade(self.row["title"]) if self.row["title"] else None
+        return Grade(self.row.title) if self.row.title else None
 
     @strawberry.field
     def status(self) -> Status:
-        return Status(self.row["status"])
+        return Status(self.row.status)
 
     @strawberry.field
     async def post(self, info: Info) -> Post | None:
-        code = self.row["post_code"]
+        code = self.row.post_code
         row = await ctx(info).posts.load(code) if code else None
         return Post(row=row) if row else None
 
     @strawberry.field
     def position_kind(self) -> PositionKind | None:
-        kind = self.row["position_kind"]
+        kind = self.row.position_kind
         return PositionKind(kind) if kind else None
 
     @strawberry.field
     def next_renewal_due(self) -> date | None:
-        return _d(self.row["next_renewal_due"])
+        return _d(self.row.next_renewal_due)
 
     @strawberry.field(description="Art. 21: the pension law's age limit.")
     def sixty_fifth_birthday(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "sixtyFifthBirthday")
-        return _d(self.row["sixty_fifth_birthday"])
+        return _d(self.row.sixty_fifth_birthday)
 
     @strawberry.field(description="65th birthday or end of the last yearly extension.")
     def service_limit(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "serviceLimit")
-        return _d(self.row["service_limit"])
+        return _d(self.row.service_limit)
 
     extensions: int
 
     @strawberry.field
     def birth_date(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "birthDate")
-        return _d(self.row["birth_date"])
+        return _d(self.row.birth_date)
 
     version: int
 
     @strawberry.field(description="Days of public service on a date, prior service included.")
     async def public_service_days(self, info: Info, on: date) -> int:
-        return (await record_of(info, self.row["agent_id"])).state.public_service_days_on(on)
+        return (await record_of(info, self.row.agent_id)).state.public_service_days_on(on)
 
     @strawberry.field(description="Status on a date: on leave, suspended, ...")
     async def status_on(self, info: Info, on: date) -> Status:
-        return (await record_of(info, self.row["agent_id"])).state_on(on).status_on(on)
+        return (await record_of(info, self.row.agent_id)).state_on(on).status_on(on)
 
     @strawberry.field(description="Medical data (Art. 6); hr_officer and council only.")
     async def aptitude_certificate(self, info: Info) -> AptitudeCertificate | None:
         ctx(info).require(Permission.MEDICAL, "aptitudeCertificate")
-        cert = (await record_of(info, self.row["agent_id"])).state.aptitude_certificate
+        cert = (await record_of(info, self.row.agent_id)).state.aptitude_certificate
         return AptitudeCertificate(doctor=cert.doctor, issued_on=cert.issued_on,
                                    doctor_designated_by_minister=cert.doctor_designated_by_minister
                                    ) if cert else None
@@ -159,7 +167,7 @@ class Agent:
     @strawberry.field(description="Art. 13 requests and marriage; hr_officer and council.")
     async def marriage(self, info: Info) -> Marriage | None:
         ctx(info).require(Permission.MARRIAGE, "marriage")
-        s = (await record_of(info, self.row["agent_id"])).state
+        s = (await record_of(info, self.row.agent_id)).state
         return Marriage(married_to=s.married_to, requests=[MarriageRequest(
             version=r.version, spouse_name=r.spouse_name, spouse_nationality=r.spouse_nationality,
             requested_on=r.requested_on, decision=r.decision, decided_on=r.decided_on)
@@ -168,28 +176,28 @@ class Agent:
     @strawberry.field(description="Art. 23, 24 referrals and decisions; council only.")
     async def disciplinary_record(self, info: Info) -> list[Referral] | None:
         ctx(info).require(Permission.DISCIPLINE, "disciplinaryRecord")
-        s = (await record_of(info, self.row["agent_id"])).state
+        s = (await record_of(info, self.row.agent_id)).state
         return [Referral(version=r.version, body=r.body, referred_on=r.referred_on,
                          outcome=r.outcome, decided_on=r.decided_on) for r in s.referrals]
 
     @strawberry.field(description="Breaches the disciplinary council must see.")
     async def breaches(self, info: Info) -> list[Breach] | None:
         ctx(info).require(Permission.DISCIPLINE, "breaches")
-        rows = await ctx(info).breaches.load(self.row["agent_id"])
-        return [Breach(version=r["version"], code=r["code"], article=r["article"],
-                       on_date=date.fromisoformat(r["on_date"]), message=r["message"])
+        rows = await ctx(info).breaches.load(self.row.agent_id)
+        return [Breach(version=r.version, code=r.code, article=r.article,
+                       on_date=date.fromisoformat(r.on_date), message=r.message)
                 for r in rows]
 
     @strawberry.field
     async def leave_balance(self, info: Info, year: int) -> LeaveBalance:
-        return balance((await record_of(info, self.row["agent_id"])).state, year)
+        return balance((await record_of(info, self.row.agent_id)).state, year)
 
     @strawberry.field(description="Every event, oldest first; keyset cursor on the version.")
     async def history(self, info: Info, first: int = 50, after: str | None = None
                       ) -> EventConnection:
         ctx(info).require(Permission.READ, "history")
         page_size(first)
-        agent_id = self.row["agent_id"]
+        agent_id = self.row.agent_id
         if selects(info.selected_fields, SEAL_FIELDS):  # both loads at once
             events, seals = await asyncio.gather(stream_of(info, agent_id),
                                                  ctx(info).seals.load(agent_id))
@@ -200,7 +208,7 @@ class Agent:
     @strawberry.field(description="State in force on validAt, as recorded at knownAt.")
     async def as_of(self, info: Info, valid_at: date | None = None,
                     known_at: datetime | None = None) -> AgentSnapshot | None:
-        record = await record_of(info, self.row["agent_id"])
+        record = await record_of(info, self.row.agent_id)
         if known_at is not None:
             if known_at.tzinfo is None:
                 raise PublicError("BAD_USER_INPUT", "knownAt needs a timezone, e.g. ...Z")
@@ -214,8 +222,8 @@ class Agent:
 class RosterEntry:
     """Who served at a post, from when to when, in which grade."""
 
-    row: strawberry.Private[dict[str, Any]]
-    agent_row: strawberry.Private[dict[str, Any] | None] = None
+    row: strawberry.Private[Tenure]
+    agent_row: strawberry.Private[AgentRow | None] = None
     """The agent's row, loaded with the other entries' (``entries``) when asked for."""
 
     @strawberry.field
@@ -224,15 +232,15 @@ class RosterEntry:
 
     @strawberry.field
     def grade(self) -> Grade | None:
-        return Grade(self.row["grade"]) if self.row.get("grade") else None
+        return Grade(self.row.grade) if self.row.grade else None
 
     @strawberry.field
     def since(self) -> date:
-        return date.fromisoformat(self.row["since"])
+        return date.fromisoformat(self.row.since)
 
     @strawberry.field
     def until(self) -> date | None:
-        return _d(self.row["until"])
+        return _d(self.row.until)
 
 
 @strawberry.type
@@ -252,32 +260,32 @@ class RosterConnection:
 class Post:
     """A legation or other post."""
 
-    row: strawberry.Private[dict[str, Any]]
+    row: strawberry.Private[PostRow]
 
     @strawberry.field
     def code(self) -> str:
-        return self.row["post_code"]
+        return self.row.post_code
 
     @strawberry.field
     def name(self) -> str:
-        return self.row["name"]
+        return self.row.name
 
     @strawberry.field
     def city(self) -> str:
-        return self.row["city"]
+        return self.row.city
 
     @strawberry.field
     def country(self) -> str:
-        return self.row["country"]
+        return self.row.country
 
     @strawberry.field
     def kind(self) -> str:
-        return self.row["kind"]
+        return self.row.kind
 
     @strawberry.field(description="Agents posted here on the date, with their grade then "
                       "(all of them: rosterPage gives them a page at a time).")
     async def roster(self, info: Info, on: date) -> list[RosterEntry]:
-        rows = await _reads(info, "roster_on", self.row["post_code"], on)
+        rows = await blocking(roster_on, ctx(info).services.views, self.row.post_code, on)
         return await entries(info, rows)
 
     @strawberry.field(description="The roster on the date in pages, in the same order "
@@ -285,8 +293,8 @@ class Post:
     async def roster_page(self, info: Info, on: date, first: int = 50,
                           after: str | None = None) -> RosterConnection:
         offset = decode_cursor("o", after)
-        rows, total = await _reads(info, "roster_page", self.row["post_code"], on, offset,
-                                   page_size(first))
+        rows, total = await blocking(roster_page, ctx(info).services.views, self.row.post_code,
+                                     on, offset, page_size(first))
         edges = [RosterEdge(cursor=cursor("o", offset + i + 1), node=entry)
                  for i, entry in enumerate(await entries(info, rows))]
         return RosterConnection(edges=edges, total_count=total, page_info=PageInfo(
@@ -295,16 +303,16 @@ class Post:
 
     @strawberry.field(description="The head of post on the date.")
     async def head_of_post(self, info: Info, on: date) -> RosterEntry | None:
-        rows = await _reads(info, "heads_on", self.row["post_code"], on)
+        rows = await blocking(heads_on, ctx(info).services.views, self.row.post_code, on)
         return (await entries(info, rows[-1:]))[0] if rows else None
 
     @strawberry.field(description="Art. 2: the chargé(s) d'affaires a.i. on the date.")
     async def charges_d_affaires(self, info: Info, on: date) -> list[RosterEntry]:
-        rows = await _reads(info, "charges_on", self.row["post_code"], on)
+        rows = await blocking(charges_on, ctx(info).services.views, self.row.post_code, on)
         return await entries(info, rows)
 
 
-async def entries(info: Info, rows: list[dict[str, Any]]) -> list[RosterEntry]:
+async def entries(info: Info, rows: list[Tenure]) -> list[RosterEntry]:
     """Roster entries with their agents' rows, loaded in one batch when the query asks.
 
     One ``load_many`` instead of an async resolver per entry: a page of 50 entries
@@ -313,12 +321,9 @@ async def entries(info: Info, rows: list[dict[str, Any]]) -> list[RosterEntry]:
     """
     if not selects(info.selected_fields, AGENT_FIELD):
         return [RosterEntry(row=r) for r in rows]
-    agents = await ctx(info).agents.load_many([r["agent_id"] for r in rows])
+    agents = await ctx(info).agents.load_many([r.agent_id for r in rows])
     return [RosterEntry(row=r, agent_row=a) for r, a in zip(rows, agents, strict=True)]
 
 
 AGENT_FIELD = frozenset({"agent"})
 
-
-async def _reads(info: Info, method: str, *args: Any) -> Any:
-    return await blocking(getattr(ctx(info).services.reads, method), *args)

@@ -27,13 +27,13 @@ from agent_records.api.context import Services
 from agent_records.api.documents import load_documents, trusted_documents
 from agent_records.api.exports import export_router
 from agent_records.api.limits import BodyLimit, query_time_budget
-from agent_records.api.readmodels import ReadModels
 from agent_records.api.schema import build_schema
 from agent_records.api.transport import RecordsRouter
 from agent_records.bootstrap import open_records
 from agent_records.config import settings
 from agent_records.errors import InfrastructureError
-from projections.runner import Worker
+from agent_records.readside import named
+from projections.engine.runner import Worker
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ class ServiceSettings:
 
 def open_services(settings: ServiceSettings) -> Services:
     records = open_records(settings.store)
-    worker = Worker(records)
-    return Services(records, ReadModels(worker.store), worker, settings.inline_projections)
+    worker = Worker(records, named())
+    return Services(records, worker, settings.inline_projections)
 
 
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0

@@ -16,27 +16,45 @@ from strawberry.types import Info
 
 from agent_records.api.auth import Permission, Principal
 from agent_records.api.errors import PublicError, forbidden
-from agent_records.api.readmodels import ReadModels
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import AgentRegistered, CareerEvent
 from agent_records.eventstore.errors import StoreUnavailable, guard
-from projections.base import ProjectionStopped
-from projections.runner import Worker
+from agent_records.integrity.ledger_store import seals_of
+from agent_records.integrity.sealer import LEDGER
+from projections.engine.base import ProjectionStopped
+from projections.engine.runner import Worker
+from projections.engine.store import ViewStore
+from projections.views.agents import AgentRow, agents_by_id
+from projections.views.audit_log import AuditTrail
+from projections.views.breaches import breaches_of
+from projections.views.posts import PostDirectory, PostRow
 
 T = TypeVar("T")
 
 
 @dataclass
 class Services:
-    """What the whole process shares: the application, the read models, the projector."""
+    """What the whole process shares: the application, the projector and the read views
+    it writes (``views``), with what is kept of them for the process (``posts``,
+    ``audit``)."""
 
     records: AgentRecords
-    reads: ReadModels
     worker: Worker
     inline_projections: bool
     project_lock: threading.Lock = field(default_factory=threading.Lock)
+    posts: PostDirectory = field(init=False)
+    audit: AuditTrail = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.posts = PostDirectory(self.views)
+        self.audit = AuditTrail(self.views, seals=LEDGER.name)
+
+    @property
+    def views(self) -> ViewStore:
+        """The read views' tables."""
+        return self.worker.store
 
     def project(self) -> list[str]:
         """Brings the read models up to the head (inline mode, after each command); returns
@@ -66,25 +84,25 @@ class Context(BaseContext):
         self.services = services
         self.principal = principal
         self.request_id = request_id
-        reads = services.reads
+        views = services.views
         self.agents = DataLoader(self._agents)
         self.posts = DataLoader(self._posts)
         self.records = DataLoader(self._records)
         self.streams = DataLoader(self._streams)
-        self.seals = DataLoader(lambda ids: blocking(lambda: [reads.seals(i) for i in ids]))
+        self.seals = DataLoader(lambda ids: blocking(lambda: [seals_of(views, i) for i in ids]))
         self.breaches = DataLoader(lambda ids: blocking(
-            lambda: [reads.breaches(ids)[i] for i in ids]))
+            lambda: [breaches_of(views, ids)[i] for i in ids]))
 
-    async def _agents(self, ids: list[str]) -> list[dict | None]:
-        rows = await blocking(self.services.reads.agents_by_id, ids)
+    async def _agents(self, ids: list[str]) -> list[AgentRow | None]:
+        rows = await blocking(agents_by_id, self.services.views, ids)
         return [rows.get(i) for i in ids]
 
-    async def _posts(self, codes: list[str]) -> list[dict | None]:
-        reads = self.services.reads
-        # posts already read are kept by ReadModels: then no thread and no database
-        found = reads.posts(codes) if reads.has_posts(codes) else \
-            await blocking(reads.posts, codes)
-        rows = {r["post_code"]: r for r in found}
+    async def _posts(self, codes: list[str]) -> list[PostRow | None]:
+        posts = self.services.posts
+        # posts already read are kept for the process: then no thread and no database
+        found = posts.by_code(codes) if posts.known(codes) else \
+            await blocking(posts.by_code, codes)
+        rows = {r.post_code: r for r in found}
         return [rows.get(c) for c in codes]
 
     async def _records(self, ids: list[str]) -> list[Agent | NotFound]:

@@ -20,7 +20,7 @@ from agent_records.api.auth import Permission, Principal, TokenStore
 from agent_records.api.context import Services
 from agent_records.archive.export import sealed_head, stream_jsonl
 from agent_records.archive.records import ExportError, Selection
-from projections.base import ProjectionStopped
+from projections.engine.base import ProjectionStopped
 
 PERSONAL = (Permission.MEDICAL, Permission.MARRIAGE, Permission.DISCIPLINE)
 

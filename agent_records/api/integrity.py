@@ -18,7 +18,7 @@ from agent_records.application import AgentRecords
 from agent_records.integrity import verify as chain
 from agent_records.integrity.ledger_store import checkpoints
 from agent_records.integrity.service import publication, unknown_identity, verifier
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 
 @strawberry.type(description="A signed checkpoint (C2SP signed note) and whether it holds.")

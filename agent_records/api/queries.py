@@ -12,7 +12,6 @@ from agent_records.api.agents import Agent, Post, record_of
 from agent_records.api.auth import Permission
 from agent_records.api.context import blocking, ctx
 from agent_records.api.integrity import Verification, verification
-from agent_records.api.readmodels import AgentQuery, AuditQuery
 from agent_records.api.types import (
     Grade,
     LeaveBalance,
@@ -23,7 +22,9 @@ from agent_records.api.types import (
     decode_cursor,
     page_size,
 )
-from projections.runner import ViewStatus
+from projections.engine.runner import ViewStatus
+from projections.views.agents import AgentQuery, find_agents
+from projections.views.audit_log import AuditQuery, AuditRow
 
 
 @strawberry.enum
@@ -148,8 +149,8 @@ async def agent_page(info: Info, query: AgentQuery, order: AgentOrder, first: in
                      after: str | None) -> AgentConnection:
     """One page of the agents view (``agents``, ``renewalsDue``): offset cursors."""
     offset = decode_cursor("o", after)
-    rows, total = await blocking(ctx(info).services.reads.agents, query, order.field.value,
-                                 order.descending, offset, page_size(first))
+    rows, total = await blocking(find_agents, ctx(info).services.views, query,
+                                 order.field.value, order.descending, offset, page_size(first))
     edges = [AgentEdge(cursor=cursor("o", offset + i + 1), node=Agent.of(r))
              for i, r in enumerate(rows)]
     return AgentConnection(edges=edges, total_count=total, page_info=PageInfo(
@@ -157,17 +158,17 @@ async def agent_page(info: Info, query: AgentQuery, order: AgentOrder, first: in
         end_cursor=edges[-1].cursor if edges else None))
 
 
-def _audit_entry(r: dict) -> AuditEntry:
+def _audit_entry(r: AuditRow) -> AuditEntry:
     return AuditEntry(
-        position=r["position"], stream_id=strawberry.ID(r["stream_id"]),
-        stream_kind=r["stream_kind"], version=r["version"], event_type=r["event_type"],
-        effective_date=date.fromisoformat(r["effective_date"]),
-        recorded_at=datetime.fromisoformat(r["recorded_at"]), actor_id=r["actor_id"],
-        actor_role=r["actor_role"], legal_basis=r["legal_basis"],
-        decision_reference=r["decision_reference"], reason=r["reason"],
-        correlation_id=r["correlation_id"], post_code=r["post_code"],
-        corrects_version=r["corrects_version"], corrected_by=r["corrected_by"],
-        hash=r.get("hash"), previous_hash=r.get("previous_hash"))
+        position=r.position, stream_id=strawberry.ID(r.stream_id), stream_kind=r.stream_kind,
+        version=r.version, event_type=r.event_type,
+        effective_date=date.fromisoformat(r.effective_date),
+        recorded_at=datetime.fromisoformat(r.recorded_at), actor_id=r.actor_id,
+        actor_role=r.actor_role, legal_basis=r.legal_basis,
+        decision_reference=r.decision_reference, reason=r.reason,
+        correlation_id=r.correlation_id, post_code=r.post_code,
+        corrects_version=r.corrects_version, corrected_by=r.corrected_by, hash=r.hash,
+        previous_hash=r.previous_hash)
 
 
 @strawberry.type
@@ -195,7 +196,7 @@ class Query:
 
     @strawberry.field
     async def posts(self, info: Info) -> list[Post]:
-        return [Post(row=r) for r in await blocking(ctx(info).services.reads.posts)]
+        return [Post(row=r) for r in await blocking(ctx(info).services.posts.all)]
 
     @strawberry.field(description="Art. 15, 17: an agent's leave account for a year.")
     async def leave_balance(self, info: Info, agent_id: strawberry.ID, year: int
@@ -220,12 +221,11 @@ class Query:
                            recorded_from=f.recorded_from, recorded_to=f.recorded_to,
                            effective_from=f.effective_from, effective_to=f.effective_to)
         start = decode_cursor("p", after)
-        rows, total, more = await blocking(ctx(info).services.reads.audit, query, start,
-                                           page_size(first))
-        edges = [AuditEdge(cursor=cursor("p", r["position"]), node=_audit_entry(r))
-                 for r in rows]
-        return AuditConnection(edges=edges, total_count=total,
-                               page_info=PageInfo(has_next_page=more,
+        page = await blocking(ctx(info).services.audit.page, query, start, page_size(first))
+        edges = [AuditEdge(cursor=cursor("p", r.position), node=_audit_entry(r))
+                 for r in page.entries]
+        return AuditConnection(edges=edges, total_count=page.total,
+                               page_info=PageInfo(has_next_page=page.more,
                                                   end_cursor=edges[-1].cursor if edges else None))
 
     @strawberry.field(description="Each projection's position, the store head, the lag.")

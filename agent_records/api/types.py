@@ -19,6 +19,7 @@ from agent_records.domain.agent import Agent as AgentRecord
 from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.domain.rules.leave import leave_account
 from agent_records.domain.state import CareerState
+from agent_records.integrity.ledger_store import Seal
 
 Grade = strawberry.enum(values.Grade, description="Diplomatic grades, lowest first.")
 Status = strawberry.enum(values.Status)
@@ -121,16 +122,16 @@ class Event:
         return _jsonable(self.raw)
 
     @staticmethod
-    def of(e: CareerEvent, corrected_by: list[int], seal: dict[str, Any] | None) -> Event:
-        """The event with its seal (ledger row; None when not sealed or not asked for)."""
+    def of(e: CareerEvent, corrected_by: list[int], seal: Seal | None) -> Event:
+        """The event with its seal (None when not sealed or not asked for)."""
         return Event(version=e.originator_version, type=type(e).__name__,
                      effective_date=e.effective_date, recorded_at=e.timestamp,
                      actor_id=e.actor_id, actor_role=e.actor_role, legal_basis=e.legal_basis,
                      decision_reference=e.decision_reference, reason=e.reason,
                      correlation_id=e.correlation_id,
                      corrects=e.corrected_version if isinstance(e, EventCorrected) else None,
-                     corrected_by=corrected_by, position=seal and seal["position"],
-                     hash=seal and seal["hash"], previous_hash=seal and seal["previous"],
+                     corrected_by=corrected_by, position=seal and seal.position,
+                     hash=seal and seal.hash, previous_hash=seal and seal.previous,
                      raw=e.payload())
 
 
@@ -174,7 +175,7 @@ def selects(selections: list[Any], names: frozenset[str]) -> bool:
 
 
 def history(events: list[CareerEvent], first: int, after: str | None,
-            seals: dict[int, dict[str, Any]]) -> EventConnection:
+            seals: dict[int, Seal]) -> EventConnection:
     """Keyset pagination on the record's versions (events oldest first, as stored)."""
     start = decode_cursor("v", after)
     fixes: dict[int, list[int]] = {}

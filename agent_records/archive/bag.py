@@ -26,7 +26,7 @@ from agent_records.config import settings
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.ledger_store import checkpoints, ledger_rows
 from agent_records.integrity.service import create_checkpoint, verifier
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 FORMATS = {".jsonl": "JSON Lines", ".csv": "CSV (RFC 4180)", ".json": "JSON Schema",
            ".md": "Markdown", ".txt": "Plain text", ".key": "Plain text",

@@ -27,7 +27,7 @@ from agent_records.archive.records import Selection, records
 from agent_records.integrity.chain import GENESIS
 from agent_records.integrity.ledger_store import hash_before
 from agent_records.integrity.service import seal
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 Progress = Callable[[int, int], None]
 SCHEMA_NAME = "event.schema.json"

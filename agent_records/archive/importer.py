@@ -41,7 +41,7 @@ from agent_records.integrity.chain import GENESIS, StoredFact
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import Roots
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 Progress = Callable[[int, int], None]
 BATCH = 1000

@@ -19,7 +19,7 @@ from typing import Any
 from agent_records.archive.verify_export import describe, unwrap
 from agent_records.domain.post import post_id
 from agent_records.integrity.ledger_store import ledger_rows, store_events
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 PERSONAL: dict[str, str] = {
     "aptitude_certificate": "medical",

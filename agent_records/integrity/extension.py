@@ -15,7 +15,7 @@ from agent_records.integrity import merkle
 from agent_records.integrity.checkpoint import Checkpoint
 from agent_records.integrity.ledger_store import ledger_rows
 from agent_records.integrity.verify import Roots
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 
 class CheckpointRefused(ValueError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from projections.store import Sql, ViewStore
+from projections.engine.store import Sql, ViewStore
 
 TABLE = "store_identity"
 COLUMNS = ("singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1), "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.store import ViewStore
+from agent_records.integrity.sealer import LEDGER
+from projections.engine.store import ViewStore
 
 BATCH = 2000
 CHECKPOINTS = ("checkpoints", "size BIGINT NOT NULL PRIMARY KEY, position BIGINT NOT NULL, "
@@ -26,7 +28,7 @@ def store_events(store: ViewStore, after: int = 0) -> Iterator[Any]:
 
 def ledger_rows(store: ViewStore, after: int = 0) -> Iterator[dict[str, Any]]:
     """Every ledger row after position ``after``, in order, in batches."""
-    table = store.table("ledger")
+    table = store.table(LEDGER.name)
     while True:
         with store.reading() as sql:
             rows = [dict(r) for r in sql.execute(
@@ -38,9 +40,26 @@ def ledger_rows(store: ViewStore, after: int = 0) -> Iterator[dict[str, Any]]:
         after = rows[-1]["position"]
 
 
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """An event's seal: its position in the log, its hash and the one before it."""
+
+    position: int
+    version: int
+    hash: str
+    previous: str
+
+
+def seals_of(store: ViewStore, stream_id: str) -> dict[int, Seal]:
+    """The seals of one stream's events, by version (empty before the first seal)."""
+    rows = store.rows(f"SELECT position, version, hash, previous FROM "
+                      f"{store.table(LEDGER.name)} WHERE stream_id = ?", (stream_id,))
+    return {r["version"]: Seal(**r) for r in rows}
+
+
 def hash_before(store: ViewStore, position: int) -> tuple[str | None, int]:
     """The sealed hash just before ``position`` and how many events precede it."""
-    table = store.table("ledger")
+    table = store.table(LEDGER.name)
     with store.reading() as sql:
         row = sql.execute(f"SELECT hash FROM {table} WHERE position < ? ORDER BY position DESC "
                           "LIMIT 1", (position,)).fetchone()

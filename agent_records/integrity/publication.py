@@ -28,7 +28,7 @@ from agent_records.application import AgentRecords
 from agent_records.config import checkpoints_dir
 from agent_records.integrity.checkpoint import public_bytes, verify_note
 from agent_records.integrity.identity import store_id
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 NOTE = re.compile(r"checkpoint-(\d+)\.txt")
 ADOPTED = "ADOPTED-BY"

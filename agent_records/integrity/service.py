@@ -20,8 +20,9 @@ from agent_records.integrity.checkpoint import (
 from agent_records.integrity.extension import CheckpointRefused, Signed, extend
 from agent_records.integrity.ledger_store import checkpoints, ledger_rows, save_checkpoint
 from agent_records.integrity.publication import Publication
-from projections.runner import Worker
-from projections.store import ViewStore
+from agent_records.integrity.sealer import Sealer
+from projections.engine.runner import Worker
+from projections.engine.store import ViewStore
 
 
 def seal(app: AgentRecords, conflicts: int = 10) -> int:
@@ -31,7 +32,7 @@ def seal(app: AgentRecords, conflicts: int = 10) -> int:
     the ledger's key and the tracking refuse the second copy, and this call goes on from
     the winner's position instead of failing (up to ``conflicts`` times in a row).
     """
-    worker = Worker(app, ["ledger"])
+    worker = Worker(app, [Sealer])
     sealed, refused = 0, 0
     while True:
         try:

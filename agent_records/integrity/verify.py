@@ -16,7 +16,7 @@ from agent_records.integrity.ledger_store import (
     ledger_rows,
     store_events,
 )
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 
 Progress = Callable[[int, int], None]
 

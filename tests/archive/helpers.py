@@ -19,8 +19,9 @@ from uuid import UUID
 
 from agent_records.application import AgentRecords
 from agent_records.demo import load_demo
-from projections.runner import VIEWS, Worker
-from projections.store import ViewStore
+from agent_records.readside import VIEWS, named
+from projections.engine.runner import Worker
+from projections.engine.store import ViewStore
 from tests.careers import art6_file, on
 
 NAMES = (
@@ -139,7 +140,7 @@ def check_schema(value: Any, schema: dict[str, Any], where: str = "$") -> None:
 
 def view_checksums(app: AgentRecords) -> dict[str, str]:
     """Every table of every view, rows ordered by key, hashed (same on both backends)."""
-    Worker(app).run_once()
+    Worker(app, named()).run_once()
     store = ViewStore(app)
     sums = {}
     for view in VIEWS.values():

@@ -19,7 +19,7 @@ from agent_records.archive.bag import write_bag
 from agent_records.archive.records import Selection
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.ledger_store import checkpoints
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 from tests.archive.helpers import NAMES, RECORDED, SPOUSE, Careers
 
 PREMIS = "{http://www.loc.gov/premis/v3}"

@@ -26,7 +26,7 @@ from agent_records.archive.records import Selection
 from agent_records.bootstrap import open_records
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import verify
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 from tests import backends
 from tests.archive.helpers import NAMES, Careers, record_careers, stored_events, view_checksums
 from tests.careers import on

@@ -37,7 +37,7 @@ SHARED_DAY = date(1948, 12, 1)
 REFUSALS = {"concurrency_conflict", "leave_overlaps"}
 SQLITE_STALL = "Timed out waiting for"
 KNOWN_SQLITE_BUG = (
-    "known bug, projections/runner.py: in inline mode on SQLite, Worker.step loads agents "
+    "known bug, projections/engine/runner.py: in inline mode on SQLite, Worker.step loads agents "
     "(a read) inside its write transaction; a command waiting for the library's single "
     "writer holds the pool's fairness semaphore, so the read waits for it: both stall "
     "until the 5 s pool timeout fails the command")

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from agent_records.bootstrap import open_records
-from projections.runner import VIEWS, Worker
+from agent_records.readside import VIEWS, named
+from projections.engine.runner import Worker
 from tests.careers import open_legation, serving_attache
 from tests.integration.pgcluster import PrivateCluster, unavailable_reason
 from tests.projections.helpers import (
@@ -59,7 +60,7 @@ def caught_up(url: str, head: int) -> bool:
     """Whether every view (the ledger too) is at ``head``; False while the store is away."""
     app = open_records(url)
     try:
-        return all(s.position == head for s in Worker(app).status())
+        return all(s.position == head for s in Worker(app, named()).status())
     finally:
         app.close()
 
@@ -97,8 +98,8 @@ def test_the_worker_survives_restarts_and_resumes_where_it_was(
     try:
         assert_audit_complete(app)  # each event applied once
         assert_equals_rebuild(app)
-        ledger = Worker(app, ["ledger"]).store
+        ledger = Worker(app, named(["ledger"])).store
         assert ledger.position("ledger") == app.recorder.max_notification_id()
-        assert set(VIEWS) == {s.name for s in Worker(app).status()}
+        assert set(VIEWS) == {s.name for s in Worker(app, named()).status()}
     finally:
         app.close()

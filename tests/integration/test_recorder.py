@@ -25,12 +25,13 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
 from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
+from agent_records.readside import VIEWS, named
 from bench.variants import (
     ClusterHorizonApplicationRecorder,
     NotifyingApplicationRecorder,
     open_with,
 )
-from projections.runner import VIEWS, Worker
+from projections.engine.runner import Worker
 from tests import backends
 from tests.integration.career_script import record_career
 from tests.projections.helpers import assert_audit_complete, assert_equals_rebuild, snapshot
@@ -395,7 +396,7 @@ def test_the_application_records_a_career_and_builds_the_same_views() -> None:
         for n in notes:  # the same events, in the same order, through the library's recorder
             theirs.recorder.insert_events([StoredEvent(n.originator_id, n.originator_version,
                                                        n.topic, n.state)])
-        workers = [Worker(app) for app in apps]
+        workers = [Worker(app, named()) for app in apps]
         assert [w.run_once() for w in workers] == [len(notes) * len(VIEWS)] * 2
         views = [snapshot(w.store, list(VIEWS)) for w in workers]
         assert views[0] == views[1]

@@ -23,8 +23,9 @@ import psycopg
 from agent_records.application import AgentRecords
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import Verification, verify
-from projections.runner import Worker
-from projections.store import Sql
+from agent_records.readside import named
+from projections.engine.runner import Worker
+from projections.engine.store import Sql
 from tests import backends
 from tests.careers import on, open_legation, serving_attache
 
@@ -61,7 +62,7 @@ def cli(store: str, env: dict[str, str], *args: str) -> subprocess.CompletedProc
 def check(app: AgentRecords, verifier: str | None = None, from_position: int = 0
           ) -> Verification:
     """``verify`` as the CLI runs it with ``--no-seal``."""
-    return verify(Worker(app, ["ledger"]).store, verifier, from_position)
+    return verify(Worker(app, named(["ledger"])).store, verifier, from_position)
 
 
 def positions(app: AgentRecords) -> list[int]:
@@ -74,7 +75,7 @@ class Intruder:
 
     def __init__(self, app: AgentRecords) -> None:
         self.app = app
-        self.store = Worker(app, ["ledger"]).store
+        self.store = Worker(app, named(["ledger"])).store
         self.postgres = self.store.postgres
         self.events = self.store.table(app.recorder.events_table_name.split(".")[-1])
         self.ledger = self.store.table("ledger")

@@ -15,7 +15,7 @@ from agent_records.bootstrap import open_records
 from agent_records.integrity import chain
 from agent_records.integrity.chain import GENESIS, StoredFact, canonical, event_hash
 from agent_records.integrity.service import seal
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 from tests.integrity.helpers import (
     NAMES,
     Intruder,

@@ -30,7 +30,7 @@ from agent_records.integrity.publication import (
     write_once,
 )
 from agent_records.integrity.service import create_checkpoint, publish_dir, verifier
-from projections.store import ViewStore
+from projections.engine.store import ViewStore
 from tests import backends
 from tests.integrity.helpers import Intruder, cli, more_events, positions, record_careers
 

@@ -19,8 +19,9 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
-from projections.runner import VIEWS, Worker
-from projections.store import ViewStore
+from agent_records.readside import VIEWS, named
+from projections.engine.runner import Worker
+from projections.engine.store import ViewStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "agent_records.cli"]
@@ -79,7 +80,7 @@ def assert_equals_rebuild(app: AgentRecords, names: list[str] | None = None, *,
     """Rebuilds each view from zero (or all of them in one pass, ``together``, in
     ``processes`` on PostgreSQL) and asserts each table equals what it replaced."""
     names = names or NAMES
-    worker = Worker(app, names, rebuild_processes=processes)
+    worker = Worker(app, named(names), rebuild_processes=processes)
     before = snapshot(worker.store, names)
     if together:
         worker.rebuild_all()

@@ -11,8 +11,9 @@ from pathlib import Path
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
-from projections.runner import Worker
-from projections.store import ViewStore
+from agent_records.readside import named
+from projections.engine.runner import Worker
+from projections.engine.store import ViewStore
 from tests.careers import serving_attache
 from tests.projections.helpers import (
     NAMES,
@@ -43,7 +44,7 @@ def test_kill_9_and_resume(records: AgentRecords, store_url: str, tmp_path: Path
                            demo_log: list[StoredEvent]) -> None:
     app = records
     copy_log(app, demo_log)  # the 2,300 events of 150 demo careers
-    watcher = Worker(app, NAMES)  # creates the tables; the test only reads through it
+    watcher = Worker(app, named(NAMES))  # creates the tables; the test only reads through it
     seed = random.randrange(10**6)
     rng = random.Random(seed)
     log = tmp_path / "worker.log"

@@ -9,7 +9,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
-from projections.runner import VIEWS, Worker
+from agent_records.readside import VIEWS, named
+from projections.engine.runner import Worker
 from tests.careers import on, open_legation, serving_attache
 from tests.projections.helpers import (
     NAMES,
@@ -39,7 +40,7 @@ def test_incremental_views_equal_a_rebuild(records: AgentRecords, demo_log: list
                                            together: bool, processes: int | None) -> None:
     """Each view rebuilt alone, or all in one pass (in 1 or 3 processes on PostgreSQL)."""
     app = records
-    worker = Worker(app, NAMES, batch_size=37)
+    worker = Worker(app, named(NAMES), batch_size=37)
     runs = []
     chunks = [demo_log[i:i + 150] for i in range(0, len(demo_log), 150)]
     for i, chunk in enumerate(chunks):
@@ -57,5 +58,5 @@ def test_incremental_views_equal_a_rebuild(records: AgentRecords, demo_log: list
     assert all(incremental.values()), "every table has rows"
     rebuilt = assert_equals_rebuild(app, together=together, processes=processes)
     assert checksums(rebuilt) == checksums(incremental)
-    assert all(s.position == head for s in Worker(app, NAMES).status())
+    assert all(s.position == head for s in Worker(app, named(NAMES)).status())
     assert {t.name for n in NAMES for t in VIEWS[n].tables} == set(incremental)

@@ -22,7 +22,8 @@ from agent_records.domain import bounds
 from agent_records.domain.calendar import add_years
 from agent_records.domain.errors import DomainError
 from agent_records.domain.values import Actor, Decision
-from projections.runner import VIEWS, Worker
+from agent_records.readside import VIEWS, named
+from projections.engine.runner import Worker
 from tests.careers import art6_file
 from tests.projections.helpers import assert_audit_complete, assert_equals_rebuild
 
@@ -152,7 +153,7 @@ def extras(app: AgentRecords, aid: UUID, at: Any, after: Any, name: str,
 
 def test_every_view_projects_whatever_was_stored(records: AgentRecords) -> None:
     app = records
-    worker = Worker(app, list(VIEWS))
+    worker = Worker(app, named(list(VIEWS)))
 
     @settings(max_examples=25, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

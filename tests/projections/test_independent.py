@@ -10,10 +10,11 @@ from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
-from projections import runner
-from projections.agents import AgentsView
-from projections.base import ProjectionStopped, TableRows
-from projections.runner import Worker
+from agent_records.readside import named
+from projections.engine import runner
+from projections.engine.base import ProjectionStopped, TableRows
+from projections.engine.runner import Worker
+from projections.views.agents import AgentsView
 from tests.careers import open_legation, serving_attache
 from tests.projections.helpers import NAMES, assert_equals_rebuild, copy_log
 
@@ -60,7 +61,7 @@ def test_a_failing_view_stops_alone_and_resumes_when_fixed(
     bug = Bug(poisoned)
     bug.install(monkeypatch)
 
-    worker = Worker(app, ["ledger", *NAMES], batch_size=batch_size)
+    worker = Worker(app, named(["ledger", *NAMES]), batch_size=batch_size)
     with pytest.raises(ProjectionStopped) as stopped:
         worker.run_once()
     assert (stopped.value.name, stopped.value.position, stopped.value.event_type) == (
@@ -82,7 +83,7 @@ def test_a_failing_view_stops_alone_and_resumes_when_fixed(
             worker.run_once()
         assert str(again.value) == str(stopped.value)
     assert bug.calls == calls
-    other = Worker(app, NAMES)  # another process sees the stop in the store
+    other = Worker(app, named(NAMES))  # another process sees the stop in the store
     assert {s.name: s.state for s in other.status()}["agents"] == "stopped"
 
     monkeypatch.setattr(AgentsView, "rows", bug.original)  # the fix is deployed
@@ -98,7 +99,7 @@ def test_the_backoff_doubles_while_the_view_keeps_failing(
     open_legation(records, "BRU")
     bug = Bug(str(serving_attache(records, post="BRU")))
     bug.install(monkeypatch)
-    worker = Worker(records, ["agents"])
+    worker = Worker(records, named(["agents"]))
     delays = []
     for _ in range(4):
         with pytest.raises(ProjectionStopped):
@@ -115,11 +116,11 @@ def test_a_rebuild_stops_at_the_same_event_naming_the_view(
     copy_log(app, demo_log[:200])
     open_legation(app, "XBR", "Xanten")
     poisoned = str(serving_attache(app, post="XBR"))
-    Worker(app, NAMES).run_once()
+    Worker(app, named(NAMES)).run_once()
     position, event_type = first_event_of(app, poisoned)
     bug = Bug(poisoned)
     bug.install(monkeypatch)
     with pytest.raises(ProjectionStopped) as stopped:
-        Worker(app, NAMES, rebuild_processes=2).rebuild("agents")
+        Worker(app, named(NAMES), rebuild_processes=2).rebuild("agents")
     assert (stopped.value.name, stopped.value.position, stopped.value.event_type) == (
         "agents", position, event_type)

@@ -10,8 +10,9 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
-from projections.base import ProjectionStopped
-from projections.runner import Worker
+from agent_records.readside import named
+from projections.engine.base import ProjectionStopped
+from projections.engine.runner import Worker
 from tests.careers import open_legation, serving_attache
 from tests.projections.helpers import (
     NAMES,
@@ -45,7 +46,7 @@ def test_poison_stops_every_view_just_before_it_and_the_ledger_seals_on(
         records: AgentRecords, batch_size: int) -> None:
     app = records
     poison, before, after = record_around_poison(app)
-    worker = Worker(app, NAMES, batch_size=batch_size)
+    worker = Worker(app, named(NAMES), batch_size=batch_size)
     with pytest.raises(ProjectionStopped) as stopped:
         worker.run_once()
     assert stopped.value.position == poison
@@ -62,7 +63,7 @@ def test_poison_stops_every_view_just_before_it_and_the_ledger_seals_on(
     assert [r["post_code"] for r in rows(store, "posts", "post_code")] == ["BRU"]
     assert {r["agent_id"] for r in rows(store, "roster", "agent_id")} == {before}
     assert after not in {r["agent_id"] for r in rows(store, "leave_years", "agent_id")}
-    ledger = Worker(app, ["ledger"], batch_size=batch_size)
+    ledger = Worker(app, named(["ledger"]), batch_size=batch_size)
     ledger.run_once()  # seals stored bytes, whatever their type
     assert ledger.status()[0].position == app.recorder.max_notification_id()
 
@@ -90,11 +91,11 @@ def test_cli_run_logs_one_line_per_stopped_view_and_follows_on(
         wait_following(worker, log)
         last_good = max(n.id for n in records.recorder.select_notifications(1, 1000)
                         if n.id < poison)
-        wait_for(lambda: [s.position for s in Worker(records, NAMES).status()]
+        wait_for(lambda: [s.position for s in Worker(records, named(NAMES)).status()]
                  == [last_good] * len(NAMES), 30, "the views to stop before the poison")
         open_legation(records, "ROM", "Rome", "IT")  # written while a view is stopped
         head = records.recorder.max_notification_id()
-        wait_for(lambda: Worker(records, ["ledger"]).status()[0].position == head, 30,
+        wait_for(lambda: Worker(records, named(["ledger"])).status()[0].position == head, 30,
                  "the ledger to seal on past the poison")
         assert worker.poll() is None, log.read_text()
     finally:

@@ -12,10 +12,11 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
-from projections.base import ProjectionStopped, View
-from projections.rebuild import REBUILD_SUFFIX
-from projections.runner import VIEWS, PositionMoved, Worker
-from projections.store import ViewStore
+from agent_records.readside import VIEWS, named
+from projections.engine.base import ProjectionStopped, View
+from projections.engine.rebuild import REBUILD_SUFFIX
+from projections.engine.runner import PositionMoved, Worker
+from projections.engine.store import ViewStore
 from tests.projections.helpers import NAMES, checksums, copy_log, snapshot, table_rows
 from tests.projections.test_equality import record_through_the_application
 from tests.projections.test_poison import POISON_TOPIC
@@ -25,7 +26,7 @@ INCREMENTAL = "__incremental"
 
 def incremental_from_zero(app: AgentRecords) -> dict[str, list[tuple]]:
     """Every view built event by event from position zero, in tables of its own."""
-    worker = Worker(app, NAMES, batch_size=97)
+    worker = Worker(app, named(NAMES), batch_size=97)
     views = [VIEWS[n](worker.store, suffix=INCREMENTAL) for n in NAMES]
     with worker.store.transaction() as sql:
         for view in views:
@@ -46,7 +47,7 @@ def test_events_recorded_during_the_rebuild_are_caught_up(
         records: AgentRecords, demo_log: list[StoredEvent]) -> None:
     app = records
     copy_log(app, demo_log[:1500])
-    worker = Worker(app, NAMES, rebuild_chunk=200)
+    worker = Worker(app, named(NAMES), rebuild_chunk=200)
     worker.run_once()
     head = app.recorder.max_notification_id()
     during = []
@@ -72,7 +73,7 @@ def test_a_poison_event_stops_the_rebuild_and_leaves_the_live_views(
         records: AgentRecords, demo_log: list[StoredEvent]) -> None:
     app = records
     copy_log(app, demo_log[:600])
-    worker = Worker(app, NAMES)
+    worker = Worker(app, named(NAMES))
     worker.run_once()
     live, positions = snapshot(worker.store), worker.status()
     app.recorder.insert_events([StoredEvent(originator_id=uuid4(), originator_version=1,
@@ -94,7 +95,7 @@ def test_a_failure_midway_leaves_the_live_views(records: AgentRecords,
     rebuild fails before its swap, and the live tables and positions stay."""
     app = records
     copy_log(app, demo_log[:900])
-    worker = Worker(app, NAMES, rebuild_chunk=100)
+    worker = Worker(app, named(NAMES), rebuild_chunk=100)
     worker.run_once()
     live, positions = snapshot(worker.store), worker.status()
     other = ViewStore(app)
@@ -117,7 +118,7 @@ def test_a_batch_read_before_the_swap_is_read_again_after_it(
     again from the head, rather than skipping the events in between."""
     app = records
     copy_log(app, demo_log[:700])
-    follower = Worker(app, NAMES, batch_size=60)
+    follower = Worker(app, named(NAMES), batch_size=60)
     follower.run_once()
     paused, resume, done = threading.Event(), threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -128,7 +129,7 @@ def test_a_batch_read_before_the_swap_is_read_again_after_it(
 
     def rebuild() -> None:
         try:
-            Worker(app, NAMES).rebuild_all(pause)
+            Worker(app, named(NAMES)).rebuild_all(pause)
         except BaseException as exc:  # reported below
             errors.append(exc)
         done.set()

@@ -9,9 +9,10 @@ from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
-from projections.rebuild import REBUILD_SUFFIX
-from projections.runner import Worker
-from projections.store import ViewStore
+from agent_records.readside import named
+from projections.engine.rebuild import REBUILD_SUFFIX
+from projections.engine.runner import Worker
+from projections.engine.store import ViewStore
 from tests.careers import on
 from tests.projections.helpers import NAMES, cli, copy_log, select, snapshot
 
@@ -36,7 +37,7 @@ def test_status_shows_position_head_and_lag(records: AgentRecords, store_url: st
     before = status_table(store_url)
     for name in NAMES:
         assert before[name] == (0, head, head)
-    Worker(records, NAMES, batch_size=25).run_once()
+    Worker(records, named(NAMES), batch_size=25).run_once()
     after = status_table(store_url)
     for name in NAMES:
         assert after[name] == (head, head, 0)
@@ -50,7 +51,7 @@ def test_cli_rebuild_prints_progress_and_swaps(records: AgentRecords, store_url:
                                                demo_log: list[StoredEvent]) -> None:
     copy_log(records, demo_log[:1000])
     head = records.recorder.max_notification_id()
-    worker = Worker(records, NAMES)
+    worker = Worker(records, named(NAMES))
     worker.run_once()
     live = snapshot(worker.store, ["agents"])
     done = cli(store_url, "projections", "rebuild", "agents", timeout=120)
@@ -68,7 +69,7 @@ def test_cli_rebuild_without_a_name_rebuilds_every_view_in_one_pass(
         records: AgentRecords, store_url: str, demo_log: list[StoredEvent]) -> None:
     copy_log(records, demo_log[:800])
     head = records.recorder.max_notification_id()
-    worker = Worker(records, NAMES)
+    worker = Worker(records, named(NAMES))
     worker.run_once()
     live = snapshot(worker.store)
     done = cli(store_url, "projections", "rebuild", timeout=120)
@@ -85,7 +86,7 @@ def test_cli_rebuild_without_a_name_rebuilds_every_view_in_one_pass(
 def test_live_tables_answer_during_a_rebuild(records: AgentRecords, store_url: str,
                                              demo_log: list[StoredEvent]) -> None:
     copy_log(records, demo_log[:500])
-    worker = Worker(records, NAMES, batch_size=40, rebuild_processes=1, rebuild_chunk=100)
+    worker = Worker(records, named(NAMES), batch_size=40, rebuild_processes=1, rebuild_chunk=100)
     worker.run_once()  # the rebuild writes 100 events at a time, reporting after each
     reader = open_records(store_url)  # the service, reading the live tables
     try:

@@ -11,8 +11,9 @@ from datetime import date
 from uuid import UUID
 
 from agent_records.application import AgentRecords
-from projections.runner import Worker
-from projections.store import ViewStore
+from agent_records.readside import named
+from projections.engine.runner import Worker
+from projections.engine.store import ViewStore
 from tests.careers import on, open_legation, serving_attache
 from tests.projections.helpers import NAMES, rows, select
 
@@ -80,7 +81,7 @@ def by_agent(store: ViewStore, table: str, order: str = "agent_id") -> dict[str,
 def test_views_follow_the_career_and_apply_corrections(records: AgentRecords) -> None:
     app = records
     script = record_first_part(app)
-    worker = Worker(app, NAMES)
+    worker = Worker(app, named(NAMES))
     assert worker.run_once() > 0
     store = worker.store
     a, b = str(script.attache), str(script.lapsing)

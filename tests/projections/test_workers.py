@@ -11,8 +11,9 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
-from projections.base import View
-from projections.runner import Worker
+from agent_records.readside import named
+from projections.engine.base import View
+from projections.engine.runner import Worker
 from tests.careers import serving_attache
 from tests.projections.helpers import (
     NAMES,
@@ -41,7 +42,7 @@ def test_two_threads_following_at_once(records: AgentRecords, store_url: str,
         def count(n: int) -> None:
             applied[i] += n
         try:
-            Worker(apps[i], NAMES, batch_size=50).follow(stop, interval=0.05, on_batch=count)
+            Worker(apps[i], named(NAMES), batch_size=50).follow(stop, interval=0.05, on_batch=count)
         except BaseException as exc:  # reported by the test below
             errors.append(exc)
 
@@ -49,7 +50,7 @@ def test_two_threads_following_at_once(records: AgentRecords, store_url: str,
     try:
         for t in threads:
             t.start()  # each creates the tables it finds missing, at the same moment
-        watcher = Worker(app, NAMES)
+        watcher = Worker(app, named(NAMES))
         copy_log(app, demo_log[:1200], chunk=40)  # recorded while both workers run
         load_demo_more(app)
         wait_for(lambda: lag(watcher) == 0, 60, "the workers to catch up", interval=0.1)
@@ -79,7 +80,7 @@ def test_two_processes_started_at_once(records: AgentRecords, store_url: str,
         for log in logs:
             procs.append(start_worker(store_url, log))
             wait_following(procs[-1], log)
-        watcher = Worker(app, NAMES)
+        watcher = Worker(app, named(NAMES))
         wait_for(lambda: lag(watcher) == 0, 60, "the workers to catch up", interval=0.1)
         load_demo_more(app)
         wait_for(lambda: lag(watcher) == 0, 60, "the workers to follow", interval=0.1)
@@ -107,7 +108,8 @@ def test_a_batch_applied_twice_at_the_same_position_is_refused(
     copy_log(app, demo_log[:120])
     other = open_records(store_url)
     try:
-        first, second = Worker(app, [name], batch_size=40), Worker(other, [name], batch_size=40)
+        first = Worker(app, named([name]), batch_size=40)
+        second = Worker(other, named([name]), batch_size=40)
         view, rival = first.views[0], second.views[0]
         real_read = first.read
         during: dict[str, object] = {}
@@ -136,7 +138,7 @@ def test_audit_rows_of_a_batch_applied_twice_are_not_doubled(
         records: AgentRecords, demo_log: list[StoredEvent]) -> None:
     app = records
     copy_log(app, demo_log[:120])
-    worker = Worker(app, ["audit_log"], batch_size=40)
+    worker = Worker(app, named(["audit_log"]), batch_size=40)
     view: View = worker.views[0]
     assert worker.step(view) == 40
     before = snapshot(worker.store, ["audit_log"])

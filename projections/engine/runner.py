@@ -20,7 +20,7 @@ import fcntl
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,20 +34,12 @@ from eventsourcing.persistence import IntegrityError
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from agent_records.eventstore.errors import UNAVAILABLE, StoreUnavailable
-from projections.agents import AgentsView
-from projections.audit_log import AuditLogView
-from projections.base import Batch, ProjectionStopped, View, decoded, fault
-from projections.breaches import BreachesView
-from projections.leave import LeaveView
-from projections.ledger import LedgerView
-from projections.loading import NAME
-from projections.outage import Outage
-from projections.posts import PostsView
-from projections.rebuild import OnePass
-from projections.store import Stop, ViewStore
+from projections.engine.base import Batch, ProjectionStopped, View, decoded, fault
+from projections.engine.loading import NAME
+from projections.engine.outage import Outage
+from projections.engine.rebuild import OnePass
+from projections.engine.store import Stop, ViewStore
 
-VIEWS: dict[str, type[View]] = {v.name: v for v in (
-    LedgerView, AgentsView, PostsView, LeaveView, AuditLogView, BreachesView)}
 Progress = Callable[[int, int], None]
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0
 """Seconds before a stopped view is tried again, doubling up to the maximum."""
@@ -103,9 +95,13 @@ class ViewStatus:
 
 
 class Worker:
-    """Applies the store's events to the views."""
+    """Applies the store's events to ``views`` (classes: the worker makes one of each).
 
-    def __init__(self, app: AgentRecords, names: list[str] | None = None,
+    The engine knows no view by name: the read views (``projections.views``) and the
+    ledger's sealer (``agent_records.integrity``) are listed together by the caller.
+    """
+
+    def __init__(self, app: AgentRecords, views: Sequence[type[View]],
                  batch_size: int = 500, *, rebuild_processes: int | None = None,
                  rebuild_chunk: int = 20_000) -> None:
         self.app = app
@@ -115,7 +111,7 @@ class Worker:
         self.rebuild_chunk = rebuild_chunk
         self.rebuilt: OnePass | None = None
         """The last rebuild (its ``phases``: seconds of each)."""
-        self.views = [VIEWS[n](self.store) for n in (names or list(VIEWS))]
+        self.views = [view(self.store) for view in views]
         self.load: Callable[[UUID, int], Agent] = lru_cache(maxsize=4096)(self._load)
         self.stopped: dict[str, Stopped] = {}
         """Views found stopped by this worker (their stops are also in the store)."""
@@ -352,12 +348,16 @@ class Worker:
                     names: list[str] | None = None) -> int:
         """Rebuilds every rebuildable view of this worker (or ``names``) from position zero
         in one pass over the log, beside the live tables, and swaps them all in at once
-        (``projections.rebuild``); returns how many events were read."""
-        chosen = names or [v.name for v in self.views if getattr(v, "rebuildable", True)]
-        sealed = [n for n in chosen if not getattr(VIEWS[n], "rebuildable", True)]
+        (``projections.engine.rebuild``); returns how many events were read."""
+        known = {v.name: type(v) for v in self.views}
+        chosen = names or [n for n, v in known.items() if getattr(v, "rebuildable", True)]
+        unknown = [n for n in chosen if n not in known]
+        if unknown:
+            raise ValueError(f"{unknown[0]} is not one of this worker's views: {', '.join(known)}")
+        sealed = [n for n in chosen if not getattr(known[n], "rebuildable", True)]
         if sealed:
             raise ValueError(f"{sealed[0]} is sealed once and never rebuilt: run verify instead")
-        live = [VIEWS[n](self.store) for n in chosen]
+        live = [known[n](self.store) for n in chosen]
         self.rebuilt = OnePass(self.store, live,
                                _pg_args(self.app) if self.store.postgres else {},
                                self.rebuild_processes, self.rebuild_chunk)

@@ -2,7 +2,7 @@
 
 H, the head when the rebuild starts, is the highest position a follower can read (with
 the concurrent PostgreSQL recorder every event up to it is committed). The events up to
-H are read once, grouped by aggregate (``projections.streams``); each view's rows are
+H are read once, grouped by aggregate (``projections.engine.streams``); each view's rows are
 computed by the same pure functions as the incremental path (``View.stream_rows``) and
 bulk-loaded into tables named with ``REBUILD_SUFFIX`` (COPY on PostgreSQL, large
 ``executemany`` on SQLite), without keys or indexes, which are built once loaded. Then
@@ -30,11 +30,11 @@ import psycopg
 from eventsourcing.persistence import Notification
 
 from agent_records.config import settings
-from projections.base import Table, View
-from projections.loading import load, postgres_sink, sqlite_sink
-from projections.partitions import Partitions
-from projections.store import Sql, ViewStore
-from projections.streams import id_ranges, postgres_notes, sqlite_notes
+from projections.engine.base import Table, View
+from projections.engine.loading import load, postgres_sink, sqlite_sink
+from projections.engine.partitions import Partitions
+from projections.engine.store import Sql, ViewStore
+from projections.engine.streams import id_ranges, postgres_notes, sqlite_notes
 
 REBUILD_SUFFIX = "__rebuild"
 MAINTENANCE_MEMORY = "256MB"

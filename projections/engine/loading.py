@@ -14,9 +14,9 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import Notification
 
-from projections.base import ProjectionStopped, Stream, View, fault
-from projections.store import ViewStore
-from projections.streams import stream, streams
+from projections.engine.base import ProjectionStopped, Stream, View, fault
+from projections.engine.store import ViewStore
+from projections.engine.streams import stream, streams
 
 Rows = list[tuple[Any, ...]]
 Sink = Callable[[dict[str, Rows]], None]

@@ -1,4 +1,5 @@
-"""The ledger: the single sealer of the hash chain, following the log in commit order.
+"""The sealer: the single writer of the ledger (the hash chain), following the log in commit
+order as a view of the projection engine does.
 
 Each stored event gets a row (position, stream, version, hash, previous hash) written in
 the same transaction as the sealer's tracking position, so every event is sealed exactly
@@ -10,8 +11,8 @@ UPDATE, DELETE and TRUNCATE on the event table and on the ledger.
 from __future__ import annotations
 
 from agent_records.integrity.chain import GENESIS, event_hash, from_notification
-from projections.base import AgentLoader, Batch, Table, View
-from projections.store import Sql
+from projections.engine.base import AgentLoader, Batch, Column, Table, View
+from projections.engine.store import Sql
 
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION {schema}.agent_records_append_only() RETURNS trigger AS $$
@@ -21,20 +22,24 @@ BEGIN
 END $$ LANGUAGE plpgsql
 """
 
+LEDGER = Table(
+    "ledger",
+    (Column("position", "BIGINT NOT NULL"), Column("stream_id", "TEXT NOT NULL"),
+     Column("version", "INTEGER NOT NULL"), Column("hash", "TEXT NOT NULL"),
+     Column("previous", "TEXT NOT NULL")),
+    "position",
+    ("stream_id, version",),
+)
+"""One row per sealed event; the chain links each ``hash`` to the ``previous`` one."""
 
-class LedgerView(View):
-    """Seals every stored event into the chain."""
+
+class Sealer(View):
+    """Seals every stored event into the chain (the view ``ledger``)."""
 
     name = "ledger"
     raw = True
     rebuildable = False
-    tables = (Table(
-        "ledger",
-        "position BIGINT NOT NULL, stream_id TEXT NOT NULL, version INTEGER NOT NULL, "
-        "hash TEXT NOT NULL, previous TEXT NOT NULL",
-        "position",
-        ("stream_id, version",),
-    ),)
+    tables = (LEDGER,)
 
     def create(self, sql: Sql) -> None:
         super().create(sql)
@@ -82,7 +87,7 @@ class LedgerView(View):
         for _, note in batch:
             fact = from_notification(note)
             digest = event_hash(fact, previous)
-            rows.append((fact.position, fact.stream_id, fact.version, digest, previous))
+            rows.append((fact.position, fact.stream_id, fact.version, digest, previous))  # LEDGER
             previous = digest
         if rows:  # one call for the batch: a round trip per event was half the sealing time
             sql.executemany(self.q("INSERT INTO {ledger} VALUES (?, ?, ?, ?, ?)"), rows)

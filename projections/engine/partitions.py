@@ -15,8 +15,8 @@ import queue
 from collections.abc import Callable
 from typing import Any
 
-from projections.base import ProjectionStopped
-from projections.loading import NAME
+from projections.engine.base import ProjectionStopped
+from projections.engine.loading import NAME
 
 Ids = tuple[Any, Any]
 Load = Callable[[Ids, Callable[[int], None]], int]

@@ -8,25 +8,44 @@ the regular entitlement by exceptional decree (Art. 18).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from agent_records.domain.agent import Agent
 from agent_records.domain.values import LeaveKind
-from projections.base import AgentStateView, Table, TableRows, iso
+from projections.engine.base import AgentStateView, Column, Table, TableRows, iso, selected
+from projections.engine.store import ViewStore
+
+BREACHES = Table(
+    "breaches",
+    (Column("agent_id", "TEXT NOT NULL"), Column("version", "INTEGER NOT NULL"),
+     Column("code", "TEXT NOT NULL"), Column("article", "TEXT"), Column("on_date", "TEXT"),
+     Column("message", "TEXT")),
+    "agent_id, version, code",
+    ("code", "on_date"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BreachRow:
+    """A breach as the API reads it, keyed by the event that shows it (its version)."""
+
+    agent_id: str
+    version: int
+    code: str
+    article: str | None
+    on_date: str
+    message: str
 
 
 class BreachesView(AgentStateView):
     """One row per breach, keyed by the event that shows it."""
 
     name = "breaches"
-    tables = (Table(
-        "breaches",
-        "agent_id TEXT NOT NULL, version INTEGER NOT NULL, code TEXT NOT NULL, article TEXT, "
-        "on_date TEXT, message TEXT",
-        "agent_id, version, code",
-        ("code", "on_date"),
-    ),)
+    tables = (BREACHES,)
 
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
-        s = agent.state
+        s = agent.state  # rows in the order of BREACHES.columns
         rows = [(agent_id, b.version, b.code, b.article, iso(b.on), b.message)
                 for b in s.breaches]
         for lv in s.leaves:
@@ -39,3 +58,14 @@ class BreachesView(AgentStateView):
                              iso(lv.start), f"{lv.counted_days} days beyond the regular "
                              "leave, by ministerial decree after deliberation in Council"))
         return {"breaches": rows}
+
+
+def breaches_of(store: ViewStore, agent_ids: Sequence[str]) -> dict[str, list[BreachRow]]:
+    """Each agent's breaches, by date and version (an agent without any: an empty list)."""
+    out: dict[str, list[BreachRow]] = {a: [] for a in agent_ids}
+    if agent_ids:
+        marks = ", ".join("?" * len(agent_ids))
+        for r in store.rows(f"SELECT {selected(BreachRow)} FROM {store.table(BREACHES.name)} "
+                            f"WHERE agent_id IN ({marks}) ORDER BY on_date, version", agent_ids):
+            out[r["agent_id"]].append(BreachRow(**r))
+    return out

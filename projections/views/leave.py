@@ -8,27 +8,34 @@ from agent_records.domain.agent import Agent
 from agent_records.domain.rules.leave import leave_accounts
 from agent_records.domain.state import CareerState, Leave
 from agent_records.domain.values import LeaveKind
-from projections.base import AgentStateView, Table, TableRows, iso
+from projections.engine.base import AgentStateView, Column, Table, TableRows, iso
+
+LEAVE_YEARS = Table(
+    "leave_years",
+    (Column("agent_id", "TEXT NOT NULL"), Column("year", "INTEGER NOT NULL"),
+     Column("entitlement", "INTEGER"), Column("carried_over", "INTEGER"),
+     Column("taken", "INTEGER"), Column("travel_days", "INTEGER"),
+     Column("available", "INTEGER"), Column("exceptional_days", "INTEGER"),
+     Column("urgency_unnotified", "INTEGER")),
+    "agent_id, year", ("year",))
+LEAVES = Table(
+    "leaves",
+    (Column("agent_id", "TEXT NOT NULL"), Column("version", "INTEGER NOT NULL"),
+     Column("kind", "TEXT"), Column("start_date", "TEXT"), Column("end_date", "TEXT"),
+     Column("travel_days", "INTEGER"), Column("counted_days", "INTEGER"),
+     Column("granted_by", "TEXT"), Column("notified_on", "TEXT")),
+    "agent_id, version", ("start_date, end_date",))
+"""Each leave: what ``agents(filter: {onLeaveOn:})`` looks up."""
 
 
 class LeaveView(AgentStateView):
     """Per agent and year: entitlement, carried over, taken, travel; and each leave."""
 
     name = "leave"
-    tables = (
-        Table("leave_years",
-              "agent_id TEXT NOT NULL, year INTEGER NOT NULL, entitlement INTEGER, "
-              "carried_over INTEGER, taken INTEGER, travel_days INTEGER, available INTEGER, "
-              "exceptional_days INTEGER, urgency_unnotified INTEGER",
-              "agent_id, year", ("year",)),
-        Table("leaves",
-              "agent_id TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT, start_date TEXT, "
-              "end_date TEXT, travel_days INTEGER, counted_days INTEGER, granted_by TEXT, "
-              "notified_on TEXT",
-              "agent_id, version", ("start_date, end_date",)),
-    )
+    tables = (LEAVE_YEARS, LEAVES)
 
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
+        """Each leave and each year's account, in the order of their tables' columns."""
         s = agent.state
         leaves = [(agent_id, lv.version, str(lv.kind), iso(lv.start), iso(lv.end),
                    lv.travel_days, lv.counted_days, str(lv.granted_by), iso(lv.notified_on))

@@ -20,8 +20,8 @@ import psycopg
 from eventsourcing.persistence import Notification
 from psycopg.rows import tuple_row
 
-from projections.base import Stream, decoded, fault
-from projections.store import ViewStore
+from projections.engine.base import Stream, decoded, fault
+from projections.engine.store import ViewStore
 
 FETCH = 5_000
 """Rows per round trip."""

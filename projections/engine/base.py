@@ -7,7 +7,7 @@ view rebuilt from zero ends in the same rows as one built event by event.
 
 Each view computes its rows with pure functions of an agent (``rows``) or of an
 aggregate's events (``stream_rows``): the incremental path writes them batch by batch,
-the one-pass rebuild (``projections.rebuild``) for every aggregate at once, so that the
+the one-pass rebuild (``projections.engine.rebuild``) for every aggregate at once, so that the
 two cannot drift apart.
 """
 
@@ -16,14 +16,14 @@ from __future__ import annotations
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
 from agent_records.domain.agent import Agent
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.post import PostMemberJoined, PostOpened
-from projections.store import Sql, ViewStore
+from projections.engine.store import Sql, ViewStore
 
 Batch = Sequence[tuple[int, Any]]
 """Events in global order, each with its position in the log."""
@@ -83,14 +83,32 @@ def fault(name: str, position: int, item: Any, exc: BaseException) -> Projection
     return ProjectionStopped(name, position, reason, event_type(item))
 
 
-@dataclass(frozen=True)
-class Table:
-    """A table of a view: its columns (with the primary key) and its indexes."""
+class Column(NamedTuple):
+    """A column of a view's table: its name and its SQL type (with its constraints)."""
 
     name: str
-    columns: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a view: its columns in order (rows are written as tuples in that
+    order), its primary key and its indexes."""
+
+    name: str
+    columns: tuple[Column, ...]
     key: str
     indexes: tuple[str, ...] = ()
+
+    @property
+    def ddl(self) -> str:
+        """The column definitions of ``CREATE TABLE``."""
+        return ", ".join(f"{c.name} {c.sql}" for c in self.columns)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The column names, in order."""
+        return tuple(c.name for c in self.columns)
 
 
 def decoded(mapper: Any, note: Any, name: str) -> Any:
@@ -139,7 +157,7 @@ class View(ABC):
             if self.store.has_table(sql, t.name + self.suffix):
                 continue  # its indexes exist: a new token would add a second set
             key = f", PRIMARY KEY ({t.key})" if keyed else ""
-            sql.execute(f"CREATE TABLE IF NOT EXISTS {self.names[t.name]} ({t.columns}{key})")
+            sql.execute(f"CREATE TABLE IF NOT EXISTS {self.names[t.name]} ({t.ddl}{key})")
             if indexed:
                 self.index(sql, t, token)
 
@@ -217,6 +235,16 @@ class AgentStateView(View):
     @abstractmethod
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
         """The agent's rows of every table of the view (each table named, even empty)."""
+
+
+def selected(row: type[Any], alias: str = "") -> str:
+    """The select list of a row dataclass: its fields, in order (``alias.`` before each).
+
+    Queries name their columns instead of ``SELECT *``: a row type whose field has no
+    column fails at its first query, not with a missing key in the API.
+    """
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + f.name for f in fields(row))
 
 
 def iso(value: Any) -> str | None:

@@ -1,0 +1,1 @@
+"""How views follow the log: their store, the runner, the one-pass rebuild and its bulk loading."""
