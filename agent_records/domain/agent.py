@@ -35,7 +35,7 @@ from agent_records.domain.values import Decision
 
 
 def metadata(cls: type[CareerEvent], decision: Decision, payload: dict[str, Any],
-             today: date | None = None) -> dict:
+             today: date | None = None) -> dict[str, Any]:
     """The audit metadata of an event, from the decision and the event's legal basis,
     within bounds (``bounds``) on ``today``, the recording day."""
     today = today or bounds.utc_today()

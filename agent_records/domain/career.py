@@ -17,7 +17,21 @@ from datetime import date, timedelta
 
 from agent_records.domain.breaches import breach
 from agent_records.domain.errors import Violation
-from agent_records.domain.events import AgentRegistered, CareerEvent, EventCorrected
+from agent_records.domain.events import (
+    AgentAppointed,
+    AgentRegistered,
+    AttacheAppointed,
+    CareerEvent,
+    EventCorrected,
+    FunctionsEntered,
+    HonoraryTitleConferred,
+    HonourPledged,
+    OathSworn,
+    Posted,
+    Resigned,
+    Retired,
+    ServiceExtended,
+)
 from agent_records.domain.rules import (
     appointment,
     discipline,
@@ -38,16 +52,15 @@ HANDLERS: dict[type, Handler] = {
     **end_of_service.HANDLERS,
     **discipline.HANDLERS,
 }
-ALLOWED_FOR_PERSONALITIES = frozenset({end_of_service.HonoraryTitleConferred})
-EXEMPT_FROM_AGE_LIMIT = (end_of_service.Retired, end_of_service.ServiceExtended,
-                         end_of_service.Resigned)
+ALLOWED_FOR_PERSONALITIES = frozenset({HonoraryTitleConferred})
+EXEMPT_FROM_AGE_LIMIT = (Retired, ServiceExtended, Resigned)
 
 
 MIDDLE = 4
 SAME_DAY_ORDER: dict[type, int] = {
-    appointment.AttacheAppointed: 0, appointment.AgentAppointed: 0,
-    appointment.HonourPledged: 1, appointment.OathSworn: 1, appointment.FunctionsEntered: 2,
-    posting.Posted: 3,
+    AttacheAppointed: 0, AgentAppointed: 0,
+    HonourPledged: 1, OathSworn: 1, FunctionsEntered: 2,
+    Posted: 3,
 }
 """Facts of one day apply in this order, whatever order they were recorded in: the
 agent is appointed, sworn, in functions and posted before anything else of that day is

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from agent_records.domain.calendar import add_years, age_on
 from agent_records.domain.values import (
@@ -28,14 +28,21 @@ from agent_records.domain.values import (
     Status,
 )
 
-T = TypeVar("T")
+
+class DataclassInstance(Protocol):
+    """Any dataclass: what ``evolve`` copies (as typeshed's protocol of that name)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+T = TypeVar("T", bound=DataclassInstance)
 
 RETIREMENT_AGE = 65
 """Age of retirement under the civil-service pension law (Art. 21)."""
 
 
 @cache
-def _field_names(cls: type) -> frozenset[str]:
+def _field_names(cls: type[DataclassInstance]) -> frozenset[str]:
     return frozenset(f.name for f in fields(cls))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from agent_records.domain.calendar import add_years
 from agent_records.domain.events import (
     HonoraryTitleConferred,
@@ -20,7 +22,7 @@ from agent_records.domain.values import (
 )
 
 
-def leave_service(s: CareerState, status: Status, day) -> CareerState:
+def leave_service(s: CareerState, status: Status, day: date) -> CareerState:
     """Ends the service and every position held on ``day``."""
     positions = tuple(evolve(p, ended=day) if p.ended is None else p for p in s.positions)
     return evolve(s, status=status, service_end=day, head_of_post=None, positions=positions)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from agent_records.domain.breaches import breach
 from agent_records.domain.events import (
     MarriageAuthorisationRefused,
@@ -29,7 +31,8 @@ def _pending(s: CareerState, version: int, ck: Check) -> MarriageRequest | None:
     return request
 
 
-def _decide(s: CareerState, request: MarriageRequest | None, decision: str, day) -> CareerState:
+def _decide(s: CareerState, request: MarriageRequest | None, decision: str,
+            day: date) -> CareerState:
     if request is None:
         return s
     decided = evolve(request, decision=decision, decided_on=day)
