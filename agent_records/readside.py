@@ -13,7 +13,8 @@ from agent_records.integrity.sealer import Sealer
 from projections.engine.base import View
 from projections.views import READ_VIEWS
 
-VIEWS: dict[str, type[View]] = {v.name: v for v in (Sealer, *READ_VIEWS)}
+_ALL: tuple[type[View], ...] = (Sealer, *READ_VIEWS)
+VIEWS: dict[str, type[View]] = {v.name: v for v in _ALL}
 """Every view by name (``agent-records projections ... NAME``)."""
 
 

@@ -42,7 +42,8 @@ def latest_checkpoint(app: AgentRecords) -> str:
             verify_note(saved["note"], key)
         except ValueError:
             continue  # signed by an earlier key: sign the head again
-        return saved["note"]
+        note: str = saved["note"]
+        return note
     return create_checkpoint(app)
 
 

@@ -59,7 +59,7 @@ def cmd_import(app: AgentRecords, args: argparse.Namespace, bar: Bar) -> int:
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction, bar: Bar) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], bar: Bar) -> None:
     """Registers ``export`` and ``import`` on the main parser's subcommands."""
     exp = sub.add_parser("export", help="export the sealed log: JSON Lines, CSV or BagIt")
     exp.add_argument("--format", choices=sorted(WRITERS), required=True)

@@ -73,7 +73,7 @@ def type_name(tp: Any) -> str:
         return "object (field name: new value)"
     if isinstance(tp, type) and issubclass(tp, Enum):
         return "one of " + ", ".join(f"`{m.value}`" for m in tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         fields = ", ".join(f.name for f in dataclasses.fields(tp))
         return f"object {tp.__name__} ({fields})"
     return {str: "text", int: "integer", bool: "true/false", date: "date (YYYY-MM-DD)",
@@ -281,4 +281,5 @@ def premis(files: list[dict[str, Any]], info: dict[str, str], created: datetime,
         _sub(agent, "agentName", name)
         _sub(agent, "agentType", kind)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"

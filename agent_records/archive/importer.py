@@ -37,8 +37,9 @@ from agent_records.archive.verify_export import READABLE, describe, event_hash, 
 from agent_records.eventstore.errors import guard
 from agent_records.eventstore.recorders.connection import COLUMNS as EVENT_COLUMNS
 from agent_records.eventstore.recorders.connection import copy_rows
+from agent_records.eventstore.recorders.sql import events_table, postgres_recorder, sql_recorder
 from agent_records.integrity.chain import GENESIS, StoredFact
-from agent_records.integrity.checkpoint import verify_note
+from agent_records.integrity.checkpoint import Checkpoint, verify_note
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import Roots
 from projections.engine.store import ViewStore
@@ -110,7 +111,7 @@ class ChainReader:
         self.digest = hashlib.sha256()
         self.previous, self.position, self.count = GENESIS, 0, 0
         self.first_position = 0
-        self.checkpoint = None
+        self.checkpoint: Checkpoint | None = None
         self.roots = Roots(set())
         if source.bag and (source.bag / "data" / "checkpoint.txt").is_file():
             self._load_checkpoint(source.bag / "data")
@@ -193,10 +194,9 @@ class Writer:
     def __init__(self, app: AgentRecords, cursor: Any) -> None:
         self.app, self.cursor = app, cursor
         self.postgres = app.settings.backend == "postgres"
-        recorder = app.recorder
-        name = recorder.events_table_name.split(".")[-1]
+        name = events_table(app.recorder)
         if self.postgres:
-            self.table = f'"{recorder.datastore.schema}"."{name}"'
+            self.table = f'"{postgres_recorder(app.recorder).datastore.schema}"."{name}"'
         else:
             self.table = f'"{name}"'
             self.insert = (f"INSERT INTO {self.table} (originator_id, originator_version, "
@@ -216,8 +216,8 @@ class Writer:
         """Inserts ``facts`` as they come: PostgreSQL streams them with binary COPY (one
         statement, 32 kB at a time), SQLite inserts ``BATCH`` rows per ``executemany``."""
         if self.postgres:
-            types = (self.app.recorder.datastore.originator_id_type, "int8", "text", "bytea",
-                     "int8")
+            types = (postgres_recorder(self.app.recorder).datastore.originator_id_type, "int8",
+                     "text", "bytea", "int8")
             copy_rows(self.cursor, SQL(self.table), (*EVENT_COLUMNS, "notification_id"), types,
                       ((UUID(f.stream_id), f.version, f.topic, f.state, f.position)
                        for f in facts))
@@ -236,7 +236,7 @@ class Writer:
         if self.postgres:
             self.cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), "
                                 "%s)", (self.table, last_position))
-            self.cursor.execute(f'NOTIFY "{self.app.recorder.channel_name}"')
+            self.cursor.execute(f'NOTIFY "{postgres_recorder(self.app.recorder).channel_name}"')
 
 
 def import_export(app: AgentRecords, path: Path, progress: Progress | None = None
@@ -250,7 +250,7 @@ def import_export(app: AgentRecords, path: Path, progress: Progress | None = Non
     total = _count_lines(source.jsonl)
     reader = ChainReader(source)
     started = time.monotonic()
-    with guard(app.settings), app.recorder.datastore.transaction(
+    with guard(app.settings), sql_recorder(app.recorder).datastore.transaction(
             commit=True) as cursor:
         writer = Writer(app, cursor)
         writer.lock_empty()

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from agent_records.archive.verify_export import describe, unwrap
 from agent_records.domain.post import post_id
-from agent_records.integrity.ledger_store import ledger_rows, store_events
+from agent_records.integrity.ledger_store import LedgerRow, ledger_rows, store_events
 from projections.engine.store import ViewStore
 
 PERSONAL: dict[str, str] = {
@@ -124,8 +126,9 @@ class Matcher:
 
     def _names_post(self, line: dict[str, Any]) -> bool:
         payload, key = line["payload"], (line["stream_id"], line["version"])
-        named = (line["stream_id"] == self.post_stream or payload.get("post_code") == self.post
-                 or (line["stream_kind"] == "post" and payload.get("code") == self.post))
+        named: bool = (line["stream_id"] == self.post_stream
+                       or payload.get("post_code") == self.post
+                       or (line["stream_kind"] == "post" and payload.get("code") == self.post))
         if line["type"] == CORRECTION_TOPIC:
             changes = payload.get("changes") or {}
             named = named or changes.get("post_code") == self.post or (
@@ -193,7 +196,8 @@ def withhold(line: dict[str, Any]) -> dict[str, Any]:
     return line
 
 
-def sealed_events(store: ViewStore, after: int, upto: int) -> Iterator[tuple[Any, dict]]:
+def sealed_events(store: ViewStore, after: int, upto: int
+                  ) -> Iterator[tuple[Notification, LedgerRow]]:
     """Stored events after ``after`` up to ``upto`` with their ledger rows, in log order.
 
     Both sides stream in batches. The ledger and the store must agree position by

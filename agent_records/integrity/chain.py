@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
+from eventsourcing.persistence import Notification
 
 GENESIS = "0" * 64
 """The previous hash of the first event."""
@@ -45,7 +46,12 @@ def canonical(fact: StoredFact, previous: str) -> bytes:
     where the ``rfc8785`` package decides. Tests check both agree.
     """
     floats: list[str] = []
-    state = json.loads(fact.state, parse_float=lambda text: floats.append(text) or text)
+
+    def kept(text: str) -> str:
+        floats.append(text)
+        return text
+
+    state = json.loads(fact.state, parse_float=kept)
     document: dict[str, Any] = {
         "position": fact.position, "stream": fact.stream_id, "version": fact.version,
         "topic": fact.topic, "state": state, "previous": previous,
@@ -63,7 +69,7 @@ def event_hash(fact: StoredFact, previous: str) -> str:
     return hashlib.sha256(canonical(fact, previous)).hexdigest()
 
 
-def from_notification(note: Any) -> StoredFact:
+def from_notification(note: Notification) -> StoredFact:
     """A stored event as the library returns it (``Notification``)."""
     return StoredFact(note.id, str(note.originator_id), note.originator_version, note.topic,
                       bytes(note.state))

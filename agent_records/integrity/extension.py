@@ -44,8 +44,9 @@ def sealed_count(store: ViewStore) -> int:
     """How many events are sealed now; later seals append after them (the ledger grows
     in position order only), so the first ``n`` rows stay the same during the pass."""
     with store.reading() as sql:
-        return sql.execute(f"SELECT count(*) AS n FROM {store.table('ledger')}"
-                           ).fetchone()["n"]
+        count: int = sql.execute(f"SELECT count(*) AS n FROM {store.table('ledger')}"
+                                 ).fetchone()["n"]
+        return count
 
 
 def extend(store: ViewStore, signed: list[Signed]) -> Head:

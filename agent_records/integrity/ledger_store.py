@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from agent_records.integrity.sealer import LEDGER
 from projections.engine.store import ViewStore
 
@@ -15,8 +17,13 @@ CHECKPOINTS = ("checkpoints", "size BIGINT NOT NULL PRIMARY KEY, position BIGINT
                "root TEXT NOT NULL, chain_head TEXT NOT NULL, note TEXT NOT NULL, "
                "created_at TEXT NOT NULL")
 
+LedgerRow = dict[str, Any]
+"""A row of the ledger by column: position, stream_id, version, hash, previous."""
+CheckpointRow = dict[str, Any]
+"""A stored checkpoint by column: size, position, root (hex), chain_head, note, created_at."""
 
-def store_events(store: ViewStore, after: int = 0) -> Iterator[Any]:
+
+def store_events(store: ViewStore, after: int = 0) -> Iterator[Notification]:
     """Every stored event after position ``after``, in log order, in batches."""
     while True:
         notes = store.app.recorder.select_notifications(after + 1, BATCH)
@@ -26,7 +33,7 @@ def store_events(store: ViewStore, after: int = 0) -> Iterator[Any]:
         after = notes[-1].id
 
 
-def ledger_rows(store: ViewStore, after: int = 0) -> Iterator[dict[str, Any]]:
+def ledger_rows(store: ViewStore, after: int = 0) -> Iterator[LedgerRow]:
     """Every ledger row after position ``after``, in order, in batches."""
     table = store.table(LEDGER.name)
     while True:
@@ -83,7 +90,7 @@ def save_checkpoint(store: ViewStore, size: int, position: int, root: bytes, hea
                     (size, position, root.hex(), head, note, datetime.now(UTC).isoformat()))
 
 
-def checkpoints(store: ViewStore) -> list[dict[str, Any]]:
+def checkpoints(store: ViewStore) -> list[CheckpointRow]:
     ensure_checkpoints(store)
     with store.reading() as sql:
         return [dict(r) for r in sql.execute(

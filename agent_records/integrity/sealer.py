@@ -10,6 +10,7 @@ UPDATE, DELETE and TRUNCATE on the event table and on the ledger.
 
 from __future__ import annotations
 
+from agent_records.eventstore.recorders.sql import events_table
 from agent_records.integrity.chain import GENESIS, event_hash, from_notification
 from projections.engine.base import AgentLoader, Batch, Column, Table, View
 from projections.engine.store import Sql
@@ -41,8 +42,8 @@ class Sealer(View):
     rebuildable = False
     tables = (LEDGER,)
 
-    def create(self, sql: Sql) -> None:
-        super().create(sql)
+    def create(self, sql: Sql, *, keyed: bool = True, indexed: bool = True) -> None:
+        super().create(sql, keyed=keyed, indexed=indexed)
         if self.store.postgres:
             self.guard(sql)
 
@@ -54,7 +55,7 @@ class Sealer(View):
         updated") and ``DROP TRIGGER`` locks the event table against every writer.
         """
         schema = f'"{self.store.schema}"'
-        events = self.store.table(self.store.app.recorder.events_table_name.split(".")[-1])
+        events = self.store.table(events_table(self.store.app.recorder))
         tables = (events, self.names["ledger"])
         names = [t.split(".")[-1].strip('"') for t in tables]
         triggers = [f"{n}_{kind}" for n in names for kind in ("append_only", "no_truncate")]

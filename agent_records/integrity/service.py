@@ -49,7 +49,7 @@ def seal(app: AgentRecords, conflicts: int = 10) -> int:
 
 def leaf_entries(store: ViewStore, size: int | None = None) -> list[tuple[int, bytes]]:
     """(position, event hash) of the first ``size`` sealed events (all when None)."""
-    out = []
+    out: list[tuple[int, bytes]] = []
     for row in ledger_rows(store):
         if size is not None and len(out) >= size:
             break

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from eventsourcing.persistence import Notification
 
 from agent_records.integrity import merkle
 from agent_records.integrity.chain import GENESIS, event_hash, from_notification
 from agent_records.integrity.checkpoint import Checkpoint, verify_note
 from agent_records.integrity.ledger_store import (
+    CheckpointRow,
+    LedgerRow,
     checkpoints,
     hash_before,
     ledger_rows,
@@ -61,7 +64,8 @@ class Roots:
             self.found[self.count] = acc
 
 
-def _pairs(store: ViewStore, after: int) -> Iterator[tuple[Any, dict | None]]:
+def _pairs(store: ViewStore, after: int
+           ) -> Iterator[tuple[Notification | None, LedgerRow | None]]:
     """Store events and ledger rows merged on position (either side may be None)."""
     events, rows = store_events(store, after), ledger_rows(store, after)
     event, row = next(events, None), next(rows, None)
@@ -77,9 +81,10 @@ def _pairs(store: ViewStore, after: int) -> Iterator[tuple[Any, dict | None]]:
             event, row = next(events, None), next(rows, None)
 
 
-def _check(event: Any, row: dict | None, previous: str) -> str | None:
-    """Why this position breaks the chain, or None."""
+def _check(event: Notification | None, row: LedgerRow | None, previous: str) -> str | None:
+    """Why this position breaks the chain, or None (``_pairs`` gives one side at least)."""
     if row is None:
+        assert event is not None
         return f"position {event.id} is in the store but was never sealed in the ledger"
     if event is None:
         return f"position {row['position']} was sealed but is missing from the store (deleted)"
@@ -112,14 +117,15 @@ def verify(store: ViewStore, verifier: str | None, from_position: int = 0,
     roots = Roots({c["size"] for c in saved}) if from_position <= 1 else Roots(set())
     head, sealed_to = store.head(), store.position("ledger")
     for event, row in _pairs(store, max(0, from_position - 1)):
-        if row is None and event.id > sealed_to:
+        if row is None and event is not None and event.id > sealed_to:
             result.unsealed += 1
             continue
         problem = _check(event, row, previous)
         if problem:
-            result.broken_at = event.id if event is not None else row["position"]
+            result.broken_at = event.id if event is not None else _sealed(row)["position"]
             result.problem = problem
             break
+        row = _sealed(row)
         previous = row["hash"]
         roots.add(bytes.fromhex(previous))
         result.count += 1
@@ -132,7 +138,15 @@ def verify(store: ViewStore, verifier: str | None, from_position: int = 0,
     return result
 
 
-def _add_published(saved: list[dict], published: Sequence[str], result: Verification) -> None:
+def _sealed(row: LedgerRow | None) -> LedgerRow:
+    """The ledger row of a position that has one: ``_check`` finds a problem where a
+    position has only its stored event."""
+    assert row is not None
+    return row
+
+
+def _add_published(saved: list[CheckpointRow], published: Sequence[str],
+                   result: Verification) -> None:
     """Adds to ``saved`` each published note the database does not hold as it is: one
     missing from it, or held with other content, is a failure by itself and is also
     checked against the log."""
@@ -152,10 +166,10 @@ def _add_published(saved: list[dict], published: Sequence[str], result: Verifica
         saved.append({"size": signed.size, "root": signed.root.hex(), "note": note})
 
 
-def _matching(saved: list[dict], verifier: str, roots: Roots) -> list[Checkpoint]:
+def _matching(saved: list[CheckpointRow], verifier: str, roots: Roots) -> list[Checkpoint]:
     """The signed checkpoints whose root the log still has, by size: they bound where a
     rewrite begins."""
-    found = []
+    found: list[Checkpoint] = []
     for c in saved:
         try:
             signed = verify_note(c["note"], verifier)
@@ -166,7 +180,7 @@ def _matching(saved: list[dict], verifier: str, roots: Roots) -> list[Checkpoint
     return sorted(found, key=lambda s: s.size)
 
 
-def _checkpoint(c: dict, verifier: str, roots: Roots, result: Verification,
+def _checkpoint(c: CheckpointRow, verifier: str, roots: Roots, result: Verification,
                 matching: list[Checkpoint]) -> tuple[int, bool, str]:
     size = c["size"]
     try:

@@ -39,7 +39,7 @@ class Stream:
     """One aggregate's events (up to the rebuild's head) in version order, with their
     positions, and the aggregate they project to (an ``Agent`` or a ``Post``)."""
 
-    events: list[tuple[int, Any]]
+    events: list[tuple[int, CareerEvent]]
     aggregate: Any
 
     @property

@@ -30,6 +30,7 @@ import psycopg
 from eventsourcing.persistence import Notification
 
 from agent_records.config import settings
+from agent_records.eventstore.recorders.sql import events_table
 from projections.engine.base import Table, View
 from projections.engine.loading import load, postgres_sink, sqlite_sink
 from projections.engine.partitions import Partitions
@@ -109,8 +110,9 @@ class OnePass:
     def size(self, physical: str) -> int:
         """A loaded table's size in bytes (PostgreSQL)."""
         with self.store.reading() as sql:
-            return sql.execute("SELECT pg_total_relation_size(?::regclass) AS n",
-                               (physical,)).fetchone()["n"]
+            size: int = sql.execute("SELECT pg_total_relation_size(?::regclass) AS n",
+                                    (physical,)).fetchone()["n"]
+            return size
 
     def complete_table(self, view: View, t: Table) -> None:
         """One table's key, indexes and statistics (readers' queries are planned well from
@@ -160,7 +162,7 @@ class OnePass:
     def partition(self, head: int, ids: tuple[Any, Any], report: Callable[[int], None]) -> int:
         """The aggregates with ids in ``ids``: read through one connection, written through
         another (each chunk committed: the tables are nobody's until the swap)."""
-        table = self.store.table(self.store.app.recorder.events_table_name.split(".")[-1])
+        table = self.store.table(events_table(self.store.app.recorder))
         with psycopg.connect(**self.pg_args) as reading, \
                 psycopg.connect(**self.pg_args, autocommit=True) as writing:
             notes: Iterable[Notification] = postgres_notes(reading, table, head, ids)

@@ -34,6 +34,7 @@ from eventsourcing.persistence import IntegrityError
 from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from agent_records.eventstore.errors import UNAVAILABLE, StoreUnavailable
+from agent_records.eventstore.recorders.sql import postgres_recorder
 from projections.engine.base import Batch, ProjectionStopped, View, decoded, fault
 from projections.engine.loading import NAME
 from projections.engine.outage import Outage
@@ -310,7 +311,7 @@ class Worker:
             yield time.sleep
             return
         with psycopg.connect(**_pg_args(self.app), autocommit=True) as conn:
-            conn.execute(f'LISTEN "{self.app.recorder.channel_name}"')
+            conn.execute(f'LISTEN "{postgres_recorder(self.app.recorder).channel_name}"')
 
             def wait(timeout: float) -> None:
                 for _ in conn.notifies(timeout=timeout, stop_after=1):
@@ -323,8 +324,7 @@ class Worker:
         """Holds the store's projection lock; waits while another worker holds it."""
         if self.store.postgres:
             with psycopg.connect(**_pg_args(self.app), autocommit=True) as conn:
-                while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
-                                       (f"{self.store.schema}:{name}",)).fetchone()[0]:
+                while not _try_lock(conn, f"{self.store.schema}:{name}"):
                     if stop.wait(0.5):
                         break  # stopped while waiting: yield anyway, follow() sees stop
                 yield
@@ -365,6 +365,13 @@ class Worker:
             return self.rebuilt.run(progress)
         except ProjectionStopped as exc:  # an unreadable event stops every rebuilt view
             raise exc.renamed(", ".join(chosen)) if exc.name == NAME else exc from exc
+
+
+def _try_lock(conn: psycopg.Connection[Any], key: str) -> bool:
+    """Takes the session's advisory lock ``key`` unless another session holds it (the
+    query always returns its one row)."""
+    row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
+    return row is not None and bool(row[0])
 
 
 def _pg_args(app: AgentRecords) -> dict[str, Any]:

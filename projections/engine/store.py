@@ -93,8 +93,12 @@ class ViewStore:
         self.postgres = app.settings.backend == "postgres"
         cls = PostgresViews if self.postgres else SQLiteViews
         with self.ddl_lock(), guard(app.settings):
-            self.tracking: SQLiteViews | PostgresViews = app.factory.tracking_recorder(cls)
-        self.schema = self.tracking.datastore.schema if self.postgres else None
+            tracking = app.factory.tracking_recorder(cls)
+        # The factory returns an instance of the class it is given; the library annotates
+        # it as the factory's own class parameter (TrackingRecorder) instead.
+        self.tracking: SQLiteViews | PostgresViews = tracking  # type: ignore[assignment]
+        self.schema = (self.tracking.datastore.schema
+                       if isinstance(self.tracking, PostgresViews) else None)
 
     @contextmanager
     def ddl_lock(self) -> Iterator[None]:
@@ -127,7 +131,7 @@ class ViewStore:
     @property
     def tracking_table(self) -> str:
         """The library's tracking table (name differs between backends)."""
-        if self.postgres:
+        if isinstance(self.tracking, PostgresViews):
             return self.table(self.tracking.tracking_table_name)
         return '"tracking"'
 
@@ -162,7 +166,7 @@ class ViewStore:
         ROLLBACK: one round trip instead of three. Several statements that must agree
         use ``reading()``.
         """
-        if not self.postgres:
+        if not isinstance(self.tracking, PostgresViews):
             with self.reading() as sql:
                 return sql.execute(statement, params).fetchall()
         with guard(self.app.settings), \

@@ -20,6 +20,7 @@ import psycopg
 from eventsourcing.persistence import Notification
 from psycopg.rows import tuple_row
 
+from agent_records.eventstore.recorders.sql import sqlite_recorder
 from projections.engine.base import Stream, decoded, fault
 from projections.engine.store import ViewStore
 
@@ -42,7 +43,8 @@ def postgres_notes(conn: psycopg.Connection[Any], table: str, head: int,
                    ids: tuple[UUID | None, UUID | None] = (None, None)) -> Iterator[Notification]:
     """Events up to ``head`` with ids in ``ids`` (from, before), by aggregate and version,
     through a server-side cursor in the connection's open transaction."""
-    where, params = ["notification_id <= %s"], [head]
+    where = ["notification_id <= %s"]
+    params: list[int | UUID] = [head]
     if ids[0] is not None:
         where.append("originator_id >= %s")
         params.append(ids[0])
@@ -63,7 +65,7 @@ def postgres_notes(conn: psycopg.Connection[Any], table: str, head: int,
 def sqlite_notes(store: ViewStore, head: int) -> Iterator[Notification]:
     """Events up to ``head`` by aggregate and version, a page per short read (the SQLite
     writer of the rebuild commits between pages)."""
-    recorder = store.app.recorder
+    recorder = sqlite_recorder(store.app.recorder)
     statement = (f"SELECT rowid, originator_id, originator_version, topic, state FROM "
                  f"{recorder.events_table_name} WHERE rowid <= ? AND (originator_id, "
                  "originator_version) > (?, ?) ORDER BY originator_id, originator_version "

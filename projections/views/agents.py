@@ -125,7 +125,8 @@ def find_agents(store: ViewStore, q: AgentQuery, order: str, descending: bool, o
 
 def _where(store: ViewStore, q: AgentQuery) -> tuple[str, list[Any]]:
     """The condition of ``q`` on ``agents a`` and its parameters (columns whitelisted)."""
-    conds, params = ["1 = 1"], []
+    conds: list[str] = ["1 = 1"]
+    params: list[str | int] = []
     for column, value in (("grade", q.grade), ("status", q.status),
                           ("post_code", q.post_code)):
         if value is not None:

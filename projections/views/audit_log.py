@@ -59,7 +59,8 @@ class AuditLogView(View):
             return event.code
         if isinstance(event, EventCorrected):
             if "post_code" in event.changes:
-                return event.changes["post_code"]
+                code: str | None = event.changes["post_code"]
+                return code
             return earlier(event.corrected_version)
         return getattr(event, "post_code", None)
 
