@@ -42,6 +42,7 @@ run: venv
 
 test: venv compose-tool
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: venv
