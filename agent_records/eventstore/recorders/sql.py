@@ -13,8 +13,13 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
+from agent_records.eventstore.recorders.sqlite import KeyedSQLiteRecorder
+
 SQLRecorder = SQLiteApplicationRecorder | PostgresApplicationRecorder
 """Every recorder the settings choose (ours and the benchmarks' derive from these)."""
+KeyedRecorder = KeyedSQLiteRecorder | ConcurrentApplicationRecorder
+"""Our recorders, which also keep the idempotency keys (``find_key``)."""
 
 
 def sql_recorder(recorder: ApplicationRecorder) -> SQLRecorder:
@@ -42,3 +47,11 @@ def events_table(recorder: ApplicationRecorder) -> str:
     """The events table's own name, without the schema PostgreSQL's recorder puts before
     it (callers qualify it themselves)."""
     return sql_recorder(recorder).events_table_name.split(".")[-1]
+
+
+def keyed_recorder(recorder: ApplicationRecorder) -> KeyedRecorder:
+    """``recorder``, one of ours, which finds a command's idempotency key."""
+    if isinstance(recorder, KeyedSQLiteRecorder | ConcurrentApplicationRecorder):
+        return recorder
+    raise TypeError(f"a recorder keeping idempotency keys is needed, not "
+                    f"{type(recorder).__name__}")
