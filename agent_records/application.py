@@ -1,5 +1,8 @@
-"""Commands: the only way to change the record. One method per command of the decree.
+"""Command handling: the only way to change the record.
 
+``AgentRecords.handle`` takes one command of ``domain.commands``. The few with logic of
+their own (opening a record, a posting that indexes its post, the designations at a post, a
+correction) have a handler (``HANDLERS``); every other one records its event as given.
 Each command loads the agent, lets the domain check the rules and emit the event, and
 saves it with optimistic concurrency on the version of every aggregate it changes (the
 agent; a posting also the post, which indexes its members for Art. 2). When another

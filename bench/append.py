@@ -11,7 +11,7 @@ GIL), all in one fresh schema of the same server:
 - raw INSERT + LOCK + NOTIFY: the same with what the library's recorder adds to each
   transaction (``LOCK TABLE ... IN EXCLUSIVE MODE`` and ``NOTIFY``), to show its cost;
 - app register_agent: ``AgentRecords.register_agent`` (no load: rules on one event, save);
-- app grant_leave: ``AgentRecords.grant_leave`` on serving agents (load the record,
+- app grant_leave: ``GrantLeave`` (``AgentRecords.handle``) on serving agents (load the record,
   check every rule, save one event): the typical command.
 The ratio is events/s over raw INSERT's events/s with the same number of writers.
 """

@@ -2,7 +2,7 @@
 
     python bench/domain_growth.py
 
-An agent serving abroad receives one annual leave per year through ``grant_leave`` (the
+An agent serving abroad receives one annual leave per year through ``GrantLeave`` (the
 application's command, aggregates in memory: ``BulkRecords``); the time of the next
 command is taken at several record lengths. Every command evaluates the whole record once
 (with the new event), so its cost grows with the record: linearly since the leave rule

@@ -195,7 +195,8 @@ class RecordPayload:
 
 
 def plain(value: Any) -> Any:
-    """Strawberry input objects as plain values the domain coerces."""
+    """An input as plain JSON values: the form in which an idempotency key's request is
+    stored and compared."""
     if isinstance(value, list):
         return [plain(v) for v in value]
     if dataclasses.is_dataclass(value):
