@@ -1,5 +1,8 @@
-"""Commands: the only way to change the record. One method per command of the decree.
+"""Command handling: the only way to change the record.
 
+``AgentRecords.handle`` takes one command of ``domain.commands``. The few with logic of
+their own (opening a record, a posting that indexes its post, the designations at a post, a
+correction) have a handler (``HANDLERS``); every other one records its event as given.
 Each command loads the agent, lets the domain check the rules and emit the event, and
 saves it with optimistic concurrency on the version of every aggregate it changes (the
 agent; a posting also the post, which indexes its members for Art. 2). When another
@@ -26,7 +29,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +39,16 @@ from eventsourcing.persistence import IntegrityError, Recording
 from agent_records.config import StoreSettings
 from agent_records.domain import events as ev
 from agent_records.domain.agent import Agent, metadata, typed_payload
+from agent_records.domain.commands import (
+    AgentCommand,
+    Command,
+    CorrectEvent,
+    DesignateChargeDAffaires,
+    DesignateHeadOfPost,
+    OpenPost,
+    PostAgent,
+    RegisterAgent,
+)
 from agent_records.domain.errors import (
     DomainError,
     InvalidInput,
@@ -46,7 +59,7 @@ from agent_records.domain.errors import (
 from agent_records.domain.post import Post, PostOpened, post_id
 from agent_records.domain.rules.leave import LeaveAccount, leave_account
 from agent_records.domain.rules.posting import check_charge_designation
-from agent_records.domain.values import Authority, Decision, LeaveKind
+from agent_records.domain.values import Authority, Decision
 from agent_records.eventstore.encoding import EventsFirst
 from agent_records.eventstore.errors import guard
 from agent_records.eventstore.idempotency import (
@@ -128,7 +141,7 @@ class AgentRecords(Application[UUID]):
         """The agent's record, whole or as of a version of it."""
         with guard(self.settings):
             try:
-                agent = self.repository.get(agent_id, version=version)
+                agent: object = self.repository.get(agent_id, version=version)
             except AggregateNotFoundError:
                 raise NotFound(f"no agent {agent_id}", field="agent_id") from None
         if not isinstance(agent, Agent):
@@ -149,7 +162,7 @@ class AgentRecords(Application[UUID]):
         """A post by its code, as it stands in the store now (a copy: commands change it)."""
         with guard(self.settings):
             try:
-                post = self.post_repository.get(post_id(code))
+                post: object = self.post_repository.get(post_id(code))
             except AggregateNotFoundError:
                 raise NotFound(f"no post {code!r}", field="post_code") from None
         if not isinstance(post, Post):
@@ -272,29 +285,36 @@ class AgentRecords(Application[UUID]):
         return Receipt(UUID(stored.aggregate_id), stored.version,
                        datetime.fromisoformat(stored.recorded_at), stored.correlation_id)
 
-    def record(self, agent_id: UUID, cls: type[ev.CareerEvent], decision: Decision,
-               expected_version: int | None = None, **payload: Any) -> Receipt:
-        """Records one career fact on an agent (the commands below name the facts)."""
-        decision = self._stamp(decision)
-        return self._change(agent_id, lambda a: a.record(cls, decision, **payload),
-                            expected_version)
+    def handle(self, command: Command) -> Receipt:
+        """Runs one command: its own handler when it has logic of its own (``HANDLERS``),
+        else the fact it names is recorded on the agent (``record``)."""
+        handler = HANDLERS.get(type(command))
+        if handler is not None:
+            return handler(self, command)
+        if not isinstance(command, AgentCommand):
+            raise TypeError(f"{type(command).__name__} has no handler")
+        return self.record(command)
 
-    def register_agent(self, decision: Decision, **identity: Any) -> Receipt:
+    def record(self, command: AgentCommand) -> Receipt:
+        """Records the fact a command names on its agent, once the rules allow it."""
+        decision, payload = self._stamp(command.decision), command.payload()
+        return self._change(command.agent_id,
+                            lambda a: a.record(command.EVENT, decision, **payload),
+                            command.expected_version)
+
+    def register_agent(self, command: RegisterAgent) -> Receipt:
         """Opens a person's record (identity facts of Art. 6)."""
-        decision = self._stamp(decision)
-        identity = {"category": "diplomatic", "civil_political_rights": True,
-                    "state_official": True, "prior_public_service_days": 0,
-                    "domicile_country": "LU", "administrative_grade": None, **identity}
-        agent = Agent.register(decision, **identity)
+        decision = self._stamp(command.decision)
+        agent = Agent.register(decision, **command.payload())
         return self._store(Receipt(agent.id, 1, agent.created_on, decision.correlation_id),
                            agent)
 
-    def open_post(self, decision: Decision, *, code: str, name: str, city: str, country: str,
-                  kind: str = "legation") -> Receipt:
-        """Enters a post in the records; its code is its key."""
-        decision = self._stamp(decision)
-        payload = typed_payload(PostOpened, {"code": code.strip().upper(), "name": name,
-                                             "city": city, "country": country, "kind": kind})
+    def open_post(self, command: OpenPost) -> Receipt:
+        """Enters a post in the records; its code is its key (a second post with the
+        same code is refused)."""
+        decision = self._stamp(command.decision)
+        given = command.payload() | {"code": command.code.strip().upper()}
+        payload = typed_payload(PostOpened, given)
         code = payload["code"]
         post = Post._create(PostOpened, id=post_id(code),
                             **metadata(PostOpened, decision, payload), **payload)
@@ -304,119 +324,15 @@ class AgentRecords(Application[UUID]):
         except IntegrityError:
             raise RuleViolation(_exists(code)) from None
 
-    def appoint_attache(self, agent_id: UUID, decision: Decision, *, aptitude_certificate: Any,
-                        conduct_attestation: Any, diplomas: Any,
-                        foreign_diploma_exception: str | None = None,
-                        appointing_authority: str = Authority.SOVEREIGN, **kw: Any) -> Receipt:
-        """Art. 6 and 7: appointment as attaché de légation for one year."""
-        return self.record(agent_id, ev.AttacheAppointed, decision,
-                           aptitude_certificate=aptitude_certificate,
-                           conduct_attestation=conduct_attestation, diplomas=diplomas,
-                           foreign_diploma_exception=foreign_diploma_exception,
-                           appointing_authority=appointing_authority, **kw)
-
-    def appoint_agent(self, agent_id: UUID, decision: Decision, *, grade: str,
-                      council_deliberation_ref: str | None = None, transitional: bool = False,
-                      probation_exempted: bool = False,
-                      appointing_authority: str = Authority.SOVEREIGN, **kw: Any) -> Receipt:
-        """Art. 9, 11 direct appointment; Art. 27 grade kept from 1948."""
-        return self.record(agent_id, ev.AgentAppointed, decision, grade=grade,
-                           council_deliberation_ref=council_deliberation_ref,
-                           transitional=transitional, probation_exempted=probation_exempted,
-                           appointing_authority=appointing_authority, **kw)
-
-    def renew_appointment(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
-        """Art. 7: renews an attaché's one-year appointment."""
-        return self.record(agent_id, ev.AppointmentRenewed, decision, **kw)
-
-    def record_lapse(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
-        """Art. 7: the term ended without renewal."""
-        return self.record(agent_id, ev.TermLapsed, decision, **kw)
-
-    def pledge_honour(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
-        """Art. 7: the attaché's pledge of honour."""
-        return self.record(agent_id, ev.HonourPledged, decision, **kw)
-
-    def swear_oath(self, agent_id: UUID, decision: Decision, *,
-                   already_sworn_as_state_official: bool = False, **kw: Any) -> Receipt:
-        """Art. 12: the oath, or the record that it was already sworn."""
-        return self.record(agent_id, ev.OathSworn, decision,
-                           already_sworn_as_state_official=already_sworn_as_state_official, **kw)
-
-    def enter_functions(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
-        """Art. 7, 12: entry into functions (refused without pledge or oath)."""
-        return self.record(agent_id, ev.FunctionsEntered, decision, **kw)
-
-    def promote(self, agent_id: UUID, decision: Decision, *, to_grade: str,
-                council_deliberation_ref: str | None = None,
-                appointing_authority: str = Authority.SOVEREIGN, **kw: Any) -> Receipt:
-        """Art. 8, 9, 11: promotion."""
-        return self.record(agent_id, ev.Promoted, decision, to_grade=to_grade,
-                           council_deliberation_ref=council_deliberation_ref,
-                           appointing_authority=appointing_authority, **kw)
-
-    def confer_title(self, agent_id: UUID, decision: Decision, *, title: str,
-                     **kw: Any) -> Receipt:
-        """Art. 26: title of attaché or secretary for a chef de bureau."""
-        return self.record(agent_id, ev.TitleConferred, decision, title=title, **kw)
-
-    def request_marriage_authorisation(self, agent_id: UUID, decision: Decision, *,
-                                       spouse_name: str, spouse_nationality: str,
-                                       intended_date: date | None = None, **kw: Any) -> Receipt:
-        """Art. 13: the agent asks the minister's prior authorisation."""
-        return self.record(agent_id, ev.MarriageAuthorisationRequested, decision,
-                           spouse_name=spouse_name, spouse_nationality=spouse_nationality,
-                           intended_date=intended_date, **kw)
-
-    def authorise_marriage(self, agent_id: UUID, decision: Decision, *, request_version: int,
-                           exception_justification: str | None = None, **kw: Any) -> Receipt:
-        """Art. 13: the minister authorises (a foreign spouse needs a justification)."""
-        return self.record(agent_id, ev.MarriageAuthorised, decision,
-                           request_version=request_version,
-                           exception_justification=exception_justification, **kw)
-
-    def refuse_marriage(self, agent_id: UUID, decision: Decision, *, request_version: int,
-                        **kw: Any) -> Receipt:
-        """Art. 13: the minister refuses."""
-        return self.record(agent_id, ev.MarriageAuthorisationRefused, decision,
-                           request_version=request_version, **kw)
-
-    def record_marriage(self, agent_id: UUID, decision: Decision, *, spouse_name: str,
-                        spouse_nationality: str, request_version: int | None = None,
-                        **kw: Any) -> Receipt:
-        """Art. 13: a marriage; without prior authorisation it is recorded as a breach."""
-        return self.record(agent_id, ev.MarriageRecorded, decision, spouse_name=spouse_name,
-                           spouse_nationality=spouse_nationality,
-                           request_version=request_version, **kw)
-
-    def grant_leave(self, agent_id: UUID, decision: Decision, *, end_date: date,
-                    kind: str = LeaveKind.ANNUAL, travel_days: int = 0,
-                    granted_by: str = Authority.MINISTER,
-                    council_deliberation_ref: str | None = None, **kw: Any) -> Receipt:
-        """Art. 14 to 18: leave from the decision's effective date to ``end_date``."""
-        return self.record(agent_id, ev.LeaveGranted, decision, end_date=end_date, kind=kind,
-                           travel_days=travel_days, granted_by=granted_by,
-                           council_deliberation_ref=council_deliberation_ref, **kw)
-
-    def notify_urgency_leave(self, agent_id: UUID, decision: Decision, *, leave_version: int,
-                             **kw: Any) -> Receipt:
-        """Art. 16: the head of post notified the minister of an urgency leave."""
-        return self.record(agent_id, ev.UrgencyLeaveNotified, decision,
-                           leave_version=leave_version, **kw)
-
-    def post_agent(self, agent_id: UUID, decision: Decision, *, kind: str,
-                   post_code: str | None = None, organisation: str | None = None,
-                   until: date | None = None, home_minister_agreement_ref: str | None = None,
-                   expected_version: int | None = None) -> Receipt:
+    def post_agent(self, command: PostAgent) -> Receipt:
         """Art. 20: a position; a posting to a post also indexes the agent there."""
-        decision = self._stamp(decision)
-        code = post_code.strip().upper() if post_code else None
+        decision = self._stamp(command.decision)
+        code = command.post_code.strip().upper() if command.post_code else None
         post = self.get_post(code) if code else None
+        payload = command.payload() | {"post_code": code}
 
         def act(agent: Agent) -> ev.CareerEvent:
-            return agent.record(ev.Posted, decision, kind=kind, post_code=code,
-                                organisation=organisation, until=until,
-                                home_minister_agreement_ref=home_minister_agreement_ref)
+            return agent.record(ev.Posted, decision, **payload)
 
         def index(agent: Agent, event: ev.CareerEvent) -> list[Any]:
             if post is None:
@@ -426,69 +342,44 @@ class AgentRecords(Application[UUID]):
             return [fresh] if fresh.pending_events else []  # a known member: post untouched
 
         with self._post_lock(code):
-            return self._change(agent_id, act, expected_version, also=index)
+            return self._change(command.agent_id, act, command.expected_version, also=index)
 
-    def designate_head_of_post(self, agent_id: UUID, decision: Decision, *, post_code: str,
-                               **kw: Any) -> Receipt:
-        """The agent becomes head of the post where they serve."""
-        code = self.get_post(post_code).code
-        return self.record(agent_id, ev.HeadOfPostDesignated, decision, post_code=code, **kw)
+    def designate_head_of_post(self, command: DesignateHeadOfPost) -> Receipt:
+        """The agent becomes head of a post the records know (its code as stored)."""
+        code = self.get_post(command.post_code).code
+        return self.record(dataclasses.replace(command, post_code=code))
 
-    def designate_charge_d_affaires(self, agent_id: UUID, decision: Decision, *, post_code: str,
-                                    designated_by: str, end_date: date | None = None,
-                                    **kw: Any) -> Receipt:
-        """Art. 2: chargé d'affaires a.i.: counsellor, else secretary, else the minister's."""
-        post = self.get_post(post_code)
-        day = decision.effective_date
+    def designate_charge_d_affaires(self, command: DesignateChargeDAffaires) -> Receipt:
+        """Art. 2: chargé d'affaires a.i.: counsellor, else secretary, else the minister's
+        (checked against who serves at the post on the day, from their records)."""
+        post = self.get_post(command.post_code)
+        day = command.decision.effective_date
         staff = {m: self.get_agent(UUID(m)).state_on(day) for m in post.members}
-        found = check_charge_designation(post.code, day, str(agent_id),
-                                         Authority(designated_by), staff)
+        found = check_charge_designation(post.code, day, str(command.agent_id),
+                                         Authority(command.designated_by), staff)
         if found:
             raise RuleViolation(found)
-        return self.record(agent_id, ev.ChargeDAffairesDesignated, decision,
-                           post_code=post.code, end_date=end_date, designated_by=designated_by,
-                           **kw)
+        return self.record(dataclasses.replace(command, post_code=post.code))
 
-    def confer_honorary_title(self, agent_id: UUID, decision: Decision, *, kind: str,
-                              title: str, conferred_by: str, uniform: bool = False,
-                              **kw: Any) -> Receipt:
-        """Art. 10 (personalities) or Art. 22 (title kept after resignation)."""
-        return self.record(agent_id, ev.HonoraryTitleConferred, decision, kind=kind,
-                           title=title, uniform=uniform, conferred_by=conferred_by, **kw)
-
-    def accept_resignation(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
-        """The agent resigns."""
-        return self.record(agent_id, ev.Resigned, decision, **kw)
-
-    def retire(self, agent_id: UUID, decision: Decision, **kw: Any) -> Receipt:
-        """Art. 21: retirement."""
-        return self.record(agent_id, ev.Retired, decision, **kw)
-
-    def extend_service(self, agent_id: UUID, decision: Decision, *, until: date,
-                       **kw: Any) -> Receipt:
-        """Art. 21: a head of post kept one more year beyond 65."""
-        return self.record(agent_id, ev.ServiceExtended, decision, until=until, **kw)
-
-    def refer_to_discipline(self, agent_id: UUID, decision: Decision, *, body: str, facts: str,
-                            **kw: Any) -> Receipt:
-        """Art. 23, 24: the minister seizes a disciplinary body."""
-        return self.record(agent_id, ev.DisciplinaryReferral, decision, body=body, facts=facts,
-                           **kw)
-
-    def record_disciplinary_decision(self, agent_id: UUID, decision: Decision, *,
-                                     referral_version: int, outcome: str,
-                                     until: date | None = None, **kw: Any) -> Receipt:
-        """Art. 24: the decision on a referral."""
-        return self.record(agent_id, ev.DisciplinaryDecision, decision,
-                           referral_version=referral_version, outcome=outcome, until=until, **kw)
-
-    def correct_event(self, agent_id: UUID, decision: Decision, *, corrected_version: int,
-                      changes: dict[str, Any] | None = None, annulled: bool = False,
-                      expected_version: int | None = None) -> Receipt:
+    def correct_event(self, command: CorrectEvent) -> Receipt:
         """Corrects or annuls an earlier event; both stay in the record."""
-        decision = self._stamp(decision)
-        return self._change(agent_id, lambda a: a.correct(decision, corrected_version, changes,
-                                                          annulled), expected_version)
+        decision = self._stamp(command.decision)
+        return self._change(command.agent_id, lambda a: a.correct(
+            decision, command.corrected_version, command.changes, command.annulled),
+            command.expected_version)
+
+
+HANDLERS: dict[type[Command], Callable[[AgentRecords, Any], Receipt]] = {
+    RegisterAgent: AgentRecords.register_agent,
+    OpenPost: AgentRecords.open_post,
+    PostAgent: AgentRecords.post_agent,
+    DesignateHeadOfPost: AgentRecords.designate_head_of_post,
+    DesignateChargeDAffaires: AgentRecords.designate_charge_d_affaires,
+    CorrectEvent: AgentRecords.correct_event,
+}
+"""The commands with logic of their own, each with its handler (keyed by the command's
+class: the handler takes that class). Every other command records its ``EVENT`` on its
+agent (``AgentRecords.record``)."""
 
 
 def _name(aggregate: Any) -> str:

@@ -17,13 +17,46 @@ from uuid import UUID
 
 from agent_records.application import AgentRecords
 from agent_records.domain.calendar import add_years
+from agent_records.domain.commands import (
+    AcceptResignation,
+    AppointAgent,
+    AppointAttache,
+    AuthoriseMarriage,
+    ConferHonoraryTitle,
+    CorrectEvent,
+    DesignateChargeDAffaires,
+    DesignateHeadOfPost,
+    EnterFunctions,
+    ExtendService,
+    GrantLeave,
+    OpenPost,
+    PledgeHonour,
+    PostAgent,
+    Promote,
+    RecordDisciplinaryDecision,
+    RecordLapse,
+    RecordMarriage,
+    ReferToDiscipline,
+    RegisterAgent,
+    RenewAppointment,
+    RequestMarriageAuthorisation,
+    Retire,
+    SwearOath,
+)
 from agent_records.domain.values import (
     Actor,
     AptitudeCertificate,
+    Authority,
+    Category,
     ConductAttestation,
     Decision,
     Diploma,
     DiplomaKind,
+    DisciplinaryBody,
+    Grade,
+    HonoraryKind,
+    Outcome,
+    PositionKind,
 )
 
 DEMO_ACTOR = Actor("demo-loader", "hr_officer")
@@ -66,8 +99,8 @@ class Career:
         self.born = date(1915 + self.index % 9, 1 + self.index % 12, 1 + self.index % 28)
         self.start = max(date(1948, 7, 1) + timedelta(days=30 * (self.index % 24)),
                          add_years(self.born, 25))
-        receipt = self.app.register_agent(on(date(1948, 6, 1)), full_name=name,
-                                          birth_date=self.born, nationality="LU")
+        receipt = self.app.handle(RegisterAgent(on(date(1948, 6, 1)), full_name=name,
+                                                birth_date=self.born, nationality="LU"))
         self.agent_id = receipt.aggregate_id
         self.post = LEGATIONS[self.index % len(LEGATIONS)][0]
 
@@ -75,30 +108,31 @@ class Career:
         """Art. 6, 7, 12: appointment, pledge, oath, entry into functions, posting."""
         aid, day = self.agent_id, self.start
         file = day - timedelta(days=14)
-        self.app.appoint_attache(
+        self.app.handle(AppointAttache(
             aid, on(day, f"AGD {day.year}/{self.index + 1}"),
             aptitude_certificate=AptitudeCertificate("Dr Faber", True, file),
             conduct_attestation=ConductAttestation("Parquet général", file),
-            diplomas=(Diploma(DiplomaKind.DOCTORATE_IN_LAW, "LU", "Docteur en droit"),))
-        self.app.pledge_honour(aid, on(day))
-        self.app.swear_oath(aid, on(day))
-        self.app.enter_functions(aid, on(day))
-        self.app.post_agent(aid, on(day, f"AM {day.year}/P{self.index}"), kind="abroad",
-                            post_code=self.post)
+            diplomas=(Diploma(DiplomaKind.DOCTORATE_IN_LAW, "LU", "Docteur en droit"),)))
+        self.app.handle(PledgeHonour(aid, on(day)))
+        self.app.handle(SwearOath(aid, on(day)))
+        self.app.handle(EnterFunctions(aid, on(day)))
+        self.app.handle(PostAgent(aid, on(day, f"AM {day.year}/P{self.index}"),
+                                  kind=PositionKind.ABROAD, post_code=self.post))
 
     def renew(self, times: int) -> None:
         for year in range(1, times + 1):
-            self.app.renew_appointment(self.agent_id, on(add_years(self.start, year),
-                                                         f"AGD {self.start.year + year}/R"))
+            day = add_years(self.start, year)
+            self.app.handle(RenewAppointment(self.agent_id,
+                                             on(day, f"AGD {self.start.year + year}/R")))
 
     def leave(self, year: int, days: int = 20) -> None:
         first = date(year, 8, 1)
-        self.app.grant_leave(self.agent_id, on(first, f"AM {year}/L{self.index}"),
-                             end_date=first + timedelta(days=days + 1), travel_days=2)
+        self.app.handle(GrantLeave(self.agent_id, on(first, f"AM {year}/L{self.index}"),
+                                   end_date=first + timedelta(days=days + 1), travel_days=2))
 
-    def promote(self, day: date, grade: str, council: str | None = None) -> None:
-        self.app.promote(self.agent_id, on(day, f"AGD {day.year}/G{self.index}"),
-                         to_grade=grade, council_deliberation_ref=council)
+    def promote(self, day: date, grade: Grade, council: str | None = None) -> None:
+        self.app.handle(Promote(self.agent_id, on(day, f"AGD {day.year}/G{self.index}"),
+                                to_grade=grade, council_deliberation_ref=council))
 
 
 def _career(career: Career,
@@ -114,28 +148,29 @@ def _career(career: Career,
     if i % 11 == 10:
         career.renew(1)
         term_end = add_years(start, 2)
-        career.app.record_lapse(career.agent_id, on(term_end, reason="term not renewed"))
+        career.app.handle(RecordLapse(career.agent_id, on(term_end, reason="term not renewed")))
         return
     career.renew(3)
     for year in range(start.year + 1, start.year + 4):
         career.leave(year)
-    career.promote(add_years(start, 3) + timedelta(days=30), "secretaire")
+    career.promote(add_years(start, 3) + timedelta(days=30), Grade.SECRETAIRE)
     if i % 3 == 0:
-        career.promote(add_years(start, 10), "conseiller")
+        career.promote(add_years(start, 10), Grade.CONSEILLER)
     if i % 5 == 0:
         _marry(career, authorised=i % 10 == 0)
     if i % 7 == 3:
         if until_end:
             until_end(career, add_years(start, 12).year)
-        career.app.accept_resignation(career.agent_id, on(add_years(start, 12)))
-        career.app.confer_honorary_title(career.agent_id, on(add_years(start, 12) +
-                                         timedelta(days=60), "AGD titre"), kind="retained_title",
-                                         title="secrétaire de légation honoraire",
-                                         conferred_by="sovereign", uniform=True)
+        career.app.handle(AcceptResignation(career.agent_id, on(add_years(start, 12))))
+        titled = add_years(start, 12) + timedelta(days=60)
+        career.app.handle(ConferHonoraryTitle(
+            career.agent_id, on(titled, "AGD titre"), kind=HonoraryKind.RETAINED_TITLE,
+            title="secrétaire de légation honoraire", conferred_by=Authority.SOVEREIGN,
+            uniform=True))
         return
     if until_end:
         until_end(career, add_years(career.born, 65).year)
-    career.app.retire(career.agent_id, on(add_years(career.born, 65), reason="age limit"))
+    career.app.handle(Retire(career.agent_id, on(add_years(career.born, 65), reason="age limit")))
 
 
 def _marry(career: Career, authorised: bool) -> None:
@@ -143,13 +178,13 @@ def _marry(career: Career, authorised: bool) -> None:
     day = add_years(career.start, 5)
     app, aid = career.app, career.agent_id
     if authorised:
-        req = app.request_marriage_authorisation(aid, on(day), spouse_name="Claire Hansen",
-                                                 spouse_nationality="LU")
-        app.authorise_marriage(aid, on(day + timedelta(days=20), "AM mariage"),
-                               request_version=req.version)
-    app.record_marriage(aid, on(day + timedelta(days=60)), spouse_name="Claire Hansen",
-                        spouse_nationality="LU",
-                        request_version=req.version if authorised else None)
+        req = app.handle(RequestMarriageAuthorisation(aid, on(day), spouse_name="Claire Hansen",
+                                                      spouse_nationality="LU"))
+        app.handle(AuthoriseMarriage(aid, on(day + timedelta(days=20), "AM mariage"),
+                                     request_version=req.version))
+    app.handle(RecordMarriage(aid, on(day + timedelta(days=60)), spouse_name="Claire Hansen",
+                              spouse_nationality="LU",
+                              request_version=req.version if authorised else None))
 
 
 def _head_of_post_team(app: AgentRecords, rng: random.Random) -> None:
@@ -158,46 +193,51 @@ def _head_of_post_team(app: AgentRecords, rng: random.Random) -> None:
     envoy.register()
     aid = envoy.agent_id
     envoy_born = envoy.born
-    app.appoint_agent(aid, on(date(1948, 9, 1), "AGD 1948/E"), grade="envoye",
-                      council_deliberation_ref="Conseil de gouvernement 1948/31")
-    app.swear_oath(aid, on(date(1948, 9, 1)))
-    app.enter_functions(aid, on(date(1948, 9, 1)))
-    app.post_agent(aid, on(date(1948, 9, 1)), kind="abroad", post_code="BER")
-    app.designate_head_of_post(aid, on(date(1948, 9, 2), "AGD 1948/H"), post_code="BER")
+    app.handle(AppointAgent(aid, on(date(1948, 9, 1), "AGD 1948/E"), grade=Grade.ENVOYE,
+                            council_deliberation_ref="Conseil de gouvernement 1948/31"))
+    app.handle(SwearOath(aid, on(date(1948, 9, 1))))
+    app.handle(EnterFunctions(aid, on(date(1948, 9, 1))))
+    app.handle(PostAgent(aid, on(date(1948, 9, 1)), kind=PositionKind.ABROAD, post_code="BER"))
+    app.handle(DesignateHeadOfPost(aid, on(date(1948, 9, 2), "AGD 1948/H"), post_code="BER"))
     deputy = Career(app, rng, 1, post="BER")
     deputy.register()
-    app.appoint_agent(deputy.agent_id, on(date(1948, 10, 1), "AGD 1948/C"), grade="conseiller",
-                      council_deliberation_ref="Conseil de gouvernement 1948/40")
-    app.swear_oath(deputy.agent_id, on(date(1948, 10, 1)))
-    app.enter_functions(deputy.agent_id, on(date(1948, 10, 1)))
-    app.post_agent(deputy.agent_id, on(date(1948, 10, 1)), kind="abroad", post_code="BER")
+    app.handle(AppointAgent(deputy.agent_id, on(date(1948, 10, 1), "AGD 1948/C"),
+                            grade=Grade.CONSEILLER,
+                            council_deliberation_ref="Conseil de gouvernement 1948/40"))
+    app.handle(SwearOath(deputy.agent_id, on(date(1948, 10, 1))))
+    app.handle(EnterFunctions(deputy.agent_id, on(date(1948, 10, 1))))
+    app.handle(PostAgent(deputy.agent_id, on(date(1948, 10, 1)), kind=PositionKind.ABROAD,
+                         post_code="BER"))
     leave = date(1950, 7, 1)
-    app.grant_leave(aid, on(leave, "AGD 1950/congé"), end_date=leave + timedelta(days=24),
-                    granted_by="sovereign", travel_days=2)
-    app.designate_charge_d_affaires(deputy.agent_id, on(leave, reason="head of post on leave"),
-                                    post_code="BER", designated_by="head_of_post",
-                                    end_date=leave + timedelta(days=24))
-    ref = app.refer_to_discipline(aid, on(date(1955, 3, 1), "AM 1955/D"),
-                                  body="council_of_ministers", facts="correspondence with "
-                                  "another administration without authorisation (Art. 4)")
-    app.record_disciplinary_decision(aid, on(date(1955, 6, 1), "Conseil 1955/12"),
-                                     referral_version=ref.version, outcome="reprimand")
+    app.handle(GrantLeave(aid, on(leave, "AGD 1950/congé"), end_date=leave + timedelta(days=24),
+                          granted_by=Authority.SOVEREIGN, travel_days=2))
+    app.handle(DesignateChargeDAffaires(
+        deputy.agent_id, on(leave, reason="head of post on leave"), post_code="BER",
+        designated_by=Authority.HEAD_OF_POST, end_date=leave + timedelta(days=24)))
+    ref = app.handle(ReferToDiscipline(
+        aid, on(date(1955, 3, 1), "AM 1955/D"), body=DisciplinaryBody.COUNCIL_OF_MINISTERS,
+        facts="correspondence with another administration without authorisation (Art. 4)"))
+    app.handle(RecordDisciplinaryDecision(aid, on(date(1955, 6, 1), "Conseil 1955/12"),
+                                          referral_version=ref.version,
+                                          outcome=Outcome.REPRIMAND))
     limit = add_years(envoy_born, 65)
-    app.extend_service(aid, on(limit, "AGD prorogation 1"), until=add_years(limit, 1))
-    app.retire(aid, on(add_years(limit, 1), reason="end of extension"))
-    app.retire(deputy.agent_id, on(add_years(deputy.born, 65)))
+    app.handle(ExtendService(aid, on(limit, "AGD prorogation 1"), until=add_years(limit, 1)))
+    app.handle(Retire(aid, on(add_years(limit, 1), reason="end of extension")))
+    app.handle(Retire(deputy.agent_id, on(add_years(deputy.born, 65))))
 
 
 def _personalities(app: AgentRecords) -> None:
     """Art. 10: honorary conseillers du Commerce extérieur, domiciled abroad."""
     for name, country in (("Albert Lambert", "BE"), ("Émile Darnand", "FR")):
-        person = app.register_agent(on(date(1952, 1, 10)), full_name=name,
-                                    birth_date=date(1900, 5, 5), nationality=country,
-                                    category="personality", domicile_country=country,
-                                    state_official=False)
-        app.confer_honorary_title(person.aggregate_id, on(date(1952, 2, 1), "AM 1952/CCE"),
-                                  kind="conseiller_du_commerce_exterieur",
-                                  title="conseiller du Commerce extérieur", conferred_by="minister")
+        person = app.handle(RegisterAgent(on(date(1952, 1, 10)), full_name=name,
+                                          birth_date=date(1900, 5, 5), nationality=country,
+                                          category=Category.PERSONALITY,
+                                          domicile_country=country,
+                                          state_official=False))
+        app.handle(ConferHonoraryTitle(
+            person.aggregate_id, on(date(1952, 2, 1), "AM 1952/CCE"),
+            kind=HonoraryKind.COMMERCE_EXTERIEUR, title="conseiller du Commerce extérieur",
+            conferred_by=Authority.MINISTER))
 
 
 def _correction(app: AgentRecords, agent_id: UUID) -> None:
@@ -205,9 +245,9 @@ def _correction(app: AgentRecords, agent_id: UUID) -> None:
     agent = app.get_agent(agent_id)
     leave = next(e for e in agent.events if type(e).__name__ == "LeaveGranted")
     why = "end date misread from the ministerial decision"
-    app.correct_event(agent_id, on(leave.effective_date, reason=why),
-                      corrected_version=leave.originator_version,
-                      changes={"end_date": leave.end_date - timedelta(days=3)})
+    app.handle(CorrectEvent(agent_id, on(leave.effective_date, reason=why),
+                            corrected_version=leave.originator_version,
+                            changes={"end_date": leave.end_date - timedelta(days=3)}))
 
 
 def load_demo(app: AgentRecords, count: int = 12, seed: int = 1948,
@@ -215,7 +255,8 @@ def load_demo(app: AgentRecords, count: int = 12, seed: int = 1948,
     """Records ``count`` careers (at least the team of Bern) and returns the agent ids."""
     rng = random.Random(seed)
     for code, name, city, country in LEGATIONS:
-        app.open_post(on(date(1945, 1, 1)), code=code, name=name, city=city, country=country)
+        app.handle(OpenPost(on(date(1945, 1, 1)), code=code, name=name, city=city,
+                            country=country))
     _head_of_post_team(app, rng)
     _personalities(app)
     ids = []

@@ -11,7 +11,7 @@ GIL), all in one fresh schema of the same server:
 - raw INSERT + LOCK + NOTIFY: the same with what the library's recorder adds to each
   transaction (``LOCK TABLE ... IN EXCLUSIVE MODE`` and ``NOTIFY``), to show its cost;
 - app register_agent: ``AgentRecords.register_agent`` (no load: rules on one event, save);
-- app grant_leave: ``AgentRecords.grant_leave`` on serving agents (load the record,
+- app grant_leave: ``GrantLeave`` (``AgentRecords.handle``) on serving agents (load the record,
   check every rule, save one event): the typical command.
 The ratio is events/s over raw INSERT's events/s with the same number of writers.
 """
@@ -29,6 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records import demo
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import (
+    AppointAgent,
+    EnterFunctions,
+    GrantLeave,
+    OpenPost,
+    PostAgent,
+    RegisterAgent,
+    SwearOath,
+)
 from bench.common import (
     BulkRecords,
     connect,
@@ -80,13 +89,13 @@ def serving_agents(app: AgentRecords, count: int) -> list[Any]:
     ids = []
     for i in range(count):
         day = date(1950, 3, 1)
-        aid = bulk.register_agent(demo.on(date(1950, 1, 1)), full_name=f"Agent {i}",
-                                  birth_date=date(1920, 1, 1), nationality="LU").aggregate_id
-        bulk.appoint_agent(aid, demo.on(day, "AGD 1950/S"), grade="secretaire",
-                           council_deliberation_ref="Conseil 1950/1")
-        bulk.swear_oath(aid, demo.on(day))
-        bulk.enter_functions(aid, demo.on(day))
-        bulk.post_agent(aid, demo.on(day), kind="abroad", post_code="BRU")
+        aid = bulk.handle(RegisterAgent(demo.on(date(1950, 1, 1)), full_name=f"Agent {i}",
+                                        birth_date=date(1920, 1, 1), nationality="LU")).aggregate_id
+        bulk.handle(AppointAgent(aid, demo.on(day, "AGD 1950/S"), grade="secretaire",
+                                 council_deliberation_ref="Conseil 1950/1"))
+        bulk.handle(SwearOath(aid, demo.on(day)))
+        bulk.handle(EnterFunctions(aid, demo.on(day)))
+        bulk.handle(PostAgent(aid, demo.on(day), kind="abroad", post_code="BRU"))
         ids.append(aid)
     app.save(*bulk.dirty.values())
     return ids
@@ -100,15 +109,15 @@ def app_ops(schema: str, kind: str, agents: list[list[Any]] | None = None
         turn = [0]
 
         def register() -> None:
-            app.register_agent(demo.on(date(1950, 1, 1)), full_name="Jean Schmit",
-                               birth_date=date(1920, 1, 1), nationality="LU")
+            app.handle(RegisterAgent(demo.on(date(1950, 1, 1)), full_name="Jean Schmit",
+                                     birth_date=date(1920, 1, 1), nationality="LU"))
 
         def leave() -> None:
             k = turn[0]
             turn[0] += 1
             year = FIRST_LEAVE_YEAR + k // len(mine)
-            app.grant_leave(mine[k % len(mine)], demo.on(date(year, 8, 1), "AM"),
-                            end_date=date(year, 8, 20), travel_days=2)
+            app.handle(GrantLeave(mine[k % len(mine)], demo.on(date(year, 8, 1), "AM"),
+                                  end_date=date(year, 8, 20), travel_days=2))
 
         op = register if kind == "register" else leave
         op.app = app  # type: ignore[attr-defined]
@@ -126,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, data = [], {"config": cfg, "machine": server_facts(), "cases": []}
     with temp_schema("append") as schema:
         app = open_app(schema)
-        app.open_post(demo.on(date(1945, 1, 1)), code="BRU", name="Légation à Bruxelles",
-                      city="Bruxelles", country="BE")
+        app.handle(OpenPost(demo.on(date(1945, 1, 1)), code="BRU", name="Légation à Bruxelles",
+                            city="Bruxelles", country="BE"))
         per = cfg["agents_per_writer"]
         log(f"preparing {sum(n for n, _ in MODES) * per} serving agents in {schema}")
         pools = {mode: serving_agents(app, mode[0] * per) for mode in MODES}

@@ -44,6 +44,7 @@ from agent_records import demo  # noqa: E402
 from agent_records.application import AgentRecords  # noqa: E402
 from agent_records.bootstrap import open_records  # noqa: E402
 from agent_records.domain.agent import Agent  # noqa: E402
+from agent_records.domain.commands import OpenPost  # noqa: E402
 from agent_records.domain.errors import NotFound, RuleViolation  # noqa: E402
 from agent_records.domain.post import Post  # noqa: E402
 from bench.variants import open_with  # noqa: E402
@@ -319,8 +320,8 @@ def generate(app: AgentRecords, agents: int, *, seed: int = 1948, long: bool = F
     stats = GenerateStats()
     stats.jobs = jobs
     for code, name, city, country in demo.LEGATIONS:
-        app.open_post(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
-                      country=country)
+        app.handle(OpenPost(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
+                            country=country))
     stats.events += len(demo.LEGATIONS)  # eight ordinary commands, not counted as saves
     posts = {code: app.get_post(code) for code, *_ in demo.LEGATIONS}
     t = time.perf_counter()

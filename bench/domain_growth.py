@@ -2,7 +2,7 @@
 
     python bench/domain_growth.py
 
-An agent serving abroad receives one annual leave per year through ``grant_leave`` (the
+An agent serving abroad receives one annual leave per year through ``GrantLeave`` (the
 application's command, aggregates in memory: ``BulkRecords``); the time of the next
 command is taken at several record lengths. Every command evaluates the whole record once
 (with the new event), so its cost grows with the record: linearly since the leave rule
@@ -22,6 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records import demo
 from agent_records.domain.agent import metadata
+from agent_records.domain.commands import (
+    AppointAgent,
+    EnterFunctions,
+    GrantLeave,
+    PostAgent,
+    RegisterAgent,
+    SwearOath,
+)
 from agent_records.domain.post import Post, PostOpened, post_id
 from bench.common import BulkRecords, save_result, table
 
@@ -36,21 +44,21 @@ def main() -> int:
                         **metadata(PostOpened, decision, payload), **payload)
     bulk = BulkRecords(None, {"BRU": post})
     rows = []
-    aid = bulk.register_agent(demo.on(date(1920, 1, 1)), full_name="Jean Schmit",
-                              birth_date=date(1900, 1, 1), nationality="LU").aggregate_id
+    aid = bulk.handle(RegisterAgent(demo.on(date(1920, 1, 1)), full_name="Jean Schmit",
+                                    birth_date=date(1900, 1, 1), nationality="LU")).aggregate_id
     day = date(1921, 3, 1)
-    bulk.appoint_agent(aid, demo.on(day, "AGD"), grade="secretaire",
-                       council_deliberation_ref="Conseil 1921/1")
-    bulk.swear_oath(aid, demo.on(day))
-    bulk.enter_functions(aid, demo.on(day))
-    bulk.post_agent(aid, demo.on(day), kind="abroad", post_code="BRU")
+    bulk.handle(AppointAgent(aid, demo.on(day, "AGD"), grade="secretaire",
+                             council_deliberation_ref="Conseil 1921/1"))
+    bulk.handle(SwearOath(aid, demo.on(day)))
+    bulk.handle(EnterFunctions(aid, demo.on(day)))
+    bulk.handle(PostAgent(aid, demo.on(day), kind="abroad", post_code="BRU"))
     year = 1922
     for mark in MARKS:
         while bulk.get_agent(aid).version < mark:  # two leaves a year until the mark
             for month in (3, 9):
                 start = date(year, month, 1)
-                bulk.grant_leave(aid, demo.on(start, "AM"), end_date=start.replace(day=12),
-                                 travel_days=2)
+                bulk.handle(GrantLeave(aid, demo.on(start, "AM"), end_date=start.replace(day=12),
+                                       travel_days=2))
             year += 1
         original = bulk.get_agent(aid)
         trials = []
@@ -58,8 +66,8 @@ def main() -> int:
             bulk.agents[aid] = copy.deepcopy(original)
             start = date(year, 3, 1)
             t = time.perf_counter()
-            bulk.grant_leave(aid, demo.on(start, "AM"), end_date=start.replace(day=12),
-                             travel_days=2)
+            bulk.handle(GrantLeave(aid, demo.on(start, "AM"), end_date=start.replace(day=12),
+                                   travel_days=2))
             trials.append(time.perf_counter() - t)
         bulk.agents[aid] = original
         best = min(trials) * 1000

@@ -39,6 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent_records import demo
 from agent_records.application import AgentRecords, ConcurrencyConflict
 from agent_records.domain.agent import metadata
+from agent_records.domain.commands import (
+    AppointAgent,
+    EnterFunctions,
+    OpenPost,
+    PostAgent,
+    RegisterAgent,
+    SwearOath,
+)
 from agent_records.domain.events import Posted
 from bench.common import (
     BulkRecords,
@@ -65,12 +73,12 @@ def serving_agents(app: AgentRecords, count: int) -> list[UUID]:
     bulk = BulkRecords(app.settings, {})
     ids = []
     for i in range(count):
-        aid = bulk.register_agent(demo.on(date(1950, 1, 1)), full_name=f"Agent {i}",
-                                  birth_date=date(1920, 1, 1), nationality="LU").aggregate_id
-        bulk.appoint_agent(aid, demo.on(DAY, "AGD 1950/S"), grade="secretaire",
-                           council_deliberation_ref="Conseil 1950/1")
-        bulk.swear_oath(aid, demo.on(DAY))
-        bulk.enter_functions(aid, demo.on(DAY))
+        aid = bulk.handle(RegisterAgent(demo.on(date(1950, 1, 1)), full_name=f"Agent {i}",
+                                        birth_date=date(1920, 1, 1), nationality="LU")).aggregate_id
+        bulk.handle(AppointAgent(aid, demo.on(DAY, "AGD 1950/S"), grade="secretaire",
+                                 council_deliberation_ref="Conseil 1950/1"))
+        bulk.handle(SwearOath(aid, demo.on(DAY)))
+        bulk.handle(EnterFunctions(aid, demo.on(DAY)))
         ids.append(aid)
     app.save(*bulk.dirty.values())
     return ids
@@ -78,8 +86,8 @@ def serving_agents(app: AgentRecords, count: int) -> list[UUID]:
 
 def grow(app: AgentRecords, code: str, members: int) -> None:
     """Opens ``code`` and indexes ``members`` earlier members in it (one save)."""
-    app.open_post(demo.on(date(1945, 1, 1)), code=code, name="Légation agrandie",
-                  city="Luxembourg", country="LU")
+    app.handle(OpenPost(demo.on(date(1945, 1, 1)), code=code, name="Légation agrandie",
+                        city="Luxembourg", country="LU"))
     post = app.get_post(code)
     meta = metadata(Posted, demo.on(date(1949, 1, 1)), {})
     for _ in range(members):
@@ -94,7 +102,7 @@ def post_all(app: AgentRecords, agents: Sequence[UUID], post: str, w: int
     for aid in agents:
         t = time.perf_counter()
         try:
-            app.post_agent(aid, demo.on(DAY, f"AM 1950/P{w}"), kind="abroad", post_code=post)
+            app.handle(PostAgent(aid, demo.on(DAY, f"AM 1950/P{w}"), kind="abroad", post_code=post))
         except ConcurrencyConflict as refused:
             out.append((str(refused), time.perf_counter() - t))
         else:
@@ -215,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     with temp_schema("posting") as schema:
         app = open_app(schema)
         for code, name, city, country in demo.LEGATIONS:
-            app.open_post(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
-                          country=country)
+            app.handle(OpenPost(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
+                                country=country))
         grow(app, GROWN, cfg["grown"])
         loads = [["BRU", app.get_post("BRU").version, cold_load(schema, "BRU") * 1000],
                  [GROWN, app.get_post(GROWN).version, cold_load(schema, GROWN) * 1000]]

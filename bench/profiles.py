@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyinstrument import Profiler  # noqa: E402
 
 from agent_records import demo  # noqa: E402
+from agent_records.domain.commands import GrantLeave, OpenPost, RegisterAgent  # noqa: E402
 from agent_records.readside import named  # noqa: E402
 from bench.common import RESULTS, generate, log, open_app, store_url, temp_schema  # noqa: E402
 from projections.engine.runner import Worker  # noqa: E402
@@ -49,16 +50,16 @@ def profile_append() -> None:
 
     with temp_schema("prof_append") as schema:
         app = open_app(schema)
-        app.open_post(demo.on(date(1945, 1, 1)), code="BRU", name="Légation à Bruxelles",
-                      city="Bruxelles", country="BE")
+        app.handle(OpenPost(demo.on(date(1945, 1, 1)), code="BRU", name="Légation à Bruxelles",
+                            city="Bruxelles", country="BE"))
         agents = serving_agents(app, 100)
         for name, op in (
-            ("append-register", lambda k: app.register_agent(
+            ("append-register", lambda k: app.handle(RegisterAgent(
                 demo.on(date(1950, 1, 1)), full_name="Jean Schmit",
-                birth_date=date(1920, 1, 1), nationality="LU")),
-            ("append-grant-leave", lambda k: app.grant_leave(
+                birth_date=date(1920, 1, 1), nationality="LU"))),
+            ("append-grant-leave", lambda k: app.handle(GrantLeave(
                 agents[k % 100], demo.on(date(1951 + k // 100, 8, 1), "AM"),
-                end_date=date(1951 + k // 100, 8, 20), travel_days=2)),
+                end_date=date(1951 + k // 100, 8, 20), travel_days=2))),
         ):
             op(0) if name == "append-register" else None
             p = Profiler(interval=0.0005)

@@ -38,6 +38,7 @@ from eventsourcing.postgres import PostgresDatastore  # noqa: E402
 from eventsourcing.utils import resolve_topic  # noqa: E402
 
 from agent_records.application import AgentRecords  # noqa: E402
+from agent_records.domain.commands import RegisterAgent  # noqa: E402
 from agent_records.domain.values import Actor, Decision  # noqa: E402
 from bench import variants  # noqa: E402
 from bench.common import full_size, run_writers  # noqa: E402
@@ -61,8 +62,8 @@ def sample_event(app: AgentRecords) -> StoredEvent:
 
 
 def register(app: AgentRecords) -> None:
-    app.register_agent(Decision(date(1950, 1, 1), CLERK), full_name="Jean Schmit",
-                       birth_date=date(1920, 1, 1), nationality="LU")
+    app.handle(RegisterAgent(Decision(date(1950, 1, 1), CLERK), full_name="Jean Schmit",
+                             birth_date=date(1920, 1, 1), nationality="LU"))
 
 
 class Case:

@@ -27,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records import demo
+from agent_records.domain.commands import OpenPost
 from bench.common import (
     _build,
     full_size,
@@ -46,8 +47,8 @@ CAREERS = 1_000  # about 15,000 distinct events, copied up to each size
 
 def open_posts(app: Any) -> None:
     for code, name, city, country in demo.LEGATIONS:
-        app.open_post(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
-                      country=country)
+        app.handle(OpenPost(demo.on(date(1945, 1, 1)), code=code, name=name, city=city,
+                            country=country))
 
 
 def attempt(schema: str, base: list, count: int, queue: Any) -> None:

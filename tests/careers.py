@@ -10,6 +10,15 @@ from typing import Any
 from uuid import UUID
 
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import (
+    AppointAttache,
+    EnterFunctions,
+    OpenPost,
+    PledgeHonour,
+    PostAgent,
+    RegisterAgent,
+    SwearOath,
+)
 from agent_records.domain.values import (
     Actor,
     AptitudeCertificate,
@@ -40,22 +49,22 @@ def art6_file(day: date = date(1948, 6, 15)) -> dict[str, Any]:
 def open_legation(app: AgentRecords, code: str = "BRU", city: str = "Bruxelles",
                   country: str = "BE") -> str:
     """Opens a legation and returns its code."""
-    app.open_post(on("1948-01-01"), code=code, name=f"Légation à {city}", city=city,
-                  country=country)
+    app.handle(OpenPost(on("1948-01-01"), code=code, name=f"Légation à {city}", city=city,
+                        country=country))
     return code
 
 
 def serving_attache(app: AgentRecords, *, born: str = "1920-03-01",
                     appointed: str = "1948-07-01", post: str | None = "BRU") -> UUID:
     """Registers, appoints, pledges, swears, enters functions and (optionally) posts."""
-    agent = app.register_agent(on("1948-06-01"), full_name="Jean Schmit",
-                               birth_date=date.fromisoformat(born), nationality="LU")
+    agent = app.handle(RegisterAgent(on("1948-06-01"), full_name="Jean Schmit",
+                                     birth_date=date.fromisoformat(born), nationality="LU"))
     aid = agent.aggregate_id
     day = date.fromisoformat(appointed)
-    app.appoint_attache(aid, on(day, decision_reference="AGD-1"), **art6_file(day))
-    app.pledge_honour(aid, on(day))
-    app.swear_oath(aid, on(day))
-    app.enter_functions(aid, on(day))
+    app.handle(AppointAttache(aid, on(day, decision_reference="AGD-1"), **art6_file(day)))
+    app.handle(PledgeHonour(aid, on(day)))
+    app.handle(SwearOath(aid, on(day)))
+    app.handle(EnterFunctions(aid, on(day)))
     if post:
-        app.post_agent(aid, on(day), kind="abroad", post_code=post)
+        app.handle(PostAgent(aid, on(day), kind="abroad", post_code=post))
     return aid

@@ -32,7 +32,7 @@ from graphql import (
 )
 
 from agent_records.api.documents import graphql_files, load_operations, spreads
-from agent_records.api.mutations import COMMANDS
+from agent_records.api.mutations import MUTATIONS
 from agent_records.api.schema import build_schema, sdl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def test_exported_schema_matches_the_code() -> None:
 def test_documented_operations_and_one_file_per_mutation() -> None:
     present = {p.stem for p in OPERATIONS}
     assert present >= DOCUMENTED, f"missing: {sorted(DOCUMENTED - present)}"
-    missing = {pascal(c.name) for c in COMMANDS} - present
+    missing = {pascal(c.name) for c in MUTATIONS} - present
     assert not missing, f"no operation file for the mutations {sorted(missing)}"
 
 
@@ -128,7 +128,7 @@ def test_fragment_file_holds_one_fragment_that_operations_spread(name: str) -> N
     assert users, f"no operation spreads {name}: delete it"
 
 
-@pytest.mark.parametrize("command", [c.name for c in COMMANDS])
+@pytest.mark.parametrize("command", [c.name for c in MUTATIONS])
 def test_mutation_file_takes_input_and_selects_the_receipt(command: str) -> None:
     name = pascal(command)
     document = parse(DOCUMENTS[name])

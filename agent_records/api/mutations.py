@@ -1,10 +1,13 @@
-"""The ``Mutation`` root: one mutation per application command, generated from the events.
+"""The ``Mutation`` root: one mutation per command of ``domain.commands``, generated.
 
-Each mutation's input is the event's own fields (so the API cannot drift from the
-domain) plus the decision: ``effectiveDate``, ``decisionReference``, ``reason`` and an
-optional ``expectedVersion``. The actor and role come from the token, never the input.
-A refused command answers ``userErrors`` (field, code, message, article) and records
-nothing; a store that cannot be reached is a ``STORE_UNAVAILABLE`` error.
+Each mutation is named after its command (``Promote`` -> ``promote``) and its input is
+the command's own fields, which are its event's (so the API cannot drift from the domain),
+plus the decision: ``effectiveDate``, ``decisionReference``, ``reason``, an optional
+``expectedVersion`` and ``idempotencyKey``. A field is required unless its type allows
+none: the defaults of the commands are the Python API's, not the contract's. The actor
+and role come from the token, never the input. A refused command answers ``userErrors``
+(field, code, message, article) and records nothing; a store that cannot be reached is
+a ``STORE_UNAVAILABLE`` error.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -25,60 +29,50 @@ from strawberry.types import Info
 from agent_records.api import types as gql
 from agent_records.api.agents import Agent
 from agent_records.api.auth import Permission
-from agent_records.api.context import blocking, ctx
+from agent_records.api.context import Services, blocking, ctx
 from agent_records.api.errors import forbidden, log_refusal
-from agent_records.domain import events as ev
+from agent_records.application import Receipt
+from agent_records.domain import commands as c
 from agent_records.domain import values
 from agent_records.domain.bounds import describe
-from agent_records.domain.errors import DomainError
-from agent_records.domain.post import PostOpened
+from agent_records.domain.errors import DomainError, InvalidInput
 from agent_records.domain.values import Actor, Decision
+
+R, D, J = Permission.RECORD, Permission.DECIDE, Permission.JUDGE
+PERMISSIONS: dict[type[c.Command], Permission] = {
+    c.RegisterAgent: R, c.OpenPost: D, c.AppointAttache: R, c.AppointAgent: R,
+    c.RenewAppointment: R, c.RecordLapse: R, c.PledgeHonour: R, c.SwearOath: R,
+    c.EnterFunctions: R, c.Promote: R, c.ConferTitle: R, c.RequestMarriageAuthorisation: R,
+    c.AuthoriseMarriage: D, c.RefuseMarriage: D, c.RecordMarriage: R, c.GrantLeave: D,
+    c.NotifyUrgencyLeave: R, c.PostAgent: R, c.DesignateHeadOfPost: R,
+    c.DesignateChargeDAffaires: R, c.ConferHonoraryTitle: R, c.AcceptResignation: R,
+    c.Retire: R, c.ExtendService: R, c.ReferToDiscipline: D, c.RecordDisciplinaryDecision: J,
+    c.CorrectEvent: D,
+}
+"""The permission each command needs (the roles that have it: ``auth``)."""
 
 
 @dataclass(frozen=True)
-class Command:
-    """A mutation: its name, the application method, the event, who may call it."""
+class Mutation:
+    """A command as the API offers it: its name and who may call it."""
 
-    name: str
-    method: str
-    event: type
+    command: type[c.Command]
     permission: Permission
-    on_agent: bool = True
+
+    @property
+    def name(self) -> str:
+        """The mutation's name: the command's, in camel case (``grantLeave``)."""
+        name = self.command.__name__
+        return name[0].lower() + name[1:]
+
+    @property
+    def on_agent(self) -> bool:
+        """Whether the input names an agent (``agentId``)."""
+        return issubclass(self.command, c.AgentCommand)
 
 
-R, D, J = Permission.RECORD, Permission.DECIDE, Permission.JUDGE
-COMMANDS = [
-    Command("registerAgent", "register_agent", ev.AgentRegistered, R, on_agent=False),
-    Command("openPost", "open_post", PostOpened, D, on_agent=False),
-    Command("appointAttache", "appoint_attache", ev.AttacheAppointed, R),
-    Command("appointAgent", "appoint_agent", ev.AgentAppointed, R),
-    Command("renewAppointment", "renew_appointment", ev.AppointmentRenewed, R),
-    Command("recordLapse", "record_lapse", ev.TermLapsed, R),
-    Command("pledgeHonour", "pledge_honour", ev.HonourPledged, R),
-    Command("swearOath", "swear_oath", ev.OathSworn, R),
-    Command("enterFunctions", "enter_functions", ev.FunctionsEntered, R),
-    Command("promote", "promote", ev.Promoted, R),
-    Command("conferTitle", "confer_title", ev.TitleConferred, R),
-    Command("requestMarriageAuthorisation", "request_marriage_authorisation",
-            ev.MarriageAuthorisationRequested, R),
-    Command("authoriseMarriage", "authorise_marriage", ev.MarriageAuthorised, D),
-    Command("refuseMarriage", "refuse_marriage", ev.MarriageAuthorisationRefused, D),
-    Command("recordMarriage", "record_marriage", ev.MarriageRecorded, R),
-    Command("grantLeave", "grant_leave", ev.LeaveGranted, D),
-    Command("notifyUrgencyLeave", "notify_urgency_leave", ev.UrgencyLeaveNotified, R),
-    Command("postAgent", "post_agent", ev.Posted, R),
-    Command("designateHeadOfPost", "designate_head_of_post", ev.HeadOfPostDesignated, R),
-    Command("designateChargeDAffaires", "designate_charge_d_affaires",
-            ev.ChargeDAffairesDesignated, R),
-    Command("conferHonoraryTitle", "confer_honorary_title", ev.HonoraryTitleConferred, R),
-    Command("acceptResignation", "accept_resignation", ev.Resigned, R),
-    Command("retire", "retire", ev.Retired, R),
-    Command("extendService", "extend_service", ev.ServiceExtended, R),
-    Command("referToDiscipline", "refer_to_discipline", ev.DisciplinaryReferral, D),
-    Command("recordDisciplinaryDecision", "record_disciplinary_decision",
-            ev.DisciplinaryDecision, J),
-    Command("correctEvent", "correct_event", ev.EventCorrected, D),
-]
+MUTATIONS = [Mutation(command, PERMISSIONS[command]) for command in c.COMMANDS]
+"""Every command, as a mutation, in the order of ``domain.commands.COMMANDS``."""
 
 
 def bounded_field(name: str, tp: Any = str, **default: Any) -> Any:
@@ -88,7 +82,7 @@ def bounded_field(name: str, tp: Any = str, **default: Any) -> Any:
 
 @strawberry.input
 class DiplomaInput:
-    kind: gql.DiplomaKind
+    kind: values.DiplomaKind  # registered as a GraphQL enum by ``api.types``
     country: str = bounded_field("country")
     title: str = bounded_field("title")
     years_of_study: int = bounded_field("years_of_study", int, default=0)
@@ -107,26 +101,28 @@ class ConductAttestationInput:
     issued_on: date = bounded_field("issued_on", date)
 
 
-INPUTS: dict[Any, Any] = {values.Diploma: DiplomaInput,
-                          values.AptitudeCertificate: AptitudeCertificateInput,
-                          values.ConductAttestation: ConductAttestationInput}
+INPUTS: dict[type, type] = {values.Diploma: DiplomaInput,
+                            values.AptitudeCertificate: AptitudeCertificateInput,
+                            values.ConductAttestation: ConductAttestationInput}
+"""The GraphQL input of each value object a command carries."""
+VALUES = {given: value for value, given in INPUTS.items()}
 
 
 def graphql_type(hint: Any) -> Any:
-    """The GraphQL input type of an event field's Python type."""
+    """The GraphQL input type of a command field's Python type."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         inner = next(a for a in typing.get_args(hint) if a is not type(None))
         return graphql_type(inner) | None
     if origin is tuple:
-        return list[graphql_type(typing.get_args(hint)[0])]
+        return types.GenericAlias(list, (graphql_type(typing.get_args(hint)[0]),))
     if origin is dict:
         return JSON
     return INPUTS.get(hint, hint)
 
 
 def description(name: str, hint: Any) -> str | None:
-    """The bounds of an event field (``domain.bounds``), for the schema; None for fields
+    """The bounds of a command field (``domain.bounds``), for the schema; None for fields
     whose type says it all (enumerations, booleans, value objects)."""
     if name == "changes":
         return ("New values of the corrected fields, by their names in the event (snake "
@@ -143,32 +139,42 @@ IDEMPOTENCY_KEY = (
     "another mutation or other input is refused (idempotency_key_reused).")
 
 
-def input_type(cmd: Command) -> type:
-    """``<Name>Input``: the agent, the decision, and the event's own fields, each
-    described with its bounds."""
-    hints = typing.get_type_hints(cmd.event)
+def input_type(mutation: Mutation) -> type:
+    """``<Name>Input``: the agent, the decision, and the command's own fields, each
+    described with its bounds; required unless its type allows none."""
+    command = mutation.command
+    hints = typing.get_type_hints(command)
     annotations: dict[str, Any] = {}
     defaults: dict[str, Any] = {}
-    if cmd.on_agent:
+    if mutation.on_agent:
         annotations["agent_id"] = strawberry.ID
     annotations["effective_date"] = date
     defaults["effective_date"] = bounded_field("effective_date", date)
-    for f in dataclasses.fields(cmd.event):
-        if f.name in ev.METADATA_FIELDS:
-            continue
-        annotations[f.name] = graphql_type(hints[f.name])
-        default = {"default": None} if type(None) in typing.get_args(hints[f.name]) else {}
-        text = description(f.name, hints[f.name])
-        if text or default:
-            defaults[f.name] = strawberry.field(description=text, **default)
+    for name in c.payload_fields(command):
+        annotations[name] = graphql_type(hints[name])
+        optional = type(None) in typing.get_args(hints[name])
+        text = description(name, hints[name])
+        if optional:
+            defaults[name] = strawberry.field(description=text, default=None)
+        elif text:
+            defaults[name] = strawberry.field(description=text)
     annotations |= {"decision_reference": str | None, "reason": str, "expected_version":
                     int | None, "idempotency_key": str | None}
     defaults |= {"decision_reference": bounded_field("decision_reference", default=None),
                  "reason": bounded_field("reason", default=""), "expected_version": None,
                  "idempotency_key": strawberry.field(default=None, description=IDEMPOTENCY_KEY)}
-    name = cmd.name[0].upper() + cmd.name[1:] + "Input"
+    name = command.__name__ + "Input"
     cls = type(name, (), {"__annotations__": annotations, **defaults})
-    return strawberry.input(cls, description=f"Input of {cmd.name} ({cmd.event.ARTICLE}).")
+    return strawberry.input(cls, description=f"Input of {mutation.name} "
+                            f"({command.EVENT.ARTICLE}).")
+
+
+async def agent_after(root: RecordPayload, info: Info) -> Agent | None:
+    """The agent a command changed, as the read models show it after the command."""
+    if root.id is None:
+        return None
+    row = await ctx(info).agents.load(str(root.id))
+    return Agent.of(row) if row else None
 
 
 @strawberry.type
@@ -183,17 +189,14 @@ class RecordPayload:
     warnings: list[str] = strawberry.field(
         default_factory=list, description="Stored, but: e.g. a read view is stopped and "
         "queries may not show the change yet (see projectionStatus). Do not retry.")
-
-    @strawberry.field(description="The agent as the read models show it after the command.")
-    async def agent(self, info: Info) -> Agent | None:
-        if self.id is None:
-            return None
-        row = await ctx(info).agents.load(str(self.id))
-        return Agent.of(row) if row else None
+    agent: Agent | None = strawberry.field(
+        resolver=agent_after,
+        description="The agent as the read models show it after the command.")
 
 
 def plain(value: Any) -> Any:
-    """Strawberry input objects as plain values the domain coerces."""
+    """An input as plain JSON values: the form in which an idempotency key's request is
+    stored and compared."""
     if isinstance(value, list):
         return [plain(v) for v in value]
     if dataclasses.is_dataclass(value):
@@ -211,35 +214,55 @@ def camel(name: str | None) -> str | None:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) -> RecordPayload:
+def domain_value(value: Any) -> Any:
+    """A GraphQL input value as the command's field type: value objects for their
+    inputs, tuples for lists (enumerations already are the domain's)."""
+    if isinstance(value, list):
+        return tuple(domain_value(v) for v in value)
+    value_type = VALUES.get(type(value))
+    if value_type is None:
+        return value
+    return value_type(**{f.name: domain_value(getattr(value, f.name))
+                         for f in dataclasses.fields(value)})
+
+
+def command_of(mutation: Mutation, data: Any, decision: Decision) -> c.Command:
+    """The command a mutation's input asks for; ``InvalidInput`` for an ``agentId``
+    that is not a UUID."""
+    payload = {name: domain_value(getattr(data, name))
+               for name in c.payload_fields(mutation.command)}
+    command = mutation.command
+    if issubclass(command, c.OpeningCommand):
+        return command(decision, **payload)
+    if not issubclass(command, c.AgentCommand):
+        raise TypeError(f"{command.__name__} is neither an opening nor an agent command")
+    try:
+        agent_id = UUID(str(data.agent_id))
+    except ValueError:
+        raise InvalidInput("agentId is not a UUID", field="agent_id") from None
+    return command(agent_id, decision, expected_version=data.expected_version, **payload)
+
+
+def run(mutation: Mutation, data: Any, principal_id: str, role: str,
+        services: Services) -> RecordPayload:
     """Calls the application (in a worker thread) and projects inline when configured."""
     fields = {f.name: plain(getattr(data, f.name)) for f in dataclasses.fields(data)}
     key = fields.pop("idempotency_key")
     request = dict(fields)  # the input as sent: a key's retry must send the same
-    decision = Decision(fields.pop("effective_date"), Actor(principal_id, role),
-                        decision_reference=fields.pop("decision_reference"),
-                        reason=fields.pop("reason"))
-    expected = fields.pop("expected_version")
-    method = getattr(services.records, cmd.method)
+    decision = Decision(data.effective_date, Actor(principal_id, role),
+                        decision_reference=data.decision_reference, reason=data.reason)
     try:
-        if cmd.on_agent:
-            try:
-                agent_id = UUID(str(fields.pop("agent_id")))
-            except ValueError:
-                return RecordPayload(user_errors=[gql.UserError(
-                    field="agentId", code="invalid_input", message="agentId is not a UUID",
-                    article=None)])
-
-            def call() -> Any:
-                return method(agent_id, decision, expected_version=expected, **fields)
-        else:
-            def call() -> Any:
-                return method(decision, **fields)
-        receipt = call() if key is None else services.records.once(
-            principal_id, key, cmd.name, request, call)
+        command = command_of(mutation, data, decision)
+        receipt = services.records.handle(command) if key is None else services.records.once(
+            principal_id, key, mutation.name, request, lambda: services.records.handle(command))
     except DomainError as exc:  # a refusal; a store failure (not one) goes on to ``blocking``
         return RecordPayload(user_errors=[gql.UserError(
             field=camel(exc.field), code=exc.code, message=exc.message, article=exc.article)])
+    return stored(receipt, services)
+
+
+def stored(receipt: Receipt, services: Services) -> RecordPayload:
+    """The payload of a stored command, once the read views are brought up to date."""
     try:
         warnings = services.project()
     except Exception as exc:
@@ -253,15 +276,19 @@ def run(cmd: Command, data: Any, principal_id: str, role: str, services: Any) ->
                          warnings=warnings)
 
 
-def resolver(cmd: Command, input_cls: type) -> Any:
+Resolver = Callable[[Info, Any], Coroutine[Any, Any, RecordPayload]]
+
+
+def resolver(mutation: Mutation, input_cls: type) -> Resolver:
+    """The mutation's resolver: refused without the permission, else ``run``."""
     async def resolve(info: Info, input: Any) -> RecordPayload:
         context = ctx(info)
-        if not context.principal.may(cmd.permission):
-            raise forbidden(cmd.name)
+        if not context.principal.may(mutation.permission):
+            raise forbidden(mutation.name)
         p = context.principal
-        payload = await blocking(run, cmd, input, p.id, p.role.value, context.services)
+        payload = await blocking(run, mutation, input, p.id, p.role.value, context.services)
         if payload.user_errors:
-            log_refusal(context, [e.code for e in payload.user_errors], cmd.name)
+            log_refusal(context, [e.code for e in payload.user_errors], mutation.name)
         return payload
 
     resolve.__annotations__ = {"info": Info, "input": input_cls, "return": RecordPayload}
@@ -271,8 +298,9 @@ def resolver(cmd: Command, input_cls: type) -> Any:
 def mutation_type() -> type:
     """The ``Mutation`` root with one field per command."""
     namespace: dict[str, Any] = {}
-    for cmd in COMMANDS:
-        namespace[cmd.name] = strawberry.mutation(
-            resolver(cmd, input_type(cmd)), name=cmd.name,
-            description=f"{(cmd.event.__doc__ or '').splitlines()[0]} ({cmd.event.ARTICLE})")
+    for mutation in MUTATIONS:
+        event = mutation.command.EVENT
+        namespace[mutation.name] = strawberry.mutation(
+            resolver(mutation, input_type(mutation)), name=mutation.name,
+            description=f"{(event.__doc__ or '').splitlines()[0]} ({event.ARTICLE})")
     return strawberry.type(type("Mutation", (), namespace))

@@ -28,6 +28,7 @@ from agent_records.api.cost import MAX_COST
 from agent_records.api.limits import MAX_BODY_BYTES, MAX_QUERY_CHARS
 from agent_records.bootstrap import open_records
 from agent_records.demo import Career, on
+from agent_records.domain.commands import AppointAttache
 from agent_records.domain.values import (
     AptitudeCertificate,
     ConductAttestation,
@@ -57,11 +58,11 @@ def backend_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             career = Career(app, rng, i)
             career.register()
             day = career.start
-            app.appoint_attache(
+            app.handle(AppointAttache(
                 career.agent_id, on(day, f"AGD {day.year}/{i + 1}"),
                 aptitude_certificate=AptitudeCertificate("Dr Faber", True, day),
                 conduct_attestation=ConductAttestation("Parquet général", day),
-                diplomas=(Diploma(DiplomaKind.DOCTORATE_IN_LAW, "LU", "Docteur"),))
+                diplomas=(Diploma(DiplomaKind.DOCTORATE_IN_LAW, "LU", "Docteur"),)))
     finally:
         app.close()
     yield url

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
+from agent_records.api import mutations
 from agent_records.api.auth import Permission
-from agent_records.api.mutations import COMMANDS
 from tests.api.career import POST, Career, Recorder
 from tests.api.live import OPERATIONS, Live
 from tests.api.scenarios import OPS, SCENARIOS
 
 FILES = sorted(p.stem for p in OPERATIONS.glob("*.graphql"))
-MUTATIONS = {c.name[0].upper() + c.name[1:]: c for c in COMMANDS}
+MUTATIONS = {c.name[0].upper() + c.name[1:]: c for c in mutations.MUTATIONS}
 QUERIES = [f for f in FILES if f not in MUTATIONS]
 ROLE_FOR = {Permission.RECORD: "hr_clerk", Permission.DECIDE: "hr_officer",
             Permission.JUDGE: "council"}

@@ -19,6 +19,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.bootstrap import open_records
+from agent_records.domain.commands import OpenPost
 from tests.api.career import identity
 from tests.api.live import Live, serve
 from tests.careers import on
@@ -125,8 +126,8 @@ def test_the_projection_thread_keeps_sealing_events_of_other_processes(
     live, _ = poisoned
     app = open_records(backend_store)
     try:  # another process records: only the service's background thread can seal it
-        app.open_post(on("1948-01-01"), code="LUX", name="Ministère", city="Luxembourg",
-                      country="LU", kind="ministry")
+        app.handle(OpenPost(on("1948-01-01"), code="LUX", name="Ministère", city="Luxembourg",
+                            country="LU", kind="ministry"))
         target = app.recorder.max_notification_id()
     finally:
         app.close()

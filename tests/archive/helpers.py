@@ -19,6 +19,21 @@ from uuid import UUID
 
 from agent_records.application import AgentRecords
 from agent_records.demo import load_demo
+from agent_records.domain.commands import (
+    AppointAttache,
+    AuthoriseMarriage,
+    CorrectEvent,
+    EnterFunctions,
+    GrantLeave,
+    PledgeHonour,
+    PostAgent,
+    RecordDisciplinaryDecision,
+    RecordMarriage,
+    ReferToDiscipline,
+    RegisterAgent,
+    RequestMarriageAuthorisation,
+    SwearOath,
+)
 from agent_records.readside import VIEWS, named
 from projections.engine.runner import Worker
 from projections.engine.store import ViewStore
@@ -58,39 +73,40 @@ def record_careers(app: AgentRecords) -> Careers:
     load_demo(app, 4)
     out = Careers()
     for name in NAMES:
-        out.agents[name] = app.register_agent(on("1950-01-02"), full_name=name,
-                                              birth_date=date(1920, 5, 5),
-                                              nationality="LU").aggregate_id
+        out.agents[name] = app.handle(RegisterAgent(on("1950-01-02"), full_name=name,
+                                                    birth_date=date(1920, 5, 5),
+                                                    nationality="LU")).aggregate_id
     aid = out.main = out.agents[NAMES[0]]
     day = date(1950, 3, 1)
-    app.appoint_attache(aid, on(day, decision_reference="AGD 1950/Ë"), **art6_file(day))
-    app.pledge_honour(aid, on(day))
-    app.swear_oath(aid, on(day))
-    app.enter_functions(aid, on(day))
-    out.posting_version = app.post_agent(aid, on(day), kind="abroad", post_code="PAR").version
-    out.posting_correction_version = app.correct_event(
+    app.handle(AppointAttache(aid, on(day, decision_reference="AGD 1950/Ë"), **art6_file(day)))
+    app.handle(PledgeHonour(aid, on(day)))
+    app.handle(SwearOath(aid, on(day)))
+    app.handle(EnterFunctions(aid, on(day)))
+    out.posting_version = app.handle(PostAgent(aid, on(day), kind="abroad",
+                                               post_code="PAR")).version
+    out.posting_correction_version = app.handle(CorrectEvent(
         aid, on(day, reason="posted to Bonn, not Paris"), corrected_version=out.posting_version,
-        changes={"post_code": "BON"}).version
-    leave = app.grant_leave(aid, on("1951-08-01", decision_reference="AM 1951/L"),
-                            end_date=date(1951, 8, 20), travel_days=2)
+        changes={"post_code": "BON"})).version
+    leave = app.handle(GrantLeave(aid, on("1951-08-01", decision_reference="AM 1951/L"),
+                                  end_date=date(1951, 8, 20), travel_days=2))
     out.leave_version = leave.version
-    out.correction_version = app.correct_event(
+    out.correction_version = app.handle(CorrectEvent(
         aid, on("1951-08-01", reason=WHY), corrected_version=leave.version,
-        changes={"end_date": date(1951, 8, 17)}).version
-    request = app.request_marriage_authorisation(aid, on("1952-04-01"), spouse_name=SPOUSE,
-                                                 spouse_nationality="DE",
-                                                 intended_date=date(1952, 6, 1))
-    app.authorise_marriage(aid, on("1952-04-20", decision_reference="AM mariage"),
-                           request_version=request.version,
-                           exception_justification=JUSTIFICATION)
-    app.record_marriage(aid, on("1952-06-01"), spouse_name=SPOUSE, spouse_nationality="DE",
-                        request_version=request.version)
-    referral = app.refer_to_discipline(aid, on("1953-01-05"), body="ordinary", facts=FACTS)
-    app.record_disciplinary_decision(aid, on("1953-03-01", decision_reference="Conseil 1953"),
-                                     referral_version=referral.version, outcome="warning")
-    out.spouse_correction_version = app.correct_event(
+        changes={"end_date": date(1951, 8, 17)})).version
+    request = app.handle(RequestMarriageAuthorisation(aid, on("1952-04-01"), spouse_name=SPOUSE,
+                                                      spouse_nationality="DE",
+                                                      intended_date=date(1952, 6, 1)))
+    app.handle(AuthoriseMarriage(aid, on("1952-04-20", decision_reference="AM mariage"),
+                                 request_version=request.version,
+                                 exception_justification=JUSTIFICATION))
+    app.handle(RecordMarriage(aid, on("1952-06-01"), spouse_name=SPOUSE, spouse_nationality="DE",
+                              request_version=request.version))
+    referral = app.handle(ReferToDiscipline(aid, on("1953-01-05"), body="ordinary", facts=FACTS))
+    app.handle(RecordDisciplinaryDecision(aid, on("1953-03-01", decision_reference="Conseil 1953"),
+                                          referral_version=referral.version, outcome="warning"))
+    out.spouse_correction_version = app.handle(CorrectEvent(
         aid, on("1952-04-01", reason="spelling of the spouse's name"),
-        corrected_version=request.version, changes={"spouse_name": SPOUSE + "-Weiß"}).version
+        corrected_version=request.version, changes={"spouse_name": SPOUSE + "-Weiß"})).version
     return out
 
 

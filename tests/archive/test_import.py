@@ -24,6 +24,7 @@ from agent_records.archive.export import write_jsonl
 from agent_records.archive.importer import ImportRefused, import_export
 from agent_records.archive.records import Selection
 from agent_records.bootstrap import open_records
+from agent_records.domain.commands import RegisterAgent
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import verify
 from projections.engine.store import ViewStore
@@ -76,8 +77,8 @@ def test_round_trip_to_the_other_backend_and_back(start: str, stores: dict[str, 
         record_careers(source)
         if start == "postgres":
             burn_a_position(source)
-            source.register_agent(on("1953-05-05"), full_name=NAMES[1],
-                                  birth_date=date(1921, 2, 2), nationality="FR")
+            source.handle(RegisterAgent(on("1953-05-05"), full_name=NAMES[1],
+                                        birth_date=date(1921, 2, 2), nationality="FR"))
         expected = state_of(source)
         write_jsonl(source, tmp_path / "0.jsonl", Selection(), personal=True)
     finally:
@@ -93,8 +94,8 @@ def test_round_trip_to_the_other_backend_and_back(start: str, stores: dict[str, 
             assert state_of(app) == expected
             write_jsonl(app, tmp_path / f"{step}.jsonl", Selection(), personal=True)
             assert (tmp_path / f"{step}.jsonl").read_bytes() == (tmp_path / "0.jsonl").read_bytes()
-            receipt = app.register_agent(on("1960-01-01"), full_name="Après l'import",
-                                         birth_date=date(1930, 1, 1), nationality="LU")
+            receipt = app.handle(RegisterAgent(on("1960-01-01"), full_name="Après l'import",
+                                               birth_date=date(1930, 1, 1), nationality="LU"))
             assert receipt.version == 1
             assert app.recorder.max_notification_id() == positions[-1] + 1
         finally:

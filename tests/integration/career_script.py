@@ -1,6 +1,6 @@
 """A whole career, 1948 to retirement, as a script of commands and the events they must store.
 
-Each step names the application command, the decision (audit metadata, with an explicit
+Each step names the command, the decision (audit metadata, with an explicit
 correlation id), the event type and article it must produce, and the payload that event
 must carry (the command's arguments with the application's defaults filled in).
 """
@@ -13,6 +13,28 @@ from typing import Any
 from uuid import UUID
 
 from agent_records.application import AgentRecords, Receipt
+from agent_records.domain.commands import (
+    AgentCommand,
+    AppointAttache,
+    AuthoriseMarriage,
+    Command,
+    CorrectEvent,
+    DesignateHeadOfPost,
+    EnterFunctions,
+    ExtendService,
+    GrantLeave,
+    OpeningCommand,
+    OpenPost,
+    PledgeHonour,
+    PostAgent,
+    Promote,
+    RecordMarriage,
+    RegisterAgent,
+    RenewAppointment,
+    RequestMarriageAuthorisation,
+    Retire,
+    SwearOath,
+)
 from agent_records.domain.values import Actor, Decision
 from tests.careers import art6_file
 
@@ -23,20 +45,20 @@ LEGATION = "BRU"
 AUDIT_FIELDS = ("effective_date", "actor_id", "actor_role", "legal_basis",
                 "decision_reference", "reason", "correlation_id")
 
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "register_agent": {"category": "diplomatic", "civil_political_rights": True,
-                       "state_official": True, "prior_public_service_days": 0,
-                       "domicile_country": "LU", "administrative_grade": None},
-    "appoint_attache": {"foreign_diploma_exception": None, "appointing_authority": "sovereign"},
-    "swear_oath": {"already_sworn_as_state_official": False},
-    "post_agent": {"organisation": None, "until": None, "home_minister_agreement_ref": None},
-    "grant_leave": {"kind": "annual", "travel_days": 0, "granted_by": "minister",
-                    "council_deliberation_ref": None},
-    "promote": {"council_deliberation_ref": None, "appointing_authority": "sovereign"},
-    "request_marriage_authorisation": {"intended_date": None},
-    "authorise_marriage": {"exception_justification": None},
-    "record_marriage": {"request_version": None},
-    "correct_event": {"annulled": False},
+DEFAULTS: dict[type[Command], dict[str, Any]] = {
+    RegisterAgent: {"category": "diplomatic", "civil_political_rights": True,
+                    "state_official": True, "prior_public_service_days": 0,
+                    "domicile_country": "LU", "administrative_grade": None},
+    AppointAttache: {"foreign_diploma_exception": None, "appointing_authority": "sovereign"},
+    SwearOath: {"already_sworn_as_state_official": False},
+    PostAgent: {"organisation": None, "until": None, "home_minister_agreement_ref": None},
+    GrantLeave: {"kind": "annual", "travel_days": 0, "granted_by": "minister",
+                 "council_deliberation_ref": None},
+    Promote: {"council_deliberation_ref": None, "appointing_authority": "sovereign"},
+    RequestMarriageAuthorisation: {"intended_date": None},
+    AuthoriseMarriage: {"exception_justification": None},
+    RecordMarriage: {"request_version": None},
+    CorrectEvent: {"annulled": False},
 }
 
 
@@ -44,12 +66,19 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 class Step:
     """One command of the career and the event it must store."""
 
-    method: str
+    command: type[Command]
     decision: Decision
     event: str
     basis: str
     payload: dict[str, Any]
     kwargs: dict[str, Any]
+
+    def given(self, agent_id: UUID) -> Command:
+        """The step's command, on ``agent_id`` unless it opens the record."""
+        if issubclass(self.command, AgentCommand):
+            return self.command(agent_id, self.decision, **self.kwargs)
+        assert issubclass(self.command, OpeningCommand)
+        return self.command(self.decision, **self.kwargs)
 
     def audit(self) -> dict[str, Any]:
         """The audit metadata the stored event must carry."""
@@ -77,63 +106,63 @@ def career_steps() -> list[Step]:
     """Attaché in 1948, three renewals, secretary, counsellor, envoy, extensions, retirement."""
     steps: list[Step] = []
 
-    def add(method: str, day: str, event: str, basis: str, *, ref: str | None = None,
+    def add(command: type[Command], day: str, event: str, basis: str, *, ref: str | None = None,
             reason: str = "", actor: Actor = CLERK, expect: dict[str, Any] | None = None,
             **kwargs: Any) -> None:
         n = len(steps) + 1
         decision = Decision(date.fromisoformat(day), actor, ref, reason, f"career-{n:02d}")
-        payload = {**DEFAULTS.get(method, {}), **kwargs, **(expect or {})}
-        steps.append(Step(method, decision, event, basis, payload, kwargs))
+        payload = {**DEFAULTS.get(command, {}), **kwargs, **(expect or {})}
+        steps.append(Step(command, decision, event, basis, payload, kwargs))
 
     appointed = date(1948, 7, 1)
-    add("register_agent", "1948-06-01", "AgentRegistered", "Art. 6", reason="candidate file",
+    add(RegisterAgent, "1948-06-01", "AgentRegistered", "Art. 6", reason="candidate file",
         full_name="Jean Schmit", birth_date=BORN, nationality="LU")
-    add("appoint_attache", "1948-07-01", "AttacheAppointed", "Art. 7", ref="AGD 1948/101",
+    add(AppointAttache, "1948-07-01", "AttacheAppointed", "Art. 7", ref="AGD 1948/101",
         actor=CABINET, reason="proposal of the minister", **art6_file(appointed))
-    add("pledge_honour", "1948-07-01", "HonourPledged", "Art. 7", reason="pledge received")
-    add("swear_oath", "1948-07-01", "OathSworn", "Art. 12", ref="PV serment 1948/12")
-    add("enter_functions", "1948-07-01", "FunctionsEntered", "Art. 12")
-    add("post_agent", "1948-07-01", "Posted", "Art. 20", ref="AM 1948/55", kind="abroad",
+    add(PledgeHonour, "1948-07-01", "HonourPledged", "Art. 7", reason="pledge received")
+    add(SwearOath, "1948-07-01", "OathSworn", "Art. 12", ref="PV serment 1948/12")
+    add(EnterFunctions, "1948-07-01", "FunctionsEntered", "Art. 12")
+    add(PostAgent, "1948-07-01", "Posted", "Art. 20", ref="AM 1948/55", kind="abroad",
         post_code=" bru ", expect={"post_code": LEGATION})
     for n, year in enumerate((1949, 1950, 1951), start=1):
-        add("renew_appointment", f"{year}-06-15", "AppointmentRenewed", "Art. 7",
+        add(RenewAppointment, f"{year}-06-15", "AppointmentRenewed", "Art. 7",
             ref=f"AGD {year}/R{n}", reason=f"renewal {n}")
-    add("grant_leave", "1950-08-01", "LeaveGranted", "Art. 15", ref="AM 1950/301",
+    add(GrantLeave, "1950-08-01", "LeaveGranted", "Art. 15", ref="AM 1950/301",
         reason="home leave", end_date=date(1950, 8, 20), travel_days=2)
-    add("correct_event", "1950-08-01", "EventCorrected", "Correction", actor=CABINET,
+    add(CorrectEvent, "1950-08-01", "EventCorrected", "Correction", actor=CABINET,
         reason="leave ended on 15 August (return telegram)", corrected_version=LEAVE_VERSION,
         changes={"end_date": "1950-08-15"}, expect={"changes": {"end_date": date(1950, 8, 15)}})
-    add("promote", "1952-01-01", "Promoted", "Art. 8", ref="AGD 1952/7", to_grade="secretaire")
-    add("request_marriage_authorisation", "1955-03-01", "MarriageAuthorisationRequested",
+    add(Promote, "1952-01-01", "Promoted", "Art. 8", ref="AGD 1952/7", to_grade="secretaire")
+    add(RequestMarriageAuthorisation, "1955-03-01", "MarriageAuthorisationRequested",
         "Art. 13", spouse_name="Marie Weber", spouse_nationality="LU",
         intended_date=date(1955, 6, 1))
-    add("authorise_marriage", "1955-04-01", "MarriageAuthorised", "Art. 13", actor=CABINET,
+    add(AuthoriseMarriage, "1955-04-01", "MarriageAuthorised", "Art. 13", actor=CABINET,
         ref="AM 1955/88", request_version=REQUEST_VERSION)
-    add("record_marriage", "1955-06-01", "MarriageRecorded", "Art. 13",
+    add(RecordMarriage, "1955-06-01", "MarriageRecorded", "Art. 13",
         spouse_name="Marie Weber", spouse_nationality="LU", request_version=REQUEST_VERSION)
-    add("promote", "1958-01-01", "Promoted", "Art. 9", ref="AGD 1958/3", to_grade="conseiller")
-    add("designate_head_of_post", "1965-01-01", "HeadOfPostDesignated", "Art. 2",
+    add(Promote, "1958-01-01", "Promoted", "Art. 9", ref="AGD 1958/3", to_grade="conseiller")
+    add(DesignateHeadOfPost, "1965-01-01", "HeadOfPostDesignated", "Art. 2",
         ref="AGD 1965/1", post_code=LEGATION)
-    add("promote", "1965-01-01", "Promoted", "Art. 11", ref="AGD 1965/2", to_grade="envoye",
+    add(Promote, "1965-01-01", "Promoted", "Art. 11", ref="AGD 1965/2", to_grade="envoye",
         council_deliberation_ref="Conseil 1964-12-18/4")
-    add("extend_service", "1985-03-01", "ServiceExtended", "Art. 21", ref="AGD 1985/40",
+    add(ExtendService, "1985-03-01", "ServiceExtended", "Art. 21", ref="AGD 1985/40",
         until=date(1986, 3, 1))
-    add("extend_service", "1986-03-01", "ServiceExtended", "Art. 21", ref="AGD 1986/41",
+    add(ExtendService, "1986-03-01", "ServiceExtended", "Art. 21", ref="AGD 1986/41",
         until=date(1987, 3, 1))
-    add("retire", "1987-03-01", "Retired", "Art. 21", ref="AGD 1987/9", reason="pension")
+    add(Retire, "1987-03-01", "Retired", "Art. 21", ref="AGD 1987/9", reason="pension")
     return steps
 
 
 def record_career(app: AgentRecords) -> Career:
     """Opens the legation and records every step through the application's commands."""
-    app.open_post(Decision(date(1948, 1, 1), CLERK, "AGD 1947/200"), code=LEGATION,
-                  name="Légation à Bruxelles", city="Bruxelles", country="BE")
+    app.handle(OpenPost(Decision(date(1948, 1, 1), CLERK, "AGD 1947/200"), code=LEGATION,
+                        name="Légation à Bruxelles", city="Bruxelles", country="BE"))
     steps = career_steps()
     first = steps[0]
-    receipts = [app.register_agent(first.decision, **first.kwargs)]
+    receipts = [app.handle(first.given(UUID(int=0)))]
     agent_id = receipts[0].aggregate_id
     for step in steps[1:]:
-        receipts.append(getattr(app, step.method)(agent_id, step.decision, **step.kwargs))
+        receipts.append(app.handle(step.given(agent_id)))
     return Career(agent_id, steps, receipts)
 
 

@@ -38,8 +38,8 @@ def test_a_whole_career_reloads_from_the_store_as_recorded(
         assert event.originator_id == aid
         assert event.originator_version == receipt.version
         assert event.timestamp == receipt.recorded_at
-        assert {k: getattr(event, k) for k in AUDIT_FIELDS} == step.audit(), step.method
-        assert plain(event.payload()) == plain(step.payload), step.method
+        assert {k: getattr(event, k) for k in AUDIT_FIELDS} == step.audit(), step.command.__name__
+        assert plain(event.payload()) == plain(step.payload), step.command.__name__
     timestamps = [e.timestamp for e in agent.events]
     assert timestamps == sorted(timestamps)
     assert all(t.tzinfo is not None for t in timestamps)

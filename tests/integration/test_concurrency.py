@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 
 from agent_records.application import AgentRecords, ConcurrencyConflict, Receipt
+from agent_records.domain.commands import GrantLeave, RenewAppointment
 from agent_records.domain.errors import RuleViolation
 from agent_records.domain.events import LeaveGranted
 from agent_records.domain.values import Decision
@@ -60,11 +61,11 @@ def test_two_writers_on_the_same_version_the_second_is_told(
     version = first.get_agent(aid).version
     assert second.get_agent(aid).version == version
 
-    won = first.renew_appointment(aid, on("1949-06-15", correlation_id="first"),
-                                  expected_version=version)
+    won = first.handle(RenewAppointment(aid, on("1949-06-15", correlation_id="first"),
+                                        expected_version=version))
     with pytest.raises(ConcurrencyConflict) as lost:
-        second.renew_appointment(aid, on("1949-06-16", correlation_id="second"),
-                                 expected_version=version)
+        second.handle(RenewAppointment(aid, on("1949-06-16", correlation_id="second"),
+                                       expected_version=version))
     assert lost.value.field == "expected_version"
 
     agent = second.get_agent(aid)
@@ -111,9 +112,9 @@ def test_racing_writers_with_expected_version_exactly_one_wins_each_round(
         day = FIRST_DAY + timedelta(days=4 * round_)
 
         def write(i: int, day: date = day, version: int = version) -> Receipt:
-            return writers[i].grant_leave(aid, leave_decision(day + timedelta(days=i), i),
-                                          end_date=day + timedelta(days=i),
-                                          expected_version=version)
+            return writers[i].handle(GrantLeave(aid, leave_decision(day + timedelta(days=i), i),
+                                                end_date=day + timedelta(days=i),
+                                                expected_version=version))
 
         outcomes = run_together(2, write)
         [won] = [o for o in outcomes if isinstance(o, Receipt)]
@@ -137,7 +138,7 @@ def test_many_writers_without_expected_version_lose_nothing(
         for k in range(3):
             day = days[i, k]
             try:
-                out.append(writers[i].grant_leave(aid, leave_decision(day, i), end_date=day))
+                out.append(writers[i].handle(GrantLeave(aid, leave_decision(day, i), end_date=day)))
             except (ConcurrencyConflict, RuleViolation) as refused:
                 out.append(refused)
         return out
@@ -172,8 +173,8 @@ def test_many_writers_granting_the_same_leave_only_one_succeeds(
     writers = [open_app(pg_schema_url) for _ in range(WRITERS)]
     start, end = date(1949, 8, 1), date(1949, 8, 5)
 
-    outcomes = run_together(WRITERS, lambda i: writers[i].grant_leave(
-        aid, leave_decision(start, i), end_date=end))
+    outcomes = run_together(WRITERS, lambda i: writers[i].handle(GrantLeave(
+        aid, leave_decision(start, i), end_date=end)))
 
     [won] = [o for o in outcomes if isinstance(o, Receipt)]
     for lost in (o for o in outcomes if o is not won):

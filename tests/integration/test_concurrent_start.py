@@ -7,13 +7,14 @@ from datetime import date
 
 from agent_records import demo
 from agent_records.bootstrap import open_records
+from agent_records.domain.commands import RegisterAgent
 
 
 def _open_and_register(url: str, results: multiprocessing.Queue) -> None:
     try:
         app = open_records(url)
-        app.register_agent(demo.on(date(1950, 1, 1)), full_name="Jean Schmit",
-                           birth_date=date(1920, 1, 1), nationality="LU")
+        app.handle(RegisterAgent(demo.on(date(1950, 1, 1)), full_name="Jean Schmit",
+                                 birth_date=date(1920, 1, 1), nationality="LU"))
         app.close()
         results.put("ok")
     except Exception as exc:  # reported to the parent, which fails the test with it

@@ -9,6 +9,7 @@ from uuid import UUID
 import pytest
 
 from agent_records.application import AgentRecords, Receipt
+from agent_records.domain.commands import CorrectEvent, GrantLeave, RenewAppointment
 from agent_records.domain.errors import InvalidInput, NotFound
 from agent_records.domain.events import EventCorrected, LeaveGranted
 from agent_records.domain.values import Status
@@ -30,11 +31,11 @@ def leave_then_correction(app: AgentRecords) -> Corrected:
     """An attaché renewed, granted leave to 20 August, corrected to 10 August."""
     open_legation(app)
     aid = serving_attache(app)  # versions 1 to 6
-    renewal = app.renew_appointment(aid, on("1949-06-15"))
-    leave = app.grant_leave(aid, on(START), end_date=WRONG_END, travel_days=2)
-    correction = app.correct_event(aid, on(START, reason="the agent returned on 10 August"),
-                                   corrected_version=leave.version,
-                                   changes={"end_date": RIGHT_END.isoformat()})
+    renewal = app.handle(RenewAppointment(aid, on("1949-06-15")))
+    leave = app.handle(GrantLeave(aid, on(START), end_date=WRONG_END, travel_days=2))
+    correction = app.handle(CorrectEvent(aid, on(START, reason="the agent returned on 10 August"),
+                                         corrected_version=leave.version,
+                                         changes={"end_date": RIGHT_END.isoformat()}))
     return Corrected(aid, renewal, leave, correction)
 
 

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent_records.application import AgentRecords, Receipt
+from agent_records.domain.commands import GrantLeave, RegisterAgent, Retire
 from agent_records.domain.errors import InvalidInput, RuleViolation
 from agent_records.eventstore.idempotency import IdempotencyKeyReused
 from tests.careers import CLERK, on, open_legation, serving_attache
@@ -33,14 +34,14 @@ def grant(app: AgentRecords, aid: UUID, key: str, actor: str = ACTOR,
           end: date = date(1949, 8, 5)) -> Receipt:
     """``grantLeave`` as the API sends it: the key, the command, its input."""
     request = {**LEAVE, "agentId": str(aid), "endDate": end.isoformat()}
-    return app.once(actor, key, "grantLeave", request, lambda: app.grant_leave(
-        aid, on("1949-08-01"), end_date=end))
+    return app.once(actor, key, "grantLeave", request, lambda: app.handle(GrantLeave(
+        aid, on("1949-08-01"), end_date=end)))
 
 
 def register(app: AgentRecords, key: str, name: str = "Marie Thill") -> Receipt:
     request = {"fullName": name, "birthDate": "1921-04-02", "nationality": "LU"}
-    return app.once(ACTOR, key, "registerAgent", request, lambda: app.register_agent(
-        on("1948-06-01"), full_name=name, birth_date=date(1921, 4, 2), nationality="LU"))
+    return app.once(ACTOR, key, "registerAgent", request, lambda: app.handle(RegisterAgent(
+        on("1948-06-01"), full_name=name, birth_date=date(1921, 4, 2), nationality="LU")))
 
 
 def head(app: AgentRecords) -> int:
@@ -85,9 +86,9 @@ def test_keys_belong_to_their_actor(records: AgentRecords) -> None:
     first = register(records, "shared")
     other = records.once("clerk-2", "shared", "registerAgent", {"fullName": "Marie Thill",
                          "birthDate": "1921-04-02", "nationality": "LU"},
-                         lambda: records.register_agent(
+                         lambda: records.handle(RegisterAgent(
                              on("1948-06-01"), full_name="Marie Thill",
-                             birth_date=date(1921, 4, 2), nationality="LU"))
+                             birth_date=date(1921, 4, 2), nationality="LU")))
     assert other.aggregate_id != first.aggregate_id
 
 
@@ -102,7 +103,7 @@ def test_a_malformed_key_is_invalid_input(records: AgentRecords, key: str) -> No
 def test_a_refused_command_keeps_its_key_free(records: AgentRecords) -> None:
     open_legation(records)
     aid = serving_attache(records, post=None)
-    records.retire(aid, on("1949-01-01"))
+    records.handle(Retire(aid, on("1949-01-01")))
     with pytest.raises(RuleViolation) as refused:
         grant(records, aid, "k-refused")
     assert refused.value.code == "not_serving"
@@ -183,8 +184,8 @@ def test_a_key_answers_its_first_input_only(records: AgentRecords, first: dict[s
     key = f"prop-{uuid4()}"
 
     def call() -> Receipt:
-        return records.register_agent(on("1948-06-01"), full_name="Victor Ries",
-                                      birth_date=date(1921, 4, 2), nationality="LU")
+        return records.handle(RegisterAgent(on("1948-06-01"), full_name="Victor Ries",
+                                            birth_date=date(1921, 4, 2), nationality="LU"))
 
     stored = records.once(ACTOR, key, "registerAgent", first, call)
     before = head(records)

@@ -26,6 +26,7 @@ from eventsourcing.postgres import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteTrackingRecorder
 
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import RegisterAgent
 from agent_records.domain.values import Actor, Decision
 
 SIGNATURES: dict[tuple[type, str], str] = {
@@ -94,9 +95,9 @@ def attributes_missing(obj: object, names: list[str]) -> list[str]:
 
 def test_the_attributes_we_rely_on_exist(records: AgentRecords, store_url: str) -> None:
     """Attributes set by the library's constructors, read or set by our code."""
-    receipt = records.register_agent(Decision(date(1950, 1, 1), Actor("clerk-1", "hr_clerk")),
-                                     full_name="Jean Schmit", birth_date=date(1920, 1, 1),
-                                     nationality="LU")
+    receipt = records.handle(RegisterAgent(Decision(date(1950, 1, 1), Actor("clerk-1", "hr_clerk")),
+                                           full_name="Jean Schmit", birth_date=date(1920, 1, 1),
+                                           nationality="LU"))
     agent = records.get_agent(receipt.aggregate_id)
     missing = attributes_missing(agent, ["_version"])  # domain/agent.py (known_at)
     if store_url.startswith("postgres"):

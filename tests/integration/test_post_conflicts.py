@@ -22,6 +22,15 @@ import pytest
 from agent_records import application
 from agent_records.application import AgentRecords, ConcurrencyConflict, Receipt
 from agent_records.domain.agent import metadata
+from agent_records.domain.commands import (
+    AppointAgent,
+    DesignateChargeDAffaires,
+    DesignateHeadOfPost,
+    EnterFunctions,
+    PostAgent,
+    RegisterAgent,
+    SwearOath,
+)
 from agent_records.domain.errors import RuleViolation
 from agent_records.domain.events import Posted
 from tests.careers import on, open_legation
@@ -35,12 +44,12 @@ DAY = date(1950, 3, 1)
 
 def serving_secretary(app: AgentRecords, name: str = "Anne Weber") -> UUID:
     """A secretary of legation in functions, not yet posted."""
-    aid = app.register_agent(on("1950-01-01"), full_name=name, birth_date=date(1920, 1, 1),
-                             nationality="LU").aggregate_id
-    app.appoint_agent(aid, on(DAY, decision_reference="AGD 1950/S"), grade="secretaire",
-                      council_deliberation_ref="Conseil 1950/1")
-    app.swear_oath(aid, on(DAY))
-    app.enter_functions(aid, on(DAY))
+    aid = app.handle(RegisterAgent(on("1950-01-01"), full_name=name, birth_date=date(1920, 1, 1),
+                                   nationality="LU")).aggregate_id
+    app.handle(AppointAgent(aid, on(DAY, decision_reference="AGD 1950/S"), grade="secretaire",
+                            council_deliberation_ref="Conseil 1950/1"))
+    app.handle(SwearOath(aid, on(DAY)))
+    app.handle(EnterFunctions(aid, on(DAY)))
     return aid
 
 
@@ -54,7 +63,7 @@ def post_together(apps: list[AgentRecords], agents: list[list[UUID]], code: str
         out: list[Receipt | Exception] = []
         for aid in agents[w]:
             try:
-                out.append(apps[w].post_agent(aid, on(DAY), kind="abroad", post_code=code))
+                out.append(apps[w].handle(PostAgent(aid, on(DAY), kind="abroad", post_code=code)))
             except (ConcurrencyConflict, RuleViolation) as refused:
                 out.append(refused)
         return out
@@ -147,7 +156,7 @@ def test_a_post_that_keeps_changing_is_named_in_the_refusal(
     changing_post(app, other, times=1000)
 
     with pytest.raises(ConcurrencyConflict) as refused:
-        app.post_agent(aid, on(DAY), kind="abroad", post_code="BRU")
+        app.handle(PostAgent(aid, on(DAY), kind="abroad", post_code="BRU"))
 
     assert "post BRU kept changing" in str(refused.value)
     assert f"{application.RETRIES} attempts" in str(refused.value)
@@ -165,8 +174,8 @@ def test_with_expected_version_a_post_conflict_is_retried(
     version = app.get_agent(aid).version
     made = changing_post(app, other, times=3)  # the existence check, then 2 attempts
 
-    receipt = app.post_agent(aid, on(DAY), kind="abroad", post_code="BRU",
-                             expected_version=version)
+    receipt = app.handle(PostAgent(aid, on(DAY), kind="abroad", post_code="BRU",
+                                   expected_version=version))
 
     assert receipt.version == version + 1 and made[0] == 3
     assert without_turns == ["post BRU", "post BRU"]
@@ -180,7 +189,7 @@ def test_a_post_read_by_one_instance_shows_members_added_by_another(
     open_legation(first)
     assert first.get_post("BRU").members == []  # now cached in ``first``
     aid = serving_secretary(second)
-    second.post_agent(aid, on(DAY), kind="abroad", post_code="BRU")
+    second.handle(PostAgent(aid, on(DAY), kind="abroad", post_code="BRU"))
     copy = first.get_post("BRU")
     assert copy.members == [str(aid)]
     copy.members.append("not saved")  # a command's copy: the cache is not touched
@@ -193,12 +202,12 @@ def test_art2_sees_every_agent_posted_concurrently(
     setup, apps, agents = setup_writers(store_url, open_app)
     assert_posted_once(setup, agents, "BRU", post_together(apps, agents, "BRU"))
     head, deputy = agents[-1][-1], agents[0][0]
-    setup.designate_head_of_post(head, on(DAY), post_code="BRU")
+    setup.handle(DesignateHeadOfPost(head, on(DAY), post_code="BRU"))
 
     with pytest.raises(RuleViolation) as refused:
-        setup.designate_charge_d_affaires(deputy, on("1950-06-01"), post_code="BRU",
-                                          designated_by="minister")
+        setup.handle(DesignateChargeDAffaires(deputy, on("1950-06-01"), post_code="BRU",
+                                              designated_by="minister"))
     assert refused.value.code == "head_of_post_designates"
-    receipt = apps[3].designate_charge_d_affaires(deputy, on("1950-06-01"), post_code="BRU",
-                                                  designated_by="head_of_post")
+    receipt = apps[3].handle(DesignateChargeDAffaires(deputy, on("1950-06-01"), post_code="BRU",
+                                                      designated_by="head_of_post"))
     assert receipt.version == setup.get_agent(deputy).version

@@ -9,6 +9,17 @@ from uuid import UUID
 import pytest
 
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import (
+    AppointAttache,
+    AuthoriseMarriage,
+    EnterFunctions,
+    GrantLeave,
+    PledgeHonour,
+    Promote,
+    RegisterAgent,
+    RenewAppointment,
+    RequestMarriageAuthorisation,
+)
 from agent_records.domain.errors import RuleViolation
 from tests.careers import art6_file, on, open_legation, serving_attache
 from tests.integration.career_script import described
@@ -18,41 +29,41 @@ APPOINTED = date(1948, 7, 1)
 
 
 def too_young(app: AgentRecords) -> Refused:
-    aid = app.register_agent(on("1948-06-01"), full_name="Paul Young",
-                             birth_date=date(1925, 3, 1), nationality="LU").aggregate_id
-    return aid, lambda: app.appoint_attache(aid, on(APPOINTED), **art6_file(APPOINTED))
+    aid = app.handle(RegisterAgent(on("1948-06-01"), full_name="Paul Young",
+                                   birth_date=date(1925, 3, 1), nationality="LU")).aggregate_id
+    return aid, lambda: app.handle(AppointAttache(aid, on(APPOINTED), **art6_file(APPOINTED)))
 
 
 def too_few_renewals(app: AgentRecords) -> Refused:
     open_legation(app)
     aid = serving_attache(app)
-    app.renew_appointment(aid, on("1949-06-15"))
-    app.renew_appointment(aid, on("1950-06-15"))
-    return aid, lambda: app.promote(aid, on("1951-01-01"), to_grade="secretaire")
+    app.handle(RenewAppointment(aid, on("1949-06-15")))
+    app.handle(RenewAppointment(aid, on("1950-06-15")))
+    return aid, lambda: app.handle(Promote(aid, on("1951-01-01"), to_grade="secretaire"))
 
 
 def functions_without_oath(app: AgentRecords) -> Refused:
-    aid = app.register_agent(on("1948-06-01"), full_name="Luc Hurry",
-                             birth_date=date(1920, 3, 1), nationality="LU").aggregate_id
-    app.appoint_attache(aid, on(APPOINTED), **art6_file(APPOINTED))
-    app.pledge_honour(aid, on(APPOINTED))
-    return aid, lambda: app.enter_functions(aid, on(APPOINTED))
+    aid = app.handle(RegisterAgent(on("1948-06-01"), full_name="Luc Hurry",
+                                   birth_date=date(1920, 3, 1), nationality="LU")).aggregate_id
+    app.handle(AppointAttache(aid, on(APPOINTED), **art6_file(APPOINTED)))
+    app.handle(PledgeHonour(aid, on(APPOINTED)))
+    return aid, lambda: app.handle(EnterFunctions(aid, on(APPOINTED)))
 
 
 def foreign_spouse_without_exception(app: AgentRecords) -> Refused:
     open_legation(app)
     aid = serving_attache(app)
-    request = app.request_marriage_authorisation(aid, on("1950-02-01"), spouse_name="Anne Roy",
-                                                 spouse_nationality="FR")
-    return aid, lambda: app.authorise_marriage(aid, on("1950-03-01"),
-                                               request_version=request.version)
+    request = app.handle(RequestMarriageAuthorisation(aid, on("1950-02-01"), spouse_name="Anne Roy",
+                                                      spouse_nationality="FR"))
+    return aid, lambda: app.handle(AuthoriseMarriage(aid, on("1950-03-01"),
+                                                     request_version=request.version))
 
 
 def leave_beyond_entitlement(app: AgentRecords) -> Refused:
     open_legation(app)
     aid = serving_attache(app)
-    app.grant_leave(aid, on("1948-09-01"), end_date=date(1948, 9, 10))  # 10 of 30 days
-    return aid, lambda: app.grant_leave(aid, on("1948-10-01"), end_date=date(1948, 10, 21))
+    app.handle(GrantLeave(aid, on("1948-09-01"), end_date=date(1948, 9, 10)))  # 10 of 30 days
+    return aid, lambda: app.handle(GrantLeave(aid, on("1948-10-01"), end_date=date(1948, 10, 21)))
 
 
 CASES = {
@@ -94,8 +105,8 @@ def test_a_refusal_leaves_the_record_writable(records: AgentRecords) -> None:
     with pytest.raises(RuleViolation):
         command()
     # Art. 17: travel days out and back do not count, so the same absence fits with them.
-    receipt = records.grant_leave(aid, on("1948-10-01"), end_date=date(1948, 10, 21),
-                                  travel_days=2, expected_version=version)
+    receipt = records.handle(GrantLeave(aid, on("1948-10-01"), end_date=date(1948, 10, 21),
+                                        travel_days=2, expected_version=version))
     assert receipt.version == version + 1
     assert records.leave_account(aid, 1948).taken == 10 + 19
 

@@ -15,6 +15,7 @@ import pytest
 from agent_records import config
 from agent_records.bootstrap import open_records
 from agent_records.config import STORE_VARIABLE
+from agent_records.domain.commands import RegisterAgent, RenewAppointment
 from agent_records.domain.errors import DomainError
 from agent_records.errors import ConfigurationError, InfrastructureError
 from agent_records.eventstore.errors import StoreUnavailable
@@ -79,9 +80,9 @@ def test_the_default_sqlite_store_creates_its_folder(
     assert not (tmp_path / path).parent.exists()
     app = open_records()
     try:
-        agent = app.register_agent(on("1948-06-01"), full_name="Jean Schmit",
-                                   birth_date=on("1920-03-01").effective_date,
-                                   nationality="LU")
+        agent = app.handle(RegisterAgent(on("1948-06-01"), full_name="Jean Schmit",
+                                         birth_date=on("1920-03-01").effective_date,
+                                         nationality="LU"))
         assert (tmp_path / path).is_file()
         assert app.get_agent(agent.aggregate_id).version == 1
     finally:
@@ -141,7 +142,7 @@ def test_a_store_outage_is_reported_and_survived(
         cluster.stop()
         began = time.monotonic()
         with pytest.raises(StoreUnavailable) as down:
-            app.renew_appointment(aid, on("1949-06-15", correlation_id="during-outage"))
+            app.handle(RenewAppointment(aid, on("1949-06-15", correlation_id="during-outage")))
         waited = time.monotonic() - began
         assert_readable(down.value, cluster.url)
         # Bounded, though long: the library retries a read 10 times, each waiting for the
@@ -157,7 +158,8 @@ def test_a_store_outage_is_reported_and_survived(
         assert app.recorder.max_notification_id() == last_id
         assert "during-outage" not in {e.correlation_id for e in agent.events}
 
-        receipt = app.renew_appointment(aid, on("1949-06-15", correlation_id="after-restart"))
+        receipt = app.handle(RenewAppointment(aid, on("1949-06-15",
+                                                      correlation_id="after-restart")))
         assert receipt.version == version + 1
         assert app.get_agent(aid).state.renewals == 1
     finally:

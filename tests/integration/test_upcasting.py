@@ -11,6 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import GrantLeave
 from agent_records.domain.errors import RuleViolation
 from agent_records.domain.events import LeaveGranted
 from agent_records.domain.values import LeaveKind
@@ -82,10 +83,10 @@ def test_the_record_goes_on_after_a_version_1_leave(records: AgentRecords) -> No
 
     # Later leaves are checked against the upcast one, and stored in the version-2 shape.
     with pytest.raises(RuleViolation) as refused:
-        records.grant_leave(aid, on("1949-03-08"), end_date=date(1949, 3, 12))
+        records.handle(GrantLeave(aid, on("1949-03-08"), end_date=date(1949, 3, 12)))
     assert refused.value.code == "leave_overlaps"
-    receipt = records.grant_leave(aid, on("1949-09-01"), end_date=date(1949, 9, 12),
-                                  travel_days=2)
+    receipt = records.handle(GrantLeave(aid, on("1949-09-01"), end_date=date(1949, 9, 12),
+                                        travel_days=2))
     assert receipt.version == stored.originator_version + 1
     [row] = records.recorder.select_events(aid, gt=stored.originator_version)
     raw = json.loads(row.state)

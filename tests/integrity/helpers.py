@@ -21,6 +21,7 @@ from uuid import UUID, uuid4
 import psycopg
 
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import RegisterAgent
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import Verification, verify
 from agent_records.readside import named
@@ -39,17 +40,17 @@ def record_careers(app: AgentRecords, names: tuple[str, ...] = NAMES) -> list[UU
     open_legation(app)
     agents = [serving_attache(app)]
     for name in names:
-        agents.append(app.register_agent(on("1950-01-02"), full_name=name,
-                                         birth_date=date(1925, 5, 5),
-                                         nationality="LU").aggregate_id)
+        agents.append(app.handle(RegisterAgent(on("1950-01-02"), full_name=name,
+                                               birth_date=date(1925, 5, 5),
+                                               nationality="LU")).aggregate_id)
     return agents
 
 
 def more_events(app: AgentRecords, count: int = 3) -> None:
     """``count`` more registrations (one event each)."""
     for i in range(count):
-        app.register_agent(on("1951-03-04"), full_name=f"Agent {i}", nationality="LU",
-                           birth_date=date(1926, 1, 1 + i))
+        app.handle(RegisterAgent(on("1951-03-04"), full_name=f"Agent {i}", nationality="LU",
+                                 birth_date=date(1926, 1, 1 + i)))
 
 
 def cli(store: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

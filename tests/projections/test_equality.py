@@ -9,6 +9,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import CorrectEvent, GrantLeave, PostAgent
 from agent_records.readside import VIEWS, named
 from projections.engine.runner import Worker
 from tests.careers import on, open_legation, serving_attache
@@ -26,12 +27,13 @@ def record_through_the_application(app: AgentRecords) -> None:
     """A career with a corrected leave and an annulled posting, amid the demo's events."""
     open_legation(app, "VIE", "Vienne", "AT")
     aid = serving_attache(app, post="VIE")
-    leave = app.grant_leave(aid, on("1949-03-01"), end_date=date(1949, 3, 20), travel_days=2)
-    app.correct_event(aid, on("1949-03-01", reason="end date misread"),
-                      corrected_version=leave.version, changes={"end_date": date(1949, 3, 15)})
-    posting = app.post_agent(aid, on("1950-01-02"), kind="ministry")
-    app.correct_event(aid, on("1950-01-02", reason="never took effect"),
-                      corrected_version=posting.version, annulled=True)
+    leave = app.handle(GrantLeave(aid, on("1949-03-01"), end_date=date(1949, 3, 20), travel_days=2))
+    app.handle(CorrectEvent(aid, on("1949-03-01", reason="end date misread"),
+                            corrected_version=leave.version,
+                            changes={"end_date": date(1949, 3, 15)}))
+    posting = app.handle(PostAgent(aid, on("1950-01-02"), kind="ministry"))
+    app.handle(CorrectEvent(aid, on("1950-01-02", reason="never took effect"),
+                            corrected_version=posting.version, annulled=True))
 
 
 @pytest.mark.parametrize(("together", "processes"), [(False, None), (True, 1), (True, 3)],

@@ -17,9 +17,27 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent_records.application import AgentRecords
+from agent_records.application import AgentRecords, Receipt
 from agent_records.domain import bounds
 from agent_records.domain.calendar import add_years
+from agent_records.domain.commands import (
+    AcceptResignation,
+    AppointAttache,
+    Command,
+    ConferHonoraryTitle,
+    CorrectEvent,
+    EnterFunctions,
+    GrantLeave,
+    OpenPost,
+    PledgeHonour,
+    PostAgent,
+    RecordDisciplinaryDecision,
+    RecordMarriage,
+    ReferToDiscipline,
+    RegisterAgent,
+    Retire,
+    SwearOath,
+)
 from agent_records.domain.errors import DomainError
 from agent_records.domain.values import Actor, Decision
 from agent_records.readside import VIEWS, named
@@ -85,10 +103,10 @@ careers = st.fixed_dictionaries({
 })
 
 
-def attempt(call: Any, *args: Any, **kw: Any) -> Any:
+def attempt(app: AgentRecords, command: Command) -> Receipt | None:
     """Runs a command; a refusal (rule or bound) is part of the game."""
     try:
-        return call(*args, **kw)
+        return app.handle(command)
     except DomainError:
         return None
 
@@ -96,24 +114,24 @@ def attempt(call: Any, *args: Any, **kw: Any) -> Any:
 def record(app: AgentRecords, c: dict[str, Any]) -> None:
     """One person's career with the generated values (each command may be refused)."""
     code, name, city, country = c["post"]
-    attempt(app.open_post, decision(date(1948, 1, 1), c["ref"], c["reason"]),
-                   code=code, name=name, city=city, country=country)
+    attempt(app, OpenPost(decision(date(1948, 1, 1), c["ref"], c["reason"]),
+                          code=code, name=name, city=city, country=country))
     born = c["born"]
     at = lambda years: add_years(born, years)  # noqa: E731
-    registered = attempt(
-        app.register_agent, decision(at(c["registered_at"]), c["ref"], c["reason"]),
+    registered = attempt(app, RegisterAgent(
+        decision(at(c["registered_at"]), c["ref"], c["reason"]),
         full_name=c["name"], birth_date=born, nationality=c["nationality"],
         prior_public_service_days=c["prior"], domicile_country=c["domicile"],
-        administrative_grade=c["grade"])
+        administrative_grade=c["grade"]))
     if registered is None:
         return
     aid: UUID = registered.aggregate_id
     day = clamp(at(c["appointed_at"]))
-    attempt(app.appoint_attache, aid, decision(day, c["ref"], c["reason"]), **art6_file(day))
-    for command in (app.pledge_honour, app.swear_oath, app.enter_functions):
-        attempt(command, aid, decision(day))
+    attempt(app, AppointAttache(aid, decision(day, c["ref"], c["reason"]), **art6_file(day)))
+    for command in (PledgeHonour, SwearOath, EnterFunctions):
+        attempt(app, command(aid, decision(day)))
     if code.strip():
-        attempt(app.post_agent, aid, decision(day), kind="abroad", post_code=code.strip())
+        attempt(app, PostAgent(aid, decision(day), kind="abroad", post_code=code.strip()))
     for name, *args in c["extras"]:
         extras(app, aid, at, lambda n: clamp(day + timedelta(n)), name, args)
 
@@ -123,32 +141,33 @@ def extras(app: AgentRecords, aid: UUID, at: Any, after: Any, name: str,
     """One more command, ``args[0]`` days after the appointment (but corrections)."""
     if name == "leave":
         start = after(args[0])
-        attempt(app.grant_leave, aid, decision(start), end_date=clamp(start + timedelta(args[1])),
-                travel_days=args[2])
+        attempt(app, GrantLeave(aid, decision(start), end_date=clamp(start + timedelta(args[1])),
+                                travel_days=args[2]))
     elif name == "marriage":
-        attempt(app.record_marriage, aid, decision(after(args[0])), spouse_name=args[1],
-                spouse_nationality=args[2])
+        attempt(app, RecordMarriage(aid, decision(after(args[0])), spouse_name=args[1],
+                                    spouse_nationality=args[2]))
     elif name == "discipline":
         day = after(args[0])
-        referral = attempt(app.refer_to_discipline, aid, decision(day, reason=args[1]),
-                           body="ordinary", facts=args[1])
+        referral = attempt(app, ReferToDiscipline(aid, decision(day, reason=args[1]),
+                                                  body="ordinary", facts=args[1]))
         if referral:
-            attempt(app.record_disciplinary_decision, aid, decision(day),
-                    referral_version=referral.version, outcome=args[3],
-                    until=clamp(day + timedelta(args[2])))
+            attempt(app, RecordDisciplinaryDecision(aid, decision(day),
+                                                    referral_version=referral.version,
+                                                    outcome=args[3],
+                                                    until=clamp(day + timedelta(args[2]))))
     elif name == "honorary":
-        attempt(app.confer_honorary_title, aid, decision(after(args[0])), kind="retained_title",
-                title=args[1], conferred_by="sovereign")
+        attempt(app, ConferHonoraryTitle(aid, decision(after(args[0])), kind="retained_title",
+                                         title=args[1], conferred_by="sovereign"))
     elif name in ("retire", "resign"):
-        command = app.retire if name == "retire" else app.accept_resignation
-        attempt(command, aid, decision(after(args[0])))
+        command = Retire if name == "retire" else AcceptResignation
+        attempt(app, command(aid, decision(after(args[0]))))
     else:
         version, mode, birth, text, age = args
         changes: dict[str, Any] = {"birth": {"birth_date": birth}, "name": {"full_name": text},
                                    "date": {"effective_date": clamp(at(age))}}.get(mode, {})
         target = 1 if mode in ("birth", "name") else version
-        attempt(app.correct_event, aid, decision(TODAY, reason=text), corrected_version=target,
-                changes=changes, annulled=mode == "annul")
+        attempt(app, CorrectEvent(aid, decision(TODAY, reason=text), corrected_version=target,
+                                  changes=changes, annulled=mode == "annul"))
 
 
 def test_every_view_projects_whatever_was_stored(records: AgentRecords) -> None:

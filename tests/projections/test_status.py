@@ -9,6 +9,7 @@ from eventsourcing.persistence import StoredEvent
 
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
+from agent_records.domain.commands import OpenPost
 from agent_records.readside import named
 from projections.engine.rebuild import REBUILD_SUFFIX
 from projections.engine.runner import Worker
@@ -41,8 +42,8 @@ def test_status_shows_position_head_and_lag(records: AgentRecords, store_url: st
     after = status_table(store_url)
     for name in NAMES:
         assert after[name] == (head, head, 0)
-    records.open_post(on("1948-01-01"), code="LUX", name="Ministère", city="Luxembourg",
-                      country="LU", kind="ministry")
+    records.handle(OpenPost(on("1948-01-01"), code="LUX", name="Ministère", city="Luxembourg",
+                            country="LU", kind="ministry"))
     behind = status_table(store_url)
     assert all(behind[n] == (head, head + 1, 1) for n in NAMES)
 

@@ -11,6 +11,21 @@ from datetime import date
 from uuid import UUID
 
 from agent_records.application import AgentRecords
+from agent_records.domain.commands import (
+    AppointAgent,
+    CorrectEvent,
+    DesignateChargeDAffaires,
+    DesignateHeadOfPost,
+    EnterFunctions,
+    GrantLeave,
+    PostAgent,
+    Promote,
+    RecordLapse,
+    RecordMarriage,
+    RegisterAgent,
+    RenewAppointment,
+    SwearOath,
+)
 from agent_records.readside import named
 from projections.engine.runner import Worker
 from projections.engine.store import ViewStore
@@ -34,43 +49,44 @@ class Script:
 def record_first_part(app: AgentRecords) -> Script:
     open_legation(app, "BRU", "Bruxelles", "BE")
     open_legation(app, "PAR", "Paris", "FR")
-    envoy = app.register_agent(on("1948-06-01"), full_name="Paul Welter",
-                               birth_date=date(1895, 4, 2), nationality="LU").aggregate_id
-    app.appoint_agent(envoy, on("1948-09-01", decision_reference="AGD 1948/E"), grade="envoye",
-                      council_deliberation_ref="Conseil de gouvernement 1948/31")
-    app.swear_oath(envoy, on("1948-09-01"))
-    app.enter_functions(envoy, on("1948-09-01"))
-    app.post_agent(envoy, on("1948-09-01"), kind="abroad", post_code="BRU")
-    app.designate_head_of_post(envoy, on("1948-09-02"), post_code="BRU")
+    envoy = app.handle(RegisterAgent(on("1948-06-01"), full_name="Paul Welter",
+                                     birth_date=date(1895, 4, 2), nationality="LU")).aggregate_id
+    app.handle(AppointAgent(envoy, on("1948-09-01", decision_reference="AGD 1948/E"),
+                            grade="envoye",
+                            council_deliberation_ref="Conseil de gouvernement 1948/31"))
+    app.handle(SwearOath(envoy, on("1948-09-01")))
+    app.handle(EnterFunctions(envoy, on("1948-09-01")))
+    app.handle(PostAgent(envoy, on("1948-09-01"), kind="abroad", post_code="BRU"))
+    app.handle(DesignateHeadOfPost(envoy, on("1948-09-02"), post_code="BRU"))
     aid = serving_attache(app)  # born 1920-03-01, attaché from 1948-07-01 at BRU
-    urgency = app.grant_leave(aid, on("1949-02-10"), end_date=date(1949, 2, 14),
-                              kind="urgency", granted_by="head_of_post").version
+    urgency = app.handle(GrantLeave(aid, on("1949-02-10"), end_date=date(1949, 2, 14),
+                                    kind="urgency", granted_by="head_of_post")).version
     for year in (1949, 1950, 1951):
-        app.renew_appointment(aid, on(f"{year}-07-01", decision_reference=f"AGD {year}/R"))
-    wrong = app.post_agent(aid, on("1949-03-01"), kind="abroad", post_code="PAR").version
-    marriage = app.record_marriage(aid, on("1950-05-01"), spouse_name="Claire Hansen",
-                                   spouse_nationality="LU").version
-    leave = app.grant_leave(aid, on("1950-08-01", decision_reference="AM 1950/L1"),
-                            end_date=date(1950, 8, 22), travel_days=2).version
+        app.handle(RenewAppointment(aid, on(f"{year}-07-01", decision_reference=f"AGD {year}/R")))
+    wrong = app.handle(PostAgent(aid, on("1949-03-01"), kind="abroad", post_code="PAR")).version
+    marriage = app.handle(RecordMarriage(aid, on("1950-05-01"), spouse_name="Claire Hansen",
+                                         spouse_nationality="LU")).version
+    leave = app.handle(GrantLeave(aid, on("1950-08-01", decision_reference="AM 1950/L1"),
+                                  end_date=date(1950, 8, 22), travel_days=2)).version
     lapsing = serving_attache(app, born="1921-05-10", appointed="1948-09-01", post="PAR")
     return Script(envoy, aid, lapsing, urgency, wrong, marriage, leave)
 
 
 def record_second_part(app: AgentRecords, s: Script) -> dict[str, int]:
     """Corrections, promotion, the head's leave and a chargé a.i., the lapse of a term."""
-    fix_leave = app.correct_event(s.attache, on("1950-08-01", reason="end date misread"),
-                                  corrected_version=s.leave,
-                                  changes={"end_date": date(1950, 8, 19)}).version
-    annul = app.correct_event(s.attache, on("1949-03-01", reason="posted by mistake"),
-                              corrected_version=s.wrong_posting, annulled=True).version
-    app.promote(s.attache, on("1951-08-01", decision_reference="AGD 1951/G"),
-                to_grade="secretaire")
-    app.grant_leave(s.envoy, on("1952-07-01"), end_date=date(1952, 7, 20), travel_days=2,
-                    granted_by="sovereign")
-    charge = app.designate_charge_d_affaires(
+    fix_leave = app.handle(CorrectEvent(s.attache, on("1950-08-01", reason="end date misread"),
+                                        corrected_version=s.leave,
+                                        changes={"end_date": date(1950, 8, 19)})).version
+    annul = app.handle(CorrectEvent(s.attache, on("1949-03-01", reason="posted by mistake"),
+                                    corrected_version=s.wrong_posting, annulled=True)).version
+    app.handle(Promote(s.attache, on("1951-08-01", decision_reference="AGD 1951/G"),
+                       to_grade="secretaire"))
+    app.handle(GrantLeave(s.envoy, on("1952-07-01"), end_date=date(1952, 7, 20), travel_days=2,
+                          granted_by="sovereign"))
+    charge = app.handle(DesignateChargeDAffaires(
         s.attache, on("1952-07-01"), post_code="BRU", designated_by="head_of_post",
-        end_date=date(1952, 7, 20)).version
-    lapse = app.record_lapse(s.lapsing, on("1949-09-15", reason="term not renewed")).version
+        end_date=date(1952, 7, 20))).version
+    lapse = app.handle(RecordLapse(s.lapsing, on("1949-09-15", reason="term not renewed"))).version
     return {"fix_leave": fix_leave, "annul": annul, "charge": charge, "lapse": lapse}
 
 
