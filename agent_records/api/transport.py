@@ -119,7 +119,7 @@ class RecordsRouter(GraphQLRouter):
         """This request loads GraphiQL's page (served without a token; nothing runs)."""
         if self.graphql_ide is None or connection.scope["type"] != "http":
             return False
-        return self.should_render_graphql_ide(SimpleNamespace(  # type: ignore[arg-type]
+        return self.should_render_graphql_ide(SimpleNamespace(
             method=connection.scope["method"], query_params=connection.query_params,
             headers=connection.headers))
 

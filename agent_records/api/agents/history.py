@@ -14,7 +14,7 @@ from strawberry.types import Info
 from agent_records.api.auth import Permission
 from agent_records.api.context import ctx
 from agent_records.api.errors import PublicError
-from agent_records.api.types import PageInfo, cursor, decode_cursor
+from agent_records.api.types import PageInfo, cursor, decode_cursor, described
 from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.integrity.ledger_store import Seal
 
@@ -52,7 +52,7 @@ class Event:
         description="The previous event's hash in the global chain.")
     raw: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="The event's own fields; personal ones need the role.")
+    @described("The event's own fields; personal ones need the role.")
     def payload(self, info: Info) -> JSON | None:
         principal = ctx(info).principal
         hidden = [k for k in self.raw if k in PERSONAL_PAYLOAD
@@ -60,7 +60,7 @@ class Event:
         if hidden:
             raise PublicError("FORBIDDEN", f"personal data ({', '.join(sorted(hidden))}) is "
                               "not shown to your role")
-        return _jsonable(self.raw)
+        return JSON(_jsonable(self.raw))
 
     @staticmethod
     def of(e: CareerEvent, corrected_by: list[int], seal: Seal | None) -> Event:
@@ -71,8 +71,9 @@ class Event:
                      decision_reference=e.decision_reference, reason=e.reason,
                      correlation_id=e.correlation_id,
                      corrects=e.corrected_version if isinstance(e, EventCorrected) else None,
-                     corrected_by=corrected_by, position=seal and seal.position,
-                     hash=seal and seal.hash, previous_hash=seal and seal.previous,
+                     corrected_by=corrected_by, position=seal.position if seal else None,
+                     hash=seal.hash if seal else None,
+                     previous_hash=seal.previous if seal else None,
                      raw=e.payload())
 
 

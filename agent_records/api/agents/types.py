@@ -22,6 +22,7 @@ from agent_records.api.types import (
     Outcome,
     PositionKind,
     Status,
+    described,
     optional_date,
     page_size,
     selects,
@@ -98,7 +99,7 @@ class Agent:
     def grade(self) -> Grade | None:
         return Grade(self.row.grade) if self.row.grade else None
 
-    @strawberry.field(description="Title conferred under Art. 26, if any.")
+    @described("Title conferred under Art. 26, if any.")
     def title(self) -> Grade | None:
         return Grade(self.row.title) if self.row.title else None
 
@@ -123,12 +124,12 @@ class Agent:
     def next_renewal_due(self) -> date | None:
         return optional_date(self.row.next_renewal_due)
 
-    @strawberry.field(description="Art. 21: the pension law's age limit.")
+    @described("Art. 21: the pension law's age limit.")
     def sixty_fifth_birthday(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "sixtyFifthBirthday")
         return optional_date(self.row.sixty_fifth_birthday)
 
-    @strawberry.field(description="65th birthday or end of the last yearly extension.")
+    @described("65th birthday or end of the last yearly extension.")
     def service_limit(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "serviceLimit")
         return optional_date(self.row.service_limit)
@@ -138,15 +139,15 @@ class Agent:
         ctx(info).require(Permission.IDENTITY, "birthDate")
         return optional_date(self.row.birth_date)
 
-    @strawberry.field(description="Days of public service on a date, prior service included.")
+    @described("Days of public service on a date, prior service included.")
     async def public_service_days(self, info: Info, on: date) -> int:
         return (await record_of(info, self.row.agent_id)).state.public_service_days_on(on)
 
-    @strawberry.field(description="Status on a date: on leave, suspended, ...")
+    @described("Status on a date: on leave, suspended, ...")
     async def status_on(self, info: Info, on: date) -> Status:
         return (await record_of(info, self.row.agent_id)).state_on(on).status_on(on)
 
-    @strawberry.field(description="Medical data (Art. 6); hr_officer and council only.")
+    @described("Medical data (Art. 6); hr_officer and council only.")
     async def aptitude_certificate(self, info: Info) -> AptitudeCertificate | None:
         ctx(info).require(Permission.MEDICAL, "aptitudeCertificate")
         cert = (await record_of(info, self.row.agent_id)).state.aptitude_certificate
@@ -154,7 +155,7 @@ class Agent:
                                    doctor_designated_by_minister=cert.doctor_designated_by_minister
                                    ) if cert else None
 
-    @strawberry.field(description="Art. 13 requests and marriage; hr_officer and council.")
+    @described("Art. 13 requests and marriage; hr_officer and council.")
     async def marriage(self, info: Info) -> Marriage | None:
         ctx(info).require(Permission.MARRIAGE, "marriage")
         s = (await record_of(info, self.row.agent_id)).state
@@ -163,14 +164,14 @@ class Agent:
             requested_on=r.requested_on, decision=r.decision, decided_on=r.decided_on)
             for r in s.marriage_requests])
 
-    @strawberry.field(description="Art. 23, 24 referrals and decisions; council only.")
+    @described("Art. 23, 24 referrals and decisions; council only.")
     async def disciplinary_record(self, info: Info) -> list[Referral] | None:
         ctx(info).require(Permission.DISCIPLINE, "disciplinaryRecord")
         s = (await record_of(info, self.row.agent_id)).state
         return [Referral(version=r.version, body=r.body, referred_on=r.referred_on,
                          outcome=r.outcome, decided_on=r.decided_on) for r in s.referrals]
 
-    @strawberry.field(description="Breaches the disciplinary council must see.")
+    @described("Breaches the disciplinary council must see.")
     async def breaches(self, info: Info) -> list[Breach] | None:
         ctx(info).require(Permission.DISCIPLINE, "breaches")
         rows = await ctx(info).breaches.load(self.row.agent_id)
@@ -182,7 +183,7 @@ class Agent:
     async def leave_balance(self, info: Info, year: int) -> LeaveBalance:
         return balance((await record_of(info, self.row.agent_id)).state, year)
 
-    @strawberry.field(description="Every event, oldest first; keyset cursor on the version.")
+    @described("Every event, oldest first; keyset cursor on the version.")
     async def history(self, info: Info, first: int = 50, after: str | None = None
                       ) -> EventConnection:
         ctx(info).require(Permission.READ, "history")
@@ -195,7 +196,7 @@ class Agent:
             events, seals = await stream_of(info, agent_id), {}
         return history(events, first, after, seals)
 
-    @strawberry.field(description="State in force on validAt, as recorded at knownAt.")
+    @described("State in force on validAt, as recorded at knownAt.")
     async def as_of(self, info: Info, valid_at: date | None = None,
                     known_at: datetime | None = None) -> AgentSnapshot | None:
         record = await record_of(info, self.row.agent_id)

@@ -16,6 +16,7 @@ from agent_records.api.types import (
     PageInfo,
     cursor,
     decode_cursor,
+    described,
     optional_date,
     page_size,
     selects,
@@ -95,13 +96,13 @@ class Post:
     def kind(self) -> str:
         return self.row.kind
 
-    @strawberry.field(description="Agents posted here on the date, with their grade then "
+    @described("Agents posted here on the date, with their grade then "
                       "(all of them: rosterPage gives them a page at a time).")
     async def roster(self, info: Info, on: date) -> list[RosterEntry]:
         rows = await blocking(roster_on, ctx(info).services.views, self.row.post_code, on)
         return await entries(info, rows)
 
-    @strawberry.field(description="The roster on the date in pages, in the same order "
+    @described("The roster on the date in pages, in the same order "
                       "(offset cursors).")
     async def roster_page(self, info: Info, on: date, first: int = 50,
                           after: str | None = None) -> RosterConnection:
@@ -114,12 +115,12 @@ class Post:
             has_next_page=offset + len(rows) < total,
             end_cursor=edges[-1].cursor if edges else None))
 
-    @strawberry.field(description="The head of post on the date.")
+    @described("The head of post on the date.")
     async def head_of_post(self, info: Info, on: date) -> RosterEntry | None:
         rows = await blocking(heads_on, ctx(info).services.views, self.row.post_code, on)
         return (await entries(info, rows[-1:]))[0] if rows else None
 
-    @strawberry.field(description="Art. 2: the chargé(s) d'affaires a.i. on the date.")
+    @described("Art. 2: the chargé(s) d'affaires a.i. on the date.")
     async def charges_d_affaires(self, info: Info, on: date) -> list[RosterEntry]:
         rows = await blocking(charges_on, ctx(info).services.views, self.row.post_code, on)
         return await entries(info, rows)
