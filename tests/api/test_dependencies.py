@@ -21,7 +21,8 @@ from agent_records.api.services import ServiceSettings
     ("Basic abc", ""), ("Bearerabc", ""), ("Bearer ", ""), (None, "")])
 def test_one_parser_reads_the_bearer_token(header: str | None, token: str) -> None:
     headers = [(b"authorization", header.encode())] if header is not None else []
-    assert bearer_token(HTTPConnection({"type": "http", "headers": headers})) == token
+    connection = HTTPConnection({"type": "http", "headers": headers})
+    assert bearer_token(connection) == token
 
 
 def test_without_its_lifespan_the_service_is_not_ready(tmp_path: Path) -> None:
