@@ -153,9 +153,10 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
     """
     import uvicorn
 
-    from agent_records.api.app import ServiceSettings, create_app
+    from agent_records.api.app import create_app
     from agent_records.api.auth import ensure_demo_tokens, tokens_path
     from agent_records.api.http import HTTP_PROTOCOL
+    from agent_records.api.services import ServiceSettings
 
     settings = ServiceSettings.from_env(args.store)
     if args.workers < 1:

@@ -93,11 +93,12 @@ def profile_rebuild() -> None:
 
 
 def profile_graphql() -> None:
-    import agent_records.api.context as context
-    from agent_records.api.app import ServiceSettings, open_services
+    import agent_records.api.threads as threads
     from agent_records.api.auth import Principal, Role
+    from agent_records.api.context import Context
     from agent_records.api.documents import load_documents, trusted_documents
     from agent_records.api.schema import build_schema
+    from agent_records.api.services import ServiceSettings, open_services
     from bench.graphql import AUDIT, CAREER, POSTS, ROSTER
 
     async def inline(fn, *args):  # the database work on this thread, where the profiler is
@@ -117,8 +118,8 @@ def profile_graphql() -> None:
             trusted_documents(load_documents(), False)])
         principal = Principal("demo-council", Role.COUNCIL)
         rng = random.Random(1)
-        original = context.asyncio.to_thread
-        context.asyncio.to_thread = inline  # type: ignore[assignment]
+        original = threads.asyncio.to_thread
+        threads.asyncio.to_thread = inline  # type: ignore[assignment]
         try:
             for name, query, variables in (
                 ("graphql-career", CAREER, lambda: {"id": rng.choice(ids)}),
@@ -128,7 +129,7 @@ def profile_graphql() -> None:
             ):
                 async def run(n: int, query=query, variables=variables) -> None:
                     for _ in range(n):
-                        ctx = context.Context(services, principal, "bench")
+                        ctx = Context(services, principal, "bench")
                         result = await schema.execute(query, variable_values=variables(),
                                                       context_value=ctx)
                         assert not result.errors, result.errors
@@ -143,7 +144,7 @@ def profile_graphql() -> None:
                 write(name, p, f"100 queries in-process: {wall * 10:.1f} ms wall, "
                                f"{cpu * 10:.1f} ms CPU each (profiler on)\n")
         finally:
-            context.asyncio.to_thread = original  # type: ignore[assignment]
+            threads.asyncio.to_thread = original  # type: ignore[assignment]
             services.records.close()
 
 

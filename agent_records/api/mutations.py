@@ -27,10 +27,12 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from agent_records.api import types as gql
-from agent_records.api.agents import Agent
+from agent_records.api.agents.types import Agent
 from agent_records.api.auth import Permission
-from agent_records.api.context import Services, blocking, ctx
+from agent_records.api.context import ctx
 from agent_records.api.errors import forbidden, log_refusal
+from agent_records.api.services import Services
+from agent_records.api.threads import blocking
 from agent_records.application import Receipt
 from agent_records.domain import commands as c
 from agent_records.domain import values

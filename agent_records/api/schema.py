@@ -1,4 +1,5 @@
-"""The schema: queries and mutations merged, with the hardening extensions.
+"""The schema: the ``Query`` root assembled from the features' fields, the mutations,
+and the hardening extensions.
 
 Extensions are passed as classes or factories, never shared instances (a shared
 ``MaskErrors`` can miss errors under concurrency in strawberry 0.341).
@@ -20,11 +21,15 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
+from agent_records.api.agents import queries as agent_queries
+from agent_records.api.audit import queries as audit_queries
 from agent_records.api.cost import MAX_DEPTH
 from agent_records.api.errors import MaskInternalErrors, log_errors
 from agent_records.api.execution import ValidationByText
+from agent_records.api.integrity import queries as integrity_queries
 from agent_records.api.mutations import mutation_type
-from agent_records.api.queries import Query
+from agent_records.api.posts import queries as post_queries
+from agent_records.api.status import queries as status_queries
 
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
@@ -40,6 +45,23 @@ once, in a thread, so strawberry's ``ParserCache`` is not used.)
 """
 PARSE_OPTIONS = {"max_tokens": MAX_TOKENS}
 """The parse options ``MaxTokensLimiter`` sets; the transport parses with the same."""
+
+
+@strawberry.type
+class Query:
+    """What HR, the council and the archives ask. Each field is defined (resolver and
+    description) with its feature; the root lists them in the contract's order, which
+    is the order of ``graphql/schema.graphql``."""
+
+    agent = agent_queries.agent
+    agents = agent_queries.agents
+    post = post_queries.post
+    posts = post_queries.posts
+    leave_balance = agent_queries.leave_balance
+    renewals_due = agent_queries.renewals_due
+    audit_trail = audit_queries.audit_trail
+    projection_status = status_queries.projection_status
+    verification = integrity_queries.verification
 
 
 class Schema(strawberry.Schema):

@@ -35,7 +35,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_res
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
-from agent_records.api.access import PAGE_ONLY
+from agent_records.api.access import PAGE_ONLY, UNAUTHENTICATED, Unauthenticated
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
@@ -119,13 +119,15 @@ class RecordsRouter(GraphQLRouter):
         """This request loads GraphiQL's page (served without a token; nothing runs)."""
         if self.graphql_ide is None or connection.scope["type"] != "http":
             return False
-        return self.should_render_graphql_ide(SimpleNamespace(  # type: ignore[arg-type]
+        return self.should_render_graphql_ide(SimpleNamespace(
             method=connection.scope["method"], query_params=connection.query_params,
             headers=connection.headers))
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         if self.is_websocket_request(request):
             return await super().run(request, context, root_value)
+        if context.principal is PAGE_ONLY and not self.renders_page(request):
+            raise Unauthenticated(UNAUTHENTICATED)  # before anything else is checked
         media = negotiate(request.headers.get("accept"))
         request.state.media = media or JSON
         try:

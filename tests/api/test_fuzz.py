@@ -65,8 +65,8 @@ SCALARS = {
 
 
 def receipts(document: graphql.DocumentNode) -> str:
-    """The mutation with ``fuzzId`` and ``fuzzErrors`` selected on every root field, so
-    that the answer says whether each one stored an event, whatever else it selects."""
+    """The mutation's first root field with ``fuzzId`` and ``fuzzErrors`` selected, so
+    that the answer says whether it stored an event, whatever else it selects."""
     probe = graphql.parse("{ x { fuzzId: id fuzzErrors: userErrors { code } } }")
     extra = probe.definitions[0].selection_set.selections[0].selection_set.selections
     def more(field: Any) -> Any:
@@ -74,8 +74,10 @@ def receipts(document: graphql.DocumentNode) -> str:
                                                           *extra))
         return replace(field, selection_set=chosen)
 
-    operations = [replace(op, selection_set=replace(op.selection_set, selections=tuple(
-        more(f) for f in op.selection_set.selections))) for op in document.definitions]
+    # One root field per mutation: when a later root field fails on a non-null payload,
+    # ``data`` is null as a whole and would hide that an earlier one was stored.
+    operations = [replace(op, selection_set=replace(op.selection_set, selections=(
+        more(op.selection_set.selections[0]),))) for op in document.definitions]
     return graphql.print_ast(replace(document, definitions=tuple(operations)))
 
 

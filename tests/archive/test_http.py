@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from agent_records.api.app import ServiceSettings, create_app
+from agent_records.api.app import create_app
 from agent_records.api.auth import TokenStore, ensure_demo_tokens
+from agent_records.api.services import ServiceSettings
 from agent_records.application import AgentRecords
 from agent_records.integrity.service import create_checkpoint, seal
 from tests.archive.helpers import RECORDED, SPOUSE, Careers, stored_events

@@ -46,7 +46,7 @@ class Verification:
     checkpoints: list[SignedCheckpoint]
 
 
-def verification(app: AgentRecords, store: ViewStore) -> Verification:
+def verification_now(app: AgentRecords, store: ViewStore) -> Verification:
     """Recomputes the chain and checks every stored and published checkpoint (blocking:
     run in a thread)."""
     saved = checkpoints(store)

@@ -1,52 +1,45 @@
-"""The ``Agent`` and ``Post`` types: current state from the read models, the rest from
-the record (history, snapshots, personal data), each personal field behind its role."""
+"""The ``Agent`` type and what hangs from it: current state from the read models, the
+rest from the record (snapshots, leave, personal data), each personal field behind its
+role; its history is in ``agents.history``."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from agent_records.api.agents.history import SEAL_FIELDS, EventConnection, history
 from agent_records.api.auth import Permission
-from agent_records.api.context import blocking, ctx
+from agent_records.api.context import ctx
 from agent_records.api.errors import PublicError
 from agent_records.api.types import (
-    SEAL_FIELDS,
-    AgentSnapshot,
-    AptitudeCertificate,
-    Breach,
     Category,
-    EventConnection,
+    DisciplinaryBody,
     Grade,
-    LeaveBalance,
-    Marriage,
-    MarriageRequest,
-    PageInfo,
+    Outcome,
     PositionKind,
-    Referral,
     Status,
-    _d,
-    balance,
-    cursor,
-    decode_cursor,
-    history,
+    described,
+    optional_date,
     page_size,
     selects,
 )
 from agent_records.domain.agent import Agent as AgentRecord
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import CareerEvent
+from agent_records.domain.rules.leave import leave_account
+from agent_records.domain.state import CareerState
 from projections.views.agents import AgentRow
-from projections.views.posts import (
-    PostRow,
-    Tenure,
-    charges_on,
-    heads_on,
-    roster_on,
-    roster_page,
-)
+
+if TYPE_CHECKING:
+    from agent_records.api.posts.types import Post
+
+POSTS = "agent_records.api.posts.types"
+"""Where ``Post`` is, for strawberry's lazy reference: posts list agents, agents name
+their post, and the two modules cannot import each other at load time."""
 
 
 async def record_of(info: Info, agent_id: str) -> AgentRecord:
@@ -106,7 +99,7 @@ class Agent:
     def grade(self) -> Grade | None:
         return Grade(self.row.grade) if self.row.grade else None
 
-    @strawberry.field(description="Title conferred under Art. 26, if any.")
+    @described("Title conferred under Art. 26, if any.")
     def title(self) -> Grade | None:
         return Grade(self.row.title) if self.row.title else None
 
@@ -115,7 +108,9 @@ class Agent:
         return Status(self.row.status)
 
     @strawberry.field
-    async def post(self, info: Info) -> Post | None:
+    async def post(self, info: Info) -> Annotated[Post, strawberry.lazy(POSTS)] | None:
+        from agent_records.api.posts.types import Post  # see POSTS
+
         code = self.row.post_code
         row = await ctx(info).posts.load(code) if code else None
         return Post(row=row) if row else None
@@ -127,36 +122,32 @@ class Agent:
 
     @strawberry.field
     def next_renewal_due(self) -> date | None:
-        return _d(self.row.next_renewal_due)
+        return optional_date(self.row.next_renewal_due)
 
-    @strawberry.field(description="Art. 21: the pension law's age limit.")
+    @described("Art. 21: the pension law's age limit.")
     def sixty_fifth_birthday(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "sixtyFifthBirthday")
-        return _d(self.row.sixty_fifth_birthday)
+        return optional_date(self.row.sixty_fifth_birthday)
 
-    @strawberry.field(description="65th birthday or end of the last yearly extension.")
+    @described("65th birthday or end of the last yearly extension.")
     def service_limit(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "serviceLimit")
-        return _d(self.row.service_limit)
-
-    extensions: int
+        return optional_date(self.row.service_limit)
 
     @strawberry.field
     def birth_date(self, info: Info) -> date | None:
         ctx(info).require(Permission.IDENTITY, "birthDate")
-        return _d(self.row.birth_date)
+        return optional_date(self.row.birth_date)
 
-    version: int
-
-    @strawberry.field(description="Days of public service on a date, prior service included.")
+    @described("Days of public service on a date, prior service included.")
     async def public_service_days(self, info: Info, on: date) -> int:
         return (await record_of(info, self.row.agent_id)).state.public_service_days_on(on)
 
-    @strawberry.field(description="Status on a date: on leave, suspended, ...")
+    @described("Status on a date: on leave, suspended, ...")
     async def status_on(self, info: Info, on: date) -> Status:
         return (await record_of(info, self.row.agent_id)).state_on(on).status_on(on)
 
-    @strawberry.field(description="Medical data (Art. 6); hr_officer and council only.")
+    @described("Medical data (Art. 6); hr_officer and council only.")
     async def aptitude_certificate(self, info: Info) -> AptitudeCertificate | None:
         ctx(info).require(Permission.MEDICAL, "aptitudeCertificate")
         cert = (await record_of(info, self.row.agent_id)).state.aptitude_certificate
@@ -164,7 +155,7 @@ class Agent:
                                    doctor_designated_by_minister=cert.doctor_designated_by_minister
                                    ) if cert else None
 
-    @strawberry.field(description="Art. 13 requests and marriage; hr_officer and council.")
+    @described("Art. 13 requests and marriage; hr_officer and council.")
     async def marriage(self, info: Info) -> Marriage | None:
         ctx(info).require(Permission.MARRIAGE, "marriage")
         s = (await record_of(info, self.row.agent_id)).state
@@ -173,14 +164,14 @@ class Agent:
             requested_on=r.requested_on, decision=r.decision, decided_on=r.decided_on)
             for r in s.marriage_requests])
 
-    @strawberry.field(description="Art. 23, 24 referrals and decisions; council only.")
+    @described("Art. 23, 24 referrals and decisions; council only.")
     async def disciplinary_record(self, info: Info) -> list[Referral] | None:
         ctx(info).require(Permission.DISCIPLINE, "disciplinaryRecord")
         s = (await record_of(info, self.row.agent_id)).state
         return [Referral(version=r.version, body=r.body, referred_on=r.referred_on,
                          outcome=r.outcome, decided_on=r.decided_on) for r in s.referrals]
 
-    @strawberry.field(description="Breaches the disciplinary council must see.")
+    @described("Breaches the disciplinary council must see.")
     async def breaches(self, info: Info) -> list[Breach] | None:
         ctx(info).require(Permission.DISCIPLINE, "breaches")
         rows = await ctx(info).breaches.load(self.row.agent_id)
@@ -192,7 +183,7 @@ class Agent:
     async def leave_balance(self, info: Info, year: int) -> LeaveBalance:
         return balance((await record_of(info, self.row.agent_id)).state, year)
 
-    @strawberry.field(description="Every event, oldest first; keyset cursor on the version.")
+    @described("Every event, oldest first; keyset cursor on the version.")
     async def history(self, info: Info, first: int = 50, after: str | None = None
                       ) -> EventConnection:
         ctx(info).require(Permission.READ, "history")
@@ -205,7 +196,7 @@ class Agent:
             events, seals = await stream_of(info, agent_id), {}
         return history(events, first, after, seals)
 
-    @strawberry.field(description="State in force on validAt, as recorded at knownAt.")
+    @described("State in force on validAt, as recorded at knownAt.")
     async def as_of(self, info: Info, valid_at: date | None = None,
                     known_at: datetime | None = None) -> AgentSnapshot | None:
         record = await record_of(info, self.row.agent_id)
@@ -218,112 +209,95 @@ class Agent:
         return AgentSnapshot.of(record, valid_at, known_at)
 
 
-@strawberry.type
-class RosterEntry:
-    """Who served at a post, from when to when, in which grade."""
-
-    row: strawberry.Private[Tenure]
-    agent_row: strawberry.Private[AgentRow | None] = None
-    """The agent's row, loaded with the other entries' (``entries``) when asked for."""
-
-    @strawberry.field
-    def agent(self) -> Agent | None:
-        return Agent.of(self.agent_row) if self.agent_row else None
-
-    @strawberry.field
-    def grade(self) -> Grade | None:
-        return Grade(self.row.grade) if self.row.grade else None
-
-    @strawberry.field
-    def since(self) -> date:
-        return date.fromisoformat(self.row.since)
-
-    @strawberry.field
-    def until(self) -> date | None:
-        return _d(self.row.until)
+MIN_YEAR, MAX_YEAR = 1900, 2100
+"""Years a leave account is computed for (each year back to the first posting is folded)."""
 
 
 @strawberry.type
-class RosterEdge:
-    cursor: str
-    node: RosterEntry
+class LeaveBalance:
+    """One year's leave account (Art. 15, 17)."""
+
+    year: int
+    entitlement: int
+    carried_over: int
+    taken: int
+    travel_days: int
+    available: int
+
+
+def balance(state: CareerState, year: int) -> LeaveBalance:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PublicError("BAD_USER_INPUT", f"year must be between {MIN_YEAR} and {MAX_YEAR}")
+    acc = leave_account(state, year)
+    return LeaveBalance(year=year, entitlement=acc.entitlement, carried_over=acc.carried_over,
+                        taken=acc.taken, travel_days=acc.travel_days, available=acc.available)
 
 
 @strawberry.type
-class RosterConnection:
-    edges: list[RosterEdge]
-    page_info: PageInfo
-    total_count: int
+class Breach:
+    version: int
+    code: str
+    article: str | None
+    on_date: date
+    message: str
 
 
 @strawberry.type
-class Post:
-    """A legation or other post."""
+class AgentSnapshot:
+    """The record's state on an effective date, as it stood at a past instant."""
 
-    row: strawberry.Private[PostRow]
+    valid_at: date | None
+    known_at: datetime | None
+    version: int
+    full_name: str
+    grade: Grade | None
+    status: Status
+    post_code: str | None
+    head_of_post: str | None
+    renewals: int
+    eligible_for_promotion: bool
 
-    @strawberry.field
-    def code(self) -> str:
-        return self.row.post_code
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def city(self) -> str:
-        return self.row.city
-
-    @strawberry.field
-    def country(self) -> str:
-        return self.row.country
-
-    @strawberry.field
-    def kind(self) -> str:
-        return self.row.kind
-
-    @strawberry.field(description="Agents posted here on the date, with their grade then "
-                      "(all of them: rosterPage gives them a page at a time).")
-    async def roster(self, info: Info, on: date) -> list[RosterEntry]:
-        rows = await blocking(roster_on, ctx(info).services.views, self.row.post_code, on)
-        return await entries(info, rows)
-
-    @strawberry.field(description="The roster on the date in pages, in the same order "
-                      "(offset cursors).")
-    async def roster_page(self, info: Info, on: date, first: int = 50,
-                          after: str | None = None) -> RosterConnection:
-        offset = decode_cursor("o", after)
-        rows, total = await blocking(roster_page, ctx(info).services.views, self.row.post_code,
-                                     on, offset, page_size(first))
-        edges = [RosterEdge(cursor=cursor("o", offset + i + 1), node=entry)
-                 for i, entry in enumerate(await entries(info, rows))]
-        return RosterConnection(edges=edges, total_count=total, page_info=PageInfo(
-            has_next_page=offset + len(rows) < total,
-            end_cursor=edges[-1].cursor if edges else None))
-
-    @strawberry.field(description="The head of post on the date.")
-    async def head_of_post(self, info: Info, on: date) -> RosterEntry | None:
-        rows = await blocking(heads_on, ctx(info).services.views, self.row.post_code, on)
-        return (await entries(info, rows[-1:]))[0] if rows else None
-
-    @strawberry.field(description="Art. 2: the chargé(s) d'affaires a.i. on the date.")
-    async def charges_d_affaires(self, info: Info, on: date) -> list[RosterEntry]:
-        rows = await blocking(charges_on, ctx(info).services.views, self.row.post_code, on)
-        return await entries(info, rows)
+    @staticmethod
+    def of(record: AgentRecord, valid_at: date | None, known_at: datetime | None
+           ) -> AgentSnapshot:
+        s = record.state_on(valid_at) if valid_at else record.state
+        where = s.position_on(valid_at) if valid_at else s.position
+        return AgentSnapshot(valid_at=valid_at, known_at=known_at, version=record.version,
+                             full_name=s.full_name, grade=s.grade,
+                             status=s.status_on(valid_at) if valid_at else s.status,
+                             post_code=where.post_code if where else None,
+                             head_of_post=s.head_of_post, renewals=s.renewals,
+                             eligible_for_promotion=s.eligible_for_promotion)
 
 
-async def entries(info: Info, rows: list[Tenure]) -> list[RosterEntry]:
-    """Roster entries with their agents' rows, loaded in one batch when the query asks.
-
-    One ``load_many`` instead of an async resolver per entry: a page of 50 entries
-    awaited 50 resolvers. The check is conservative (any field named ``agent`` below
-    this one), so an entry's agent is never missing when it is asked for.
-    """
-    if not selects(info.selected_fields, AGENT_FIELD):
-        return [RosterEntry(row=r) for r in rows]
-    agents = await ctx(info).agents.load_many([r.agent_id for r in rows])
-    return [RosterEntry(row=r, agent_row=a) for r, a in zip(rows, agents, strict=True)]
+@strawberry.type
+class AptitudeCertificate:
+    doctor: str
+    doctor_designated_by_minister: bool
+    issued_on: date
 
 
-AGENT_FIELD = frozenset({"agent"})
+@strawberry.type
+class MarriageRequest:
+    version: int
+    spouse_name: str
+    spouse_nationality: str
+    requested_on: date
+    decision: str | None
+    decided_on: date | None
+
+
+@strawberry.type
+class Marriage:
+    married_to: str | None
+    requests: list[MarriageRequest]
+
+
+@strawberry.type
+class Referral:
+    version: int
+    body: DisciplinaryBody
+    referred_on: date
+    outcome: Outcome | None
+    decided_on: date | None
 

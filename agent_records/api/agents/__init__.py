@@ -1,0 +1,1 @@
+"""Agents: the ``Agent`` type, its history, its loaders and queries."""

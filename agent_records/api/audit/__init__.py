@@ -1,0 +1,1 @@
+"""The audit trail: its types and query."""

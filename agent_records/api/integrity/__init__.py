@@ -1,0 +1,1 @@
+"""Integrity as the council sees it: ``verification``, and the seals of events."""

@@ -1,0 +1,1 @@
+"""Posts: the ``Post`` type with its roster, its loader and queries."""

@@ -1,0 +1,1 @@
+"""The plain HTTP routes beside ``/graphql``: health and readiness, the streamed export."""

@@ -1,0 +1,37 @@
+"""Where each read view stands (``projectionStatus``): the same report as ``/readyz``,
+for a client of the GraphQL API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from projections.engine.runner import ViewStatus
+
+
+@strawberry.type(description="Where a read view stands; a stopped view waits at the event "
+                 "it cannot project (never skipped) until it is repaired.")
+class ProjectionStatus:
+    name: str
+    position: int
+    head: int
+    lag: int
+    state: str = strawberry.field(description="running, or stopped (at stoppedAt).")
+    stopped_at: int | None = strawberry.field(
+        default=None, description="A stopped view: the position of the event it stopped at.")
+    event_type: str | None = strawberry.field(
+        default=None, description="A stopped view: the type of that event.")
+    error: str | None = strawberry.field(
+        default=None, description="A stopped view: why it cannot project that event.")
+    stopped_since: datetime | None = strawberry.field(
+        default=None, description="A stopped view: when it stopped.")
+
+
+def projection_status_of(s: ViewStatus) -> ProjectionStatus:
+    stop = s.stop
+    return ProjectionStatus(
+        name=s.name, position=s.position, head=s.head, lag=s.lag, state=s.state,
+        stopped_at=stop.position if stop else None, event_type=stop.event_type if stop else None,
+        error=stop.error if stop else None,
+        stopped_since=datetime.fromisoformat(stop.since) if stop else None)
