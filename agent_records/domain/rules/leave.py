@@ -161,6 +161,10 @@ def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
     ck.require(other is None, "Art. 14", "leave_overlaps",
                f"the agent already has leave from {other and other.start} to "
                f"{other and other.end}", "effective_date")
+    away = next((a for a in s.absences if a.start <= end and start <= a.end), None)
+    ck.require(away is None, "Art. 14", "leave_overlaps_absence",
+               f"an absence without leave is recorded from {away and away.start} to "
+               f"{away and away.end}: correct or annul that record first", "effective_date")
     return True
 
 
