@@ -13,6 +13,7 @@ from __future__ import annotations
 from agent_records.domain.breaches import breach
 from agent_records.domain.events import AbsenceFromPostRecorded
 from agent_records.domain.rules.check import Check, Handler
+from agent_records.domain.rules.leave import overlap_message
 from agent_records.domain.state import Absence, CareerState, evolve
 
 
@@ -26,10 +27,9 @@ def absence_recorded(s: CareerState, e: AbsenceFromPostRecorded, ck: Check) -> C
                       f"the absence ends ({end}) before it starts ({start})", "end_date"):
         return s
     leave = next((lv for lv in s.leaves if lv.start <= end and start <= lv.end), None)
-    ck.require(leave is None, "Art. 14", "absence_during_leave",
-               f"the agent is on regular leave from {leave and leave.start} to "
-               f"{leave and leave.end}: record only the days away without leave",
-               "effective_date")
+    if leave:
+        ck.require(False, "Art. 14", "absence_during_leave",
+                   overlap_message(leave.start, leave.end, start, end), "effective_date")
     other = next((a for a in s.absences if a.start <= end and start <= a.end), None)
     ck.require(other is None, "Art. 14", "absence_overlaps",
                f"an absence from {other and other.start} to {other and other.end} is "

@@ -162,10 +162,17 @@ def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
                f"the agent already has leave from {other and other.start} to "
                f"{other and other.end}", "effective_date")
     away = next((a for a in s.absences if a.start <= end and start <= a.end), None)
-    ck.require(away is None, "Art. 14", "leave_overlaps_absence",
-               f"an absence without leave is recorded from {away and away.start} to "
-               f"{away and away.end}: correct or annul that record first", "effective_date")
+    if away:
+        ck.require(False, "Art. 14", "absence_during_leave",
+                   overlap_message(start, end, away.start, away.end), "effective_date")
     return True
+
+
+def overlap_message(leave_start: date, leave_end: date, away: date, back: date) -> str:
+    """Art. 14: the same days cannot be both on regular leave and away without it; which
+    fact the fold meets second depends on their dates, so both read the same."""
+    return (f"regular leave from {leave_start} to {leave_end} and an absence without leave "
+            f"from {away} to {back} cover the same days: correct or annul the wrong record")
 
 
 def check_entitlement(leave: Leave, account: LeaveAccount, ck: Check) -> None:
