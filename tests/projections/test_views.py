@@ -85,7 +85,7 @@ def record_second_part(app: AgentRecords, s: Script) -> dict[str, int]:
                           granted_by="sovereign"))
     charge = app.handle(DesignateChargeDAffaires(
         s.attache, on("1952-07-01"), post_code="BRU", designated_by="head_of_post",
-        end_date=date(1952, 7, 20))).version
+        end_date=date(1952, 7, 20), ground="leave")).version
     lapse = app.handle(RecordLapse(s.lapsing, on("1949-09-15", reason="term not renewed"))).version
     return {"fix_leave": fix_leave, "annul": annul, "charge": charge, "lapse": lapse}
 
