@@ -301,7 +301,7 @@ def test_a_designation_states_its_ground(situation) -> None:
                      "not_stated") == "ground_not_stated"
 
 
-def test_recorded_absence_of_the_counsellor_makes_the_secretary_the_chargé() -> None:
+def test_recorded_absence_of_the_counsellor_makes_the_secretary_the_charge() -> None:
     """A counsellor away without leave (Art. 14) is absent for Art. 2 as well."""
     agents = {"conseiller": in_office("conseiller"), "secretaire": in_office("secretaire"),
               "head": in_office("envoye", head=True)}
