@@ -59,7 +59,7 @@ from agent_records.domain.errors import (
 from agent_records.domain.post import Post, PostOpened, post_id
 from agent_records.domain.rules.leave import LeaveAccount, leave_account
 from agent_records.domain.rules.posting import check_charge_designation
-from agent_records.domain.values import Authority, Decision
+from agent_records.domain.values import Authority, ChargeGround, Decision
 from agent_records.eventstore.encoding import EventsFirst
 from agent_records.eventstore.errors import guard
 from agent_records.eventstore.idempotency import (
@@ -356,7 +356,8 @@ class AgentRecords(Application[UUID]):
         day = command.decision.effective_date
         staff = {m: self.get_agent(UUID(m)).state_on(day) for m in post.members}
         found = check_charge_designation(post.code, day, str(command.agent_id),
-                                         Authority(command.designated_by), staff)
+                                         Authority(command.designated_by),
+                                         ChargeGround(command.ground), staff)
         if found:
             raise RuleViolation(found)
         return self.record(dataclasses.replace(command, post_code=post.code))

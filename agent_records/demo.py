@@ -48,6 +48,7 @@ from agent_records.domain.values import (
     AptitudeCertificate,
     Authority,
     Category,
+    ChargeGround,
     ConductAttestation,
     Decision,
     Diploma,
@@ -213,7 +214,8 @@ def _head_of_post_team(app: AgentRecords, rng: random.Random) -> None:
                           granted_by=Authority.SOVEREIGN, travel_days=2))
     app.handle(DesignateChargeDAffaires(
         deputy.agent_id, on(leave, reason="head of post on leave"), post_code="BER",
-        designated_by=Authority.HEAD_OF_POST, end_date=leave + timedelta(days=24)))
+        designated_by=Authority.HEAD_OF_POST, end_date=leave + timedelta(days=24),
+        ground=ChargeGround.LEAVE))
     ref = app.handle(ReferToDiscipline(
         aid, on(date(1955, 3, 1), "AM 1955/D"), body=DisciplinaryBody.COUNCIL_OF_MINISTERS,
         facts="correspondence with another administration without authorisation (Art. 4)"))

@@ -46,6 +46,7 @@ PERMISSIONS: dict[type[c.Command], Permission] = {
     c.RenewAppointment: R, c.RecordLapse: R, c.PledgeHonour: R, c.SwearOath: R,
     c.EnterFunctions: R, c.Promote: R, c.ConferTitle: R, c.RequestMarriageAuthorisation: R,
     c.AuthoriseMarriage: D, c.RefuseMarriage: D, c.RecordMarriage: R, c.GrantLeave: D,
+    c.RecordAbsence: R,
     c.NotifyUrgencyLeave: R, c.PostAgent: R, c.DesignateHeadOfPost: R,
     c.DesignateChargeDAffaires: R, c.ConferHonoraryTitle: R, c.AcceptResignation: R,
     c.Retire: R, c.ExtendService: R, c.ReferToDiscipline: D, c.RecordDisciplinaryDecision: J,

@@ -33,6 +33,7 @@ from agent_records.domain.events import (
     ServiceExtended,
 )
 from agent_records.domain.rules import (
+    absence,
     appointment,
     discipline,
     end_of_service,
@@ -48,6 +49,7 @@ HANDLERS: dict[type, Handler] = {
     **appointment.HANDLERS,
     **posting.HANDLERS,
     **leave.HANDLERS,
+    **absence.HANDLERS,
     **marriage.HANDLERS,
     **end_of_service.HANDLERS,
     **discipline.HANDLERS,

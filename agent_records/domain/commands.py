@@ -26,6 +26,7 @@ from agent_records.domain.values import (
     AptitudeCertificate,
     Authority,
     Category,
+    ChargeGround,
     ConductAttestation,
     Decision,
     Diploma,
@@ -236,6 +237,15 @@ class GrantLeave(AgentCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordAbsence(AgentCommand):
+    """Art. 14: the agent left the post without regular leave (a breach), from the
+    decision's effective date to ``end_date``."""
+
+    EVENT = ev.AbsenceFromPostRecorded
+    end_date: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class NotifyUrgencyLeave(AgentCommand):
     """Art. 16: the head of post notified the minister of an urgency leave."""
 
@@ -265,12 +275,15 @@ class DesignateHeadOfPost(AgentCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class DesignateChargeDAffaires(AgentCommand):
-    """Art. 2: chargé d'affaires a.i.: counsellor, else secretary, else the minister's."""
+    """Art. 2: chargé d'affaires a.i. during the head of post's absence, impediment or
+    leave, or a vacancy (``ground``): the head designates the counsellor, else the
+    secretary of the post; else, or for a vacant post, the minister designates any agent."""
 
     EVENT = ev.ChargeDAffairesDesignated
     post_code: str
     end_date: date | None = None
     designated_by: Authority
+    ground: ChargeGround
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -340,8 +353,8 @@ COMMANDS: tuple[type[Command], ...] = (
     RegisterAgent, OpenPost, AppointAttache, AppointAgent, RenewAppointment, RecordLapse,
     PledgeHonour, SwearOath, EnterFunctions, Promote, ConferTitle,
     RequestMarriageAuthorisation, AuthoriseMarriage, RefuseMarriage, RecordMarriage,
-    GrantLeave, NotifyUrgencyLeave, PostAgent, DesignateHeadOfPost, DesignateChargeDAffaires,
-    ConferHonoraryTitle, AcceptResignation, Retire, ExtendService, ReferToDiscipline,
-    RecordDisciplinaryDecision, CorrectEvent,
+    GrantLeave, RecordAbsence, NotifyUrgencyLeave, PostAgent, DesignateHeadOfPost,
+    DesignateChargeDAffaires, ConferHonoraryTitle, AcceptResignation, Retire, ExtendService,
+    ReferToDiscipline, RecordDisciplinaryDecision, CorrectEvent,
 )
 """Every command, in the order the API lists its mutations."""

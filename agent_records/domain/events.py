@@ -21,6 +21,7 @@ from agent_records.domain.values import (
     AptitudeCertificate,
     Authority,
     Category,
+    ChargeGround,
     ConductAttestation,
     Diploma,
     DisciplinaryBody,
@@ -239,6 +240,17 @@ class LeaveGranted(CareerEvent):
         return "Art. 16" if kind == LeaveKind.URGENCY else "Art. 15"
 
 
+class AbsenceFromPostRecorded(CareerEvent):
+    """An absence from the post without regular leave, listed as a breach (Art. 14).
+
+    From ``effective_date`` to ``end_date`` inclusive: a fact that came to light, not a
+    request, so it is recorded rather than refused.
+    """
+
+    ARTICLE = "Art. 14"
+    end_date: date
+
+
 class UrgencyLeaveNotified(CareerEvent):
     """The head of post notified the minister of an urgency leave (Art. 16)."""
 
@@ -265,12 +277,23 @@ class HeadOfPostDesignated(CareerEvent):
 
 
 class ChargeDAffairesDesignated(CareerEvent):
-    """Chargé d'affaires ad interim at a post, from ``effective_date`` (Art. 2)."""
+    """Chargé d'affaires ad interim at a post, from ``effective_date`` (Art. 2).
+
+    Version 2 states the ground: the head of post's absence, impediment or leave, or the
+    post's vacancy. Version 1 did not: such a record reads ``not_stated``.
+    """
 
     ARTICLE = "Art. 2"
+    class_version = 2
     post_code: str
     end_date: date | None
     designated_by: Authority
+    ground: ChargeGround
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version 1 designation did not say why the post needed a chargé."""
+        state["ground"] = ChargeGround.NOT_STATED.value
 
 
 class HonoraryTitleConferred(CareerEvent):

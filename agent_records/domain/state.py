@@ -18,6 +18,7 @@ from agent_records.domain.values import (
     AptitudeCertificate,
     Authority,
     Category,
+    ChargeGround,
     ConductAttestation,
     Diploma,
     DisciplinaryBody,
@@ -105,14 +106,28 @@ class Leave:
 
 
 @dataclass(frozen=True)
+class Absence:
+    """Days away from the post without regular leave, as recorded (Art. 14)."""
+
+    version: int
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        """Whether the agent was away on ``day``."""
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
 class Charge:
-    """A period as chargé d'affaires ad interim at a post (Art. 2)."""
+    """A period as chargé d'affaires ad interim at a post (Art. 2), and its ground."""
 
     version: int
     post_code: str
     start: date
     end: date | None
     designated_by: Authority
+    ground: ChargeGround = ChargeGround.NOT_STATED
 
 
 @dataclass(frozen=True)
@@ -184,6 +199,7 @@ class CareerState:
     charges: tuple[Charge, ...] = ()
     leaves: tuple[Leave, ...] = ()
     exceptional_leave_days: int = 0
+    absences: tuple[Absence, ...] = ()
     leave_carried_into: tuple[int, int] | None = None
     """(year, days carried into it) as the last annual leave's check found it: the fold
     takes facts in effective order, so earlier years can no longer change and the next
@@ -210,6 +226,10 @@ class CareerState:
     def leave_on(self, day: date) -> Leave | None:
         """The leave covering ``day``, if any."""
         return next((lv for lv in self.leaves if lv.covers(day)), None)
+
+    def absence_on(self, day: date) -> Absence | None:
+        """The recorded absence without leave covering ``day``, if any (Art. 14)."""
+        return next((a for a in self.absences if a.covers(day)), None)
 
     def status_on(self, day: date) -> Status:
         """Status on ``day``: ``on_leave`` while a leave covers it, else the status."""

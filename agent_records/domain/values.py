@@ -88,6 +88,22 @@ class LeaveKind(StrEnum):
     EXCEPTIONAL = "exceptional"
 
 
+class ChargeGround(StrEnum):
+    """Why a post needs a chargé d'affaires a.i. (Art. 2): the head of post's absence,
+    impediment or leave, or the post's vacancy.
+
+    ``NOT_STATED`` is only for designations recorded before the ground was asked (stored
+    as version 1 of ``ChargeDAffairesDesignated``, before 2026): nobody knows which it
+    was, and a new designation must state one.
+    """
+
+    ABSENCE = "absence"
+    IMPEDIMENT = "impediment"
+    LEAVE = "leave"
+    VACANCY = "vacancy"
+    NOT_STATED = "not_stated"
+
+
 class DiplomaKind(StrEnum):
     """The diplomas Art. 6 names."""
 

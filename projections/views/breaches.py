@@ -1,9 +1,11 @@
 """The ``breaches`` view: what the disciplinary council must see, per agent.
 
-Breaches recorded by the rules (marriage without prior authorisation, Art. 13; urgency
-leave notified late, Art. 16; activity beyond 65 without extension, Art. 21) and two
-derived from the record: urgency leave not (yet) notified (Art. 16) and leave beyond
-the regular entitlement by exceptional decree (Art. 18).
+Breaches recorded by the rules (marriage without prior authorisation, Art. 13; absence
+from the post without regular leave, Art. 14; urgency leave notified late, Art. 16;
+activity beyond 65 without extension, Art. 21) and one derived from the record: urgency
+leave not (yet) notified (Art. 16). A leave beyond the regular one granted by ministerial
+decree after the Council's deliberation is lawful (Art. 18) and is not listed: the rules
+refuse one without them.
 """
 
 from __future__ import annotations
@@ -53,10 +55,6 @@ class BreachesView(AgentStateView):
                 rows.append((agent_id, lv.version, "urgency_leave_not_notified", "Art. 16",
                              iso(lv.start), f"urgency leave from {lv.start} to {lv.end} "
                              "not notified to the minister"))
-            if lv.kind == LeaveKind.EXCEPTIONAL:
-                rows.append((agent_id, lv.version, "exceptional_leave", "Art. 18",
-                             iso(lv.start), f"{lv.counted_days} days beyond the regular "
-                             "leave, by ministerial decree after deliberation in Council"))
         return {"breaches": rows}
 
 

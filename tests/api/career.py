@@ -178,7 +178,10 @@ def _envoy_later(rec: Recorder) -> None:
     rec.on("GrantLeave", "envoy", "1952-07-01", "hr_officer", kind="ANNUAL",
            endDate="1952-07-25", travelDays=2, grantedBy="SOVEREIGN")
     rec.on("DesignateChargeDAffaires", "attache", "1952-07-01", postCode=POST,
-           endDate="1952-07-25", designatedBy="HEAD_OF_POST", reason="head of post on leave")
+           endDate="1952-07-25", designatedBy="HEAD_OF_POST", ground="LEAVE",
+           reason="head of post on leave")
+    rec.on("RecordAbsence", "envoy", "1953-03-02", endDate="1953-03-04",
+           reason="left the post without leave (Art. 14)")
     referral = rec.on("ReferToDiscipline", "envoy", "1955-03-01", "hr_officer",
                       body="COUNCIL_OF_MINISTERS", facts="correspondence with another "
                       "administration without authorisation (Art. 4)")

@@ -151,6 +151,12 @@ def GrantLeave(rec: Recorder) -> dict[str, Any]:
 
 
 @scenario
+def RecordAbsence(rec: Recorder) -> dict[str, Any]:
+    return on(rec, serving(rec), "1949-08-01", endDate="1949-08-03",
+              reason="left the post without leave")
+
+
+@scenario
 def NotifyUrgencyLeave(rec: Recorder) -> dict[str, Any]:
     version = leave(rec, "URGENCY", "HEAD_OF_POST")
     return on(rec, "a", "1949-08-02", leaveVersion=version)
@@ -178,7 +184,7 @@ def DesignateChargeDAffaires(rec: Recorder) -> dict[str, Any]:
     rec.on("GrantLeave", "head", "1952-07-01", "hr_officer", kind="ANNUAL",
            endDate="1952-07-20", travelDays=0, grantedBy="SOVEREIGN")
     return on(rec, "a", "1952-07-01", postCode="ROM", designatedBy="HEAD_OF_POST",
-              endDate="1952-07-20")
+              endDate="1952-07-20", ground="LEAVE")
 
 
 @scenario

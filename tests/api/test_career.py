@@ -33,7 +33,7 @@ def audit(live: Live, first: int = 100, **filter: Any) -> dict[str, Any]:
 
 def test_every_mutation_answered_its_receipt(career: Career) -> None:
     receipts = [r for rs in career.receipts.values() for r in rs]
-    assert len(career.receipts) == 27
+    assert len(career.receipts) == 28
     assert all(r["id"] and r["version"] >= 1 and r["userErrors"] == [] for r in receipts)
     assert all(datetime.fromisoformat(r["recordedAt"]).tzinfo for r in receipts)
     assert len({r["correlationId"] for r in receipts}) == len(receipts)
@@ -305,3 +305,17 @@ def test_projection_status(live: Live) -> None:
     assert {s["name"] for s in status} >= {"agents", "posts", "leave", "audit_log", "breaches"}
     assert all(s["lag"] == 0 and s["position"] == s["head"] for s in status)
     assert status[0]["head"] == audit(live, first=1)["totalCount"]
+
+
+def test_absence_without_leave_is_in_the_councils_breach_list(live: Live,
+                                                               career: Career) -> None:
+    """Art. 14: recorded by HR through ``recordAbsence``, listed for the council."""
+    envoy = live.op("DisciplinaryFile", {"id": career.envoy}).json["data"]["agent"]
+    assert [(b["code"], b["article"], b["onDate"]) for b in envoy["breaches"]] == [
+        ("absent_without_leave", "Art. 14", "1953-03-02")]
+    during_leave = {"agentId": career.envoy, "effectiveDate": "1952-07-20",
+                    "endDate": "1952-07-27"}
+    reply = live.op("RecordAbsence", {"input": during_leave}, role="hr_clerk").json
+    errors = reply["data"]["recordAbsence"]["userErrors"]
+    assert [(e["code"], e["article"], e["field"]) for e in errors] == [
+        ("absence_during_leave", "Art. 14", "effectiveDate")]

@@ -121,7 +121,7 @@ def test_too_many_tokens(live: Live) -> None:
     ("AuthoriseMarriage", "junior", {"effectiveDate": "1951-08-01", "requestVersion": 10},
      ("requestVersion", "request_already_decided", "Art. 13")),
     ("DesignateChargeDAffaires", "junior", {"effectiveDate": "1952-07-01", "postCode": "BRU",
-                                            "designatedBy": "HEAD_OF_POST"},
+                                            "designatedBy": "HEAD_OF_POST", "ground": "LEAVE"},
      ("agentId", "counsellor_else_secretary", "Art. 2")),
     ("ExtendService", "attache", {"effectiveDate": "1985-03-01", "until": "1986-03-01"},
      (None, "not_a_head_of_post", "Art. 21")),

@@ -206,8 +206,9 @@ def test_art2_sees_every_agent_posted_concurrently(
 
     with pytest.raises(RuleViolation) as refused:
         setup.handle(DesignateChargeDAffaires(deputy, on("1950-06-01"), post_code="BRU",
-                                              designated_by="minister"))
+                                              designated_by="minister", ground="absence"))
     assert refused.value.code == "head_of_post_designates"
     receipt = apps[3].handle(DesignateChargeDAffaires(deputy, on("1950-06-01"), post_code="BRU",
-                                                      designated_by="head_of_post"))
+                                                      designated_by="head_of_post",
+                                                      ground="absence"))
     assert receipt.version == setup.get_agent(deputy).version

@@ -72,7 +72,7 @@ CASES = {
     "art12_no_oath": (functions_without_oath, "Art. 12", "oath_missing"),
     "art13_foreign_spouse": (foreign_spouse_without_exception, "Art. 13",
                              "foreign_spouse_without_exception"),
-    "art17_beyond_entitlement": (leave_beyond_entitlement, "Art. 17",
+    "art15_beyond_entitlement": (leave_beyond_entitlement, "Art. 15",
                                  "leave_exceeds_entitlement"),
 }
 

@@ -1,4 +1,5 @@
-"""A leave stored in its version-1 shape (before travel days) still loads: upcast on read."""
+"""Events stored in their version-1 shape still load, upcast on read: a leave (before
+travel days) and a chargé d'affaires designation (before its ground)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from agent_records.application import AgentRecords
-from agent_records.domain.commands import GrantLeave
+from agent_records.domain.commands import DesignateChargeDAffaires, GrantLeave
 from agent_records.domain.errors import RuleViolation
-from agent_records.domain.events import LeaveGranted
-from agent_records.domain.values import LeaveKind
+from agent_records.domain.events import ChargeDAffairesDesignated, LeaveGranted
+from agent_records.domain.values import ChargeGround, LeaveKind
 from tests.careers import on, open_legation, serving_attache
 
 LEGACY_START, LEGACY_END = date(1949, 3, 1), date(1949, 3, 10)
@@ -96,3 +97,55 @@ def test_the_record_goes_on_after_a_version_1_leave(records: AgentRecords) -> No
     assert [(lv.version, lv.travel_days, lv.counted_days) for lv in agent.state.leaves] == [
         (stored.originator_version, 0, 10), (receipt.version, 2, 10)]
     assert records.leave_account(aid, 1949).taken == 20
+
+
+def v1_charge(app: AgentRecords) -> StoredEvent:
+    """An attaché's record with a ``ChargeDAffairesDesignated`` as version 1 wrote it
+    (before the designation stated its ground)."""
+    open_legation(app)
+    aid = serving_attache(app)
+    state = {
+        "timestamp": datetime.now(UTC),
+        "effective_date": date(1950, 7, 1),
+        "actor_id": "clerk-0",
+        "actor_role": "hr_clerk",
+        "legal_basis": "Art. 2",
+        "decision_reference": None,
+        "reason": "recorded before the ground was asked",
+        "correlation_id": "legacy-0002",
+        "post_code": "BRU",
+        "end_date": date(1950, 7, 20),
+        "designated_by": "head_of_post",
+    }
+    stored = StoredEvent(originator_id=aid, originator_version=app.get_agent(aid).version + 1,
+                         topic=get_topic(ChargeDAffairesDesignated),
+                         state=app.mapper.transcoder.encode(state))
+    assert "ground" not in json.loads(stored.state)
+    app.recorder.insert_events([stored])
+    return stored
+
+
+def test_a_version_1_designation_reads_ground_not_stated_and_the_record_goes_on(
+    records: AgentRecords, store_url: str, open_app: Callable[[str], AgentRecords]
+) -> None:
+    stored = v1_charge(records)
+    aid = stored.originator_id
+    for app in (records, open_app(store_url)):
+        event = app.get_agent(aid).events[-1]
+        assert isinstance(event, ChargeDAffairesDesignated)
+        assert event.ground == ChargeGround.NOT_STATED
+        [charge] = app.get_agent(aid).state.charges
+        assert (charge.start, charge.ground) == (date(1950, 7, 1), ChargeGround.NOT_STATED)
+
+    # A new designation states its ground and is stored in the version-2 shape.
+    receipt = records.handle(DesignateChargeDAffaires(
+        aid, on("1951-07-01"), post_code="BRU", designated_by="minister", ground="vacancy",
+        end_date=date(1951, 7, 10)))
+    [row] = records.recorder.select_events(aid, gt=receipt.version - 1)
+    raw = json.loads(row.state)
+    assert (raw["class_version"], raw["ground"]) == (2, "vacancy")
+    grounds = [c.ground for c in records.get_agent(aid).state.charges]
+    assert grounds == [ChargeGround.NOT_STATED, ChargeGround.VACANCY]
+    [old] = records.recorder.select_events(aid, gt=stored.originator_version - 1,
+                                           lte=stored.originator_version)
+    assert json.loads(old.state) == json.loads(stored.state)

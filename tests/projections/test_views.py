@@ -20,6 +20,7 @@ from agent_records.domain.commands import (
     GrantLeave,
     PostAgent,
     Promote,
+    RecordAbsence,
     RecordLapse,
     RecordMarriage,
     RegisterAgent,
@@ -85,7 +86,7 @@ def record_second_part(app: AgentRecords, s: Script) -> dict[str, int]:
                           granted_by="sovereign"))
     charge = app.handle(DesignateChargeDAffaires(
         s.attache, on("1952-07-01"), post_code="BRU", designated_by="head_of_post",
-        end_date=date(1952, 7, 20))).version
+        end_date=date(1952, 7, 20), ground="leave")).version
     lapse = app.handle(RecordLapse(s.lapsing, on("1949-09-15", reason="term not renewed"))).version
     return {"fix_leave": fix_leave, "annul": annul, "charge": charge, "lapse": lapse}
 
@@ -228,3 +229,20 @@ def assert_audit_log(app: AgentRecords, store: ViewStore, s: Script,
     opened = [r for r in log if r["event_type"] == "PostOpened"]
     assert [(r["post_code"], r["stream_kind"]) for r in opened] == [
         ("BRU", "post"), ("PAR", "post")]
+
+
+def test_breaches_list_absences_not_lawful_exceptional_leave(records: AgentRecords) -> None:
+    """Art. 18: a leave beyond the regular one, by ministerial decree after the Council's
+    deliberation, is lawful: not a breach. Art. 14: an absence without leave is."""
+    open_legation(records, "BRU", "Bruxelles", "BE")
+    aid = serving_attache(records)
+    records.handle(GrantLeave(aid, on("1949-01-10", decision_reference="AM 1949/X"),
+                              end_date=date(1949, 4, 30), kind="exceptional",
+                              council_deliberation_ref="Conseil 1949/3"))
+    away = records.handle(RecordAbsence(aid, on("1949-06-01"),
+                                        end_date=date(1949, 6, 3))).version
+    worker = Worker(records, named(NAMES))
+    assert worker.run_once() > 0
+    found = [(r["agent_id"], r["version"], r["code"], r["article"], r["on_date"])
+             for r in rows(worker.store, "breaches", "agent_id, version, code")]
+    assert found == [(str(aid), away, "absent_without_leave", "Art. 14", "1949-06-01")]

@@ -38,7 +38,8 @@ DEFAULTS: dict[type[ev.CareerEvent], Callable[[date], dict[str, Any]]] = {
     ev.Posted: lambda day: {"post_code": None, "organisation": None, "until": None,
                             "home_minister_agreement_ref": None},
     ev.ChargeDAffairesDesignated: lambda day: {"end_date": None,
-                                               "designated_by": "head_of_post"},
+                                               "designated_by": "head_of_post",
+                                               "ground": "absence"},
     ev.HonoraryTitleConferred: lambda day: {"uniform": False},
     ev.DisciplinaryDecision: lambda day: {"until": None},
 }

@@ -105,7 +105,7 @@ def test_successive_corrections_of_one_event_accumulate() -> None:
 def test_correction_making_a_leave_exceed_the_entitlement_refused() -> None:
     agent, version = with_leave()
     found = corrected(agent, version, changes={"end_date": "1948-10-05"},
-                      expect=("Art. 17", "leave_exceeds_entitlement"))
+                      expect=("Art. 15", "leave_exceeds_entitlement"))
     assert found.field == "end_date"
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent_records.domain import events as ev
+from agent_records.domain.calendar import age_on
 from agent_records.domain.errors import RuleViolation
 from agent_records.domain.rules.check import Check
-from agent_records.domain.rules.leave import CARRY_OVER_CAP, leave_account, urgency_notified
+from agent_records.domain.rules.leave import (
+    CARRY_OVER_CAP,
+    entitlement,
+    leave_account,
+    urgency_notified,
+)
 from agent_records.domain.values import LeaveKind, Status
-from tests.unit.builders import attache, in_office, rec, refused
+from tests.unit.builders import attache, in_office, rec, refused, register
 
 START = date(1948, 9, 1)
 """In the first year abroad: 30 days, nothing carried over."""
@@ -36,7 +44,8 @@ def test_annual_leave_within_the_entitlement() -> None:
 
 
 def test_annual_leave_beyond_the_entitlement_refused() -> None:
-    refused(serving(), ev.LeaveGranted, START, "Art. 17", "leave_exceeds_entitlement",
+    """Art. 15: nothing carried over, the 30-day entitlement alone is the limit."""
+    refused(serving(), ev.LeaveGranted, START, "Art. 15", "leave_exceeds_entitlement",
             end_date=date(1948, 10, 1))
 
 
@@ -57,7 +66,7 @@ def test_fifteen_years_of_public_service_give_45_days() -> None:
     agent = serving(prior_public_service_days=15 * 366)
     rec(agent, ev.LeaveGranted, START, end_date=date(1948, 10, 15))
     assert leave_account(agent.state, 1948).entitlement == 45
-    refused(serving(prior_public_service_days=14 * 365), ev.LeaveGranted, START, "Art. 17",
+    refused(serving(prior_public_service_days=14 * 365), ev.LeaveGranted, START, "Art. 15",
             "leave_exceeds_entitlement", end_date=date(1948, 10, 15))
 
 
@@ -220,3 +229,80 @@ def test_leave_on_new_years_day_then_moved_home_that_day_keeps_the_account_posit
     except RuleViolation:
         return
     assert leave_account(agent.state, 1949).available >= 0
+
+
+# Art. 15 or Art. 17: which article sets the limit ----------------------------------------
+
+def test_attache_abroad_asking_31_days_without_carry_over_refused_under_art_15() -> None:
+    """Defect 1: the 30-day entitlement is Art. 15's; Art. 17 is not what decides."""
+    agent = serving()
+    rec(agent, ev.LeaveGranted, START, end_date=date(1948, 9, 30))  # 30 days: accepted
+    refused(serving(), ev.LeaveGranted, START, "Art. 15", "leave_exceeds_entitlement",
+            end_date=date(1948, 10, 1))
+
+
+def test_travel_days_decide_under_art_17() -> None:
+    """32 days away with 2 of travel count 30 (Art. 17, second paragraph): accepted."""
+    agent = serving()
+    rec(agent, ev.LeaveGranted, START, end_date=date(1948, 10, 2), travel_days=2)
+    assert leave_account(agent.state, 1948).taken == 30
+
+
+@settings(max_examples=40, deadline=None)
+@given(used=st.integers(0, 30), extra=st.integers(1, 20))
+def test_article_of_a_refusal_is_17_only_when_days_are_carried_over(used, extra) -> None:
+    """A secretary abroad since 1948 uses ``used`` of 1948's 30 days and then asks more than
+    1949 gives: Art. 17 when days were carried over (30 - used), Art. 15 otherwise."""
+    agent = in_office("secretaire", born="1910-01-01")
+    if used:
+        rec(agent, ev.LeaveGranted, "1948-06-01", end_date=date(1948, 6, used))
+    available = 30 + 30 - used
+    article = "Art. 17" if used < 30 else "Art. 15"
+    refused(agent, ev.LeaveGranted, "1949-02-01", article, "leave_exceeds_entitlement",
+            end_date=date(1949, 2, 1) + timedelta(days=available + extra - 1))
+
+
+# Art. 15: fifteen years of service, by the calendar ----------------------------------------
+
+def in_service_since(day: str, *, abroad_from: str | None = None, prior: int = 0):
+    """A secretary appointed on ``day`` (Art. 9), sworn and in functions, at the ministry
+    and posted abroad from ``abroad_from`` (from ``day`` when None)."""
+    agent = register("1947-01-01", born="1920-03-01", prior_public_service_days=prior)
+    rec(agent, ev.AgentAppointed, day, grade="secretaire", council_deliberation_ref="CG-1")
+    rec(agent, ev.OathSworn, day)
+    rec(agent, ev.FunctionsEntered, day)
+    if abroad_from:
+        rec(agent, ev.Posted, day, kind="ministry")
+    rec(agent, ev.Posted, abroad_from or day, kind="abroad", post_code="BRU")
+    return agent
+
+
+def test_fifteen_years_are_reached_on_the_anniversary() -> None:
+    """Defect 5: in service since 1 January 1953: 30 days in 1967, 45 from 1 January 1968
+    (15 x 365.25 days would only be reached on 2 January 1968)."""
+    agent = in_service_since("1953-01-01", abroad_from="1967-01-01")
+    refused(agent, ev.LeaveGranted, "1967-07-01", "Art. 15", "leave_exceeds_entitlement",
+            end_date=date(1967, 7, 31))
+    rec(agent, ev.LeaveGranted, "1967-07-01", end_date=date(1967, 7, 30))  # all of 1967's 30
+    assert leave_account(agent.state, 1968).entitlement == 45
+    rec(agent, ev.LeaveGranted, "1968-07-01", end_date=date(1968, 8, 14))  # 45 days
+    refused(agent, ev.LeaveGranted, "1968-09-01", "Art. 15", "leave_exceeds_entitlement",
+            end_date=date(1968, 9, 1))
+
+
+def test_a_day_short_of_fifteen_years_gives_30_days() -> None:
+    agent = in_service_since("1953-01-02", abroad_from="1968-01-01")
+    refused(agent, ev.LeaveGranted, "1968-07-01", "Art. 15", "leave_exceeds_entitlement",
+            end_date=date(1968, 7, 31))
+
+
+@settings(max_examples=30, deadline=None)
+@given(start=st.dates(date(1948, 6, 1), date(1960, 12, 31)), prior=st.integers(0, 4000))
+def test_fifteen_calendar_years_prior_service_included(start, prior) -> None:
+    """45 days in a year iff the fifteenth anniversary of the service laid end to end
+    (prior service first) falls on or before its 1 January."""
+    agent = in_service_since(start.isoformat(), prior=prior)
+    began = start - timedelta(days=prior)
+    for year in range(start.year + 1, start.year + 20):
+        expected = 45 if age_on(began, date(year, 1, 1)) >= 15 else 30
+        assert entitlement(agent.state, year) == expected, (year, began)

@@ -8,8 +8,22 @@ import pytest
 
 from agent_records.domain import events as ev
 from agent_records.domain.rules.posting import SECONDMENT_RULE, check_charge_designation
-from agent_records.domain.values import Authority, PositionKind
+from agent_records.domain.values import Authority, ChargeGround, PositionKind
 from tests.unit.builders import attache, in_office, rec, refused, register
+
+
+def chancellor(post: str):
+    """A chancellor (Art. 25) seconded to ``post``."""
+    agent = register(category="chancellery")
+    rec(agent, ev.Posted, "1948-07-01", kind="abroad", post_code=post)
+    return agent
+
+
+def resigned(agent):
+    """``agent`` after a resignation accepted on 1 December 1948."""
+    rec(agent, ev.Resigned, "1948-12-01")
+    return agent
+
 
 DAY = date(1949, 1, 3)
 
@@ -145,8 +159,13 @@ def staff(*members: str, head: str | None = "envoye", leave: str | None = None) 
     return {name: a.state_on(DAY) for name, a in agents.items()}
 
 
-def designate(states: dict, designee: str, by: str) -> str | None:
-    found = check_charge_designation("BRU", DAY, designee, Authority(by), states)
+def designate(states: dict, designee: str, by: str, ground: str | None = None) -> str | None:
+    """The refusal code of a designation (None when accepted); the ground defaults to
+    what the states show: vacancy without a head, else absence."""
+    head = any(st.head_of_post == "BRU" for st in states.values())
+    ground = ground or ("absence" if head else "vacancy")
+    found = check_charge_designation("BRU", DAY, designee, Authority(by), ChargeGround(ground),
+                                     states)
     assert found is None or found.article == "Art. 2"
     return found and found.code
 
@@ -184,8 +203,8 @@ def test_vacant_post_minister_designates(designee, by, code) -> None:
 
 def test_absent_head_still_designates() -> None:
     states = staff("conseiller", head="envoye", leave="head")
-    assert designate(states, "conseiller", "head_of_post") is None
-    assert designate(states, "conseiller", "minister") == "head_of_post_designates"
+    assert designate(states, "conseiller", "head_of_post", "leave") is None
+    assert designate(states, "conseiller", "minister", "leave") == "head_of_post_designates"
 
 
 def test_counsellor_heading_the_post_is_not_its_own_deputy() -> None:
@@ -199,3 +218,95 @@ def test_secretary_heading_the_post_is_not_its_own_deputy() -> None:
     states = staff("attache", head="secretaire")
     assert designate(states, "attache", "minister") is None
     assert designate(states, "attache", "head_of_post") == "minister_designates"
+
+
+# Art. 2, second paragraph: the minister's choice is any agent (defect 2) -------------------
+
+@pytest.mark.parametrize("make", [
+    lambda: in_office("conseiller", post="PAR"),
+    lambda: in_office("secretaire", post=None),
+    lambda: attache(post="PAR"),
+    lambda: chancellor("PAR"),
+])
+def test_minister_designates_an_agent_posted_elsewhere(make) -> None:
+    """"Le Ministre ... désignera l'agent": no condition of posting on the minister."""
+    agent = make()
+    rec(agent, ev.ChargeDAffairesDesignated, DAY, post_code="BRU", designated_by="minister",
+        ground="vacancy")
+    (charge,) = agent.state.charges
+    assert (charge.post_code, charge.designated_by, charge.ground) == (
+        "BRU", Authority.MINISTER, ChargeGround.VACANCY)
+
+
+def test_head_of_post_designates_only_an_agent_of_the_post() -> None:
+    """Art. 2, first paragraph: "parmi les agents diplomatiques affectés à son poste"."""
+    refused(in_office("conseiller", post="PAR"), ev.ChargeDAffairesDesignated, DAY, "Art. 2",
+            "not_posted_there", post_code="BRU", designated_by="head_of_post")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: attache(serve=False),
+    lambda: resigned(in_office("conseiller", post="PAR")),
+    lambda: resigned(chancellor("PAR")),
+])
+def test_minister_designates_an_agent_in_functions(make) -> None:
+    refused(make(), ev.ChargeDAffairesDesignated, DAY, "Art. 2", "not_a_serving_agent",
+            post_code="BRU", designated_by="minister", ground="vacancy")
+
+
+def test_minister_designates_an_outsider_for_a_vacant_post_or_one_without_deputies() -> None:
+    """The staff check puts no condition on who the minister designates."""
+    assert designate(staff("conseiller", head=None), "someone-else", "minister") is None
+    assert designate(staff("attache"), "someone-else", "minister") is None
+    assert designate(staff("secretaire", leave="secretaire"), "someone-else",
+                     "minister") is None
+
+
+# Art. 2: the ground of the designation (defect 3) -----------------------------------------
+
+SITUATIONS = {
+    "vacant": lambda: staff("conseiller", head=None),
+    "head_present": lambda: staff("conseiller"),
+    "head_on_leave": lambda: staff("conseiller", leave="head"),
+}
+EXPECTED = {  # (situation, ground) -> refusal, for the head's and the minister's designation
+    ("vacant", "vacancy"): None,
+    ("vacant", "absence"): "post_vacant",
+    ("vacant", "impediment"): "post_vacant",
+    ("vacant", "leave"): "post_vacant",
+    ("head_present", "vacancy"): "post_not_vacant",
+    ("head_present", "absence"): None,
+    ("head_present", "impediment"): None,
+    ("head_present", "leave"): "head_not_on_leave",
+    ("head_on_leave", "vacancy"): "post_not_vacant",
+    ("head_on_leave", "absence"): "head_on_leave",
+    ("head_on_leave", "impediment"): "head_on_leave",
+    ("head_on_leave", "leave"): None,
+}
+
+
+@pytest.mark.parametrize(("situation", "ground"), sorted(EXPECTED))
+def test_the_ground_matches_what_the_record_shows(situation, ground) -> None:
+    """"En cas d'absence, d'empêchement ou de congé" (or vacancy): a vacancy is a post
+    without a head; a head on leave that day is the ground "leave"; absence and
+    impediment are taken as stated. A right ground leaves the choice rules to decide."""
+    states = SITUATIONS[situation]()
+    by = "minister" if situation == "vacant" else "head_of_post"
+    assert designate(states, "conseiller", by, ground) == EXPECTED[situation, ground]
+
+
+@pytest.mark.parametrize("situation", sorted(SITUATIONS))
+def test_a_designation_states_its_ground(situation) -> None:
+    assert designate(SITUATIONS[situation](), "conseiller", "head_of_post",
+                     "not_stated") == "ground_not_stated"
+
+
+def test_recorded_absence_of_the_counsellor_makes_the_secretary_the_charge() -> None:
+    """A counsellor away without leave (Art. 14) is absent for Art. 2 as well."""
+    agents = {"conseiller": in_office("conseiller"), "secretaire": in_office("secretaire"),
+              "head": in_office("envoye", head=True)}
+    rec(agents["conseiller"], ev.AbsenceFromPostRecorded, date(1949, 1, 1),
+        end_date=date(1949, 1, 10))
+    states = {name: a.state_on(DAY) for name, a in agents.items()}
+    assert designate(states, "secretaire", "head_of_post") is None
+    assert designate(states, "conseiller", "head_of_post") == "counsellor_else_secretary"

@@ -4,7 +4,8 @@ Accounting choices, where the decree is silent:
 - leave counts in the calendar year in which it starts;
 - a year gives an entitlement when the agent held a post abroad at some time in it
   (Art. 15 speaks of agents abroad); 45 days when the agent counts 15 years of public
-  service (declared prior service included) on 1 January of that year, else 30;
+  service (declared prior service included) on 1 January of that year, else 30; the
+  fifteen years are calendar years, reached on the anniversary (``long_service_on``);
 - what a year leaves unused carries to the next entitled year, capped at three months,
   taken as 90 days (Art. 17); travel days out and back are not counted (Art. 17);
 - exceptional leave (Art. 18) is beyond the entitlement and does not consume it.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from agent_records.domain.breaches import breach
+from agent_records.domain.calendar import add_years
 from agent_records.domain.events import LeaveGranted, UrgencyLeaveNotified
 from agent_records.domain.rules.check import Check, Handler
 from agent_records.domain.state import CareerState, Leave, evolve
@@ -54,12 +56,23 @@ def abroad_in(s: CareerState, year: int) -> bool:
     )
 
 
+def long_service_on(s: CareerState, day: date) -> bool:
+    """Art. 15: "au moins quinze ans de service" on ``day``, by the calendar.
+
+    The days served (declared prior public service included) are laid end to end up to
+    ``day``; the fifteen years are reached on the fifteenth anniversary of where they
+    start, not after 15 x 365.25 days (which a service begun on 1 January 1953 had not
+    yet counted on 1 January 1968, its anniversary, for the three leap days between).
+    """
+    started = day - timedelta(days=s.public_service_days_on(day))
+    return add_years(started, LONG_SERVICE_YEARS) <= day
+
+
 def entitlement(s: CareerState, year: int) -> int:
     """Art. 15: 30 days, or 45 with fifteen years of public service on 1 January."""
     if not abroad_in(s, year):
         return 0
-    years = s.public_service_days_on(date(year, 1, 1)) / 365.25
-    return LONG_SERVICE_DAYS if years >= LONG_SERVICE_YEARS else ANNUAL_DAYS
+    return LONG_SERVICE_DAYS if long_service_on(s, date(year, 1, 1)) else ANNUAL_DAYS
 
 
 def counted_leaves(s: CareerState, year: int) -> list[Leave]:
@@ -148,7 +161,32 @@ def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
     ck.require(other is None, "Art. 14", "leave_overlaps",
                f"the agent already has leave from {other and other.start} to "
                f"{other and other.end}", "effective_date")
+    away = next((a for a in s.absences if a.start <= end and start <= a.end), None)
+    if away:
+        ck.require(False, "Art. 14", "absence_during_leave",
+                   overlap_message(start, end, away.start, away.end), "effective_date")
     return True
+
+
+def overlap_message(leave_start: date, leave_end: date, away: date, back: date) -> str:
+    """Art. 14: the same days cannot be both on regular leave and away without it; which
+    fact the fold meets second depends on their dates, so both read the same."""
+    return (f"regular leave from {leave_start} to {leave_end} and an absence without leave "
+            f"from {away} to {back} cover the same days: correct or annul the wrong record")
+
+
+def check_entitlement(leave: Leave, account: LeaveAccount, ck: Check) -> None:
+    """Art. 15 when the year's entitlement alone is the limit; Art. 17 when days carried
+    over from earlier years (capped at three months) are part of it."""
+    if account.carried_over:
+        article, limit = "Art. 17", (f"{account.entitlement}-day entitlement of Art. 15 + "
+                                     f"{account.carried_over} carried over under Art. 17")
+    else:
+        article, limit = "Art. 15", f"{account.entitlement}-day entitlement of Art. 15"
+    ck.require(leave.counted_days <= account.available, article, "leave_exceeds_entitlement",
+               f"{leave.counted_days} days asked (travel days not counted), "
+               f"{account.available} available in {account.year} ({limit} - "
+               f"{account.taken} taken)", "end_date")
 
 
 def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
@@ -174,11 +212,7 @@ def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
     known = s.leave_carried_into if s.leave_carried_into and s.leave_carried_into[0] <= year \
         else None
     account = leave_accounts(s, range(year, year + 1), known)[0]
-    ck.require(leave.counted_days <= account.available, "Art. 17", "leave_exceeds_entitlement",
-               f"{leave.counted_days} days asked, {account.available} available in "
-               f"{account.year} ({account.entitlement} entitlement + {account.carried_over} "
-               "carried over - "
-               f"{account.taken} taken)", "end_date")
+    check_entitlement(leave, account, ck)
     return evolve(s, leaves=(*s.leaves, leave), leave_carried_into=(year, account.carried_over))
 
 
