@@ -73,9 +73,10 @@ class Services:
     def project(self) -> list[str]:
         """Brings the read models up to the head (inline mode, after each command); returns
         a warning per stopped view instead of failing: what was stored is stored, and
-        an error here would invite the caller to record it twice."""
+        an error here would invite the caller to record it twice. In external mode the
+        worker is another process: the stops it recorded in the store are reported."""
         if not self.inline_projections:
-            return []
+            return self.worker.recorded_warnings()
         with self.project_lock:
             with contextlib.suppress(ProjectionStopped):
                 self.worker.run_once()

@@ -253,9 +253,14 @@ class Worker:
 
     def warnings(self) -> list[str]:
         """A sentence per view this worker holds stopped (for mutation answers)."""
-        return [f"the read view {h.error.name} is stopped at position {h.error.position} "
-                f"({h.error.event_type or 'event'}): queries may not show this change yet"
+        return [stopped_warning(h.error.name, h.error.position, h.error.event_type)
                 for h in self.stopped.values()]
+
+    def recorded_warnings(self) -> list[str]:
+        """A sentence per view stopped as the store records it, whichever process
+        projects (a process that does not project itself: the external mode)."""
+        return [stopped_warning(s.name, s.position, s.event_type)
+                for s in self.store.stops().values()]
 
     def status(self) -> list[ViewStatus]:
         """Each view's position, the head, and its stop if it is stopped (as recorded in
@@ -379,3 +384,9 @@ def _pg_args(app: AgentRecords) -> dict[str, Any]:
     return {"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
             "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
             "password": env["POSTGRES_PASSWORD"] or None, "connect_timeout": 5}
+
+
+def stopped_warning(name: str, position: int, event_type: str | None) -> str:
+    """What a mutation's answer says of a stopped view: stored, but not yet visible."""
+    return (f"the read view {name} is stopped at position {position} "
+            f"({event_type or 'event'}): queries may not show this change yet")

@@ -18,11 +18,16 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from agent_records.api.services import Services
+from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
 from agent_records.domain.commands import OpenPost
+from agent_records.readside import named
+from projections.engine.base import ProjectionStopped
+from projections.engine.runner import Worker
 from tests.api.career import identity
 from tests.api.live import Live, serve
-from tests.careers import on
+from tests.careers import on, open_legation
 from tests.projections.helpers import NAMES, wait_for
 
 POISON_TOPIC = "agent_records.domain.events:NoSuchEvent"
@@ -138,3 +143,23 @@ def test_the_projection_thread_keeps_sealing_events_of_other_processes(
     assert "Traceback" not in log
     for name in NAMES:  # one line when it stopped, none per retry
         assert log.count(f"projection {name} stopped at position") == 1, log
+
+
+def test_external_mode_answers_mutations_with_the_stops_the_worker_recorded(
+        records: AgentRecords) -> None:
+    """With ``AGENT_RECORDS_PROJECTIONS=external`` the service does not project: the
+    stops that the worker (another process) recorded in the store are what a mutation's
+    ``warnings`` report."""
+    open_legation(records)
+    records.recorder.insert_events([StoredEvent(originator_id=uuid4(), originator_version=1,
+                                                topic=POISON_TOPIC, state=b"{}")])
+    poison = records.recorder.max_notification_id()
+    with pytest.raises(ProjectionStopped):
+        Worker(records, named(NAMES)).run_once()  # the external worker
+    service = Services(records, Worker(records, named()), inline_projections=False)
+    warnings = service.project()
+    assert len(warnings) == len(NAMES), warnings
+    for name in NAMES:
+        assert any(f"read view {name} is stopped at position {poison} (NoSuchEvent)" in w
+                   for w in warnings), warnings
+    assert service.project() == warnings  # reading the stops changes nothing
