@@ -68,6 +68,7 @@ from agent_records.eventstore.idempotency import (
     KeyedResult,
     KeyTaken,
 )
+from agent_records.eventstore.recorders.sql import keyed_recorder
 
 RETRY_SECONDS = 5.0
 """How long a command whose save lost a race is run again (with at least ``RETRIES``
@@ -273,7 +274,7 @@ class AgentRecords(Application[UUID]):
         """The stored result of ``keyed``'s key, None if not stored; refused when the key
         was first used for another command or input."""
         with guard(self.settings):
-            stored = self.recorder.find_key(keyed.actor_id, keyed.key)  # type: ignore
+            stored = keyed_recorder(self.recorder).find_key(keyed.actor_id, keyed.key)
         if stored is None:
             return None
         if stored.request != keyed:
