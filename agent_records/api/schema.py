@@ -8,7 +8,6 @@ Extensions are passed as classes or factories, never shared instances (a shared
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,6 +15,7 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
+    SchemaExtension,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -73,10 +73,14 @@ class Schema(strawberry.Schema):
         log_errors(errors, execution_context.context if execution_context else None)
 
 
-def build_schema(introspection: bool = True, extra: list[Callable[[], Any]] | None = None
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+"""What strawberry takes as an extension: a class or a factory (see the module doc)."""
+
+
+def build_schema(introspection: bool = True, extra: list[Extension] | None = None
                  ) -> strawberry.Schema:
     """The GraphQL schema; ``introspection=False`` for production."""
-    extensions: list[Any] = [
+    extensions: list[Extension] = [
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskInternalErrors,
