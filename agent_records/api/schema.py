@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import ParseOptions
 
 from agent_records.api.agents import queries as agent_queries
 from agent_records.api.audit import queries as audit_queries
@@ -43,7 +44,7 @@ query's time). The same classes, shared, make the cache hit; they hold no state.
 (The cache is ``ValidationByText``, ``api/execution.py``, which also parses: each text
 once, in a thread, so strawberry's ``ParserCache`` is not used.)
 """
-PARSE_OPTIONS = {"max_tokens": MAX_TOKENS}
+PARSE_OPTIONS: ParseOptions = {"max_tokens": MAX_TOKENS}
 """The parse options ``MaxTokensLimiter`` sets; the transport parses with the same."""
 
 
