@@ -34,6 +34,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from agent_records.config import StoreSettings
@@ -68,6 +69,7 @@ from agent_records.eventstore.idempotency import (
     KeyedResult,
     KeyTaken,
 )
+from agent_records.eventstore.recorders.sql import keyed_recorder
 
 RETRY_SECONDS = 5.0
 """How long a command whose save lost a race is run again (with at least ``RETRIES``
@@ -121,7 +123,8 @@ class AgentRecords(Application[UUID]):
         self.post_repository: Repository[UUID] = Repository(
             self.events, cache_maxsize=POST_CACHE, fastforward=True)
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+    def save(self, *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+             **kwargs: Any) -> list[Recording[UUID]]:
         """The library's ``save``, with events handed over as such (a bulk save hands over
         thousands) collected by a plain ``isinstance``: the library checks each against a
         runtime ``Protocol``, which cost more than encoding the event. The library's
@@ -179,7 +182,7 @@ class AgentRecords(Application[UUID]):
         return decision if decision.correlation_id else dataclasses.replace(
             decision, correlation_id=str(uuid.uuid4()))
 
-    def _post_lock(self, code: str | None) -> AbstractContextManager[Any]:
+    def _post_lock(self, code: str | None) -> AbstractContextManager[object]:
         """Postings to one post of this store from this process's threads, in turn.
 
         Each first posting of an agent to a post adds a member to the post's stream, so
@@ -196,7 +199,8 @@ class AgentRecords(Application[UUID]):
 
     def _change(self, agent_id: UUID, act: Callable[[Agent], ev.CareerEvent],
                 expected_version: int | None = None,
-                also: Callable[[Agent, ev.CareerEvent], list[Any]] | None = None) -> Receipt:
+                also: Callable[[Agent, ev.CareerEvent], list[Aggregate]] | None = None
+                ) -> Receipt:
         """Load, act, save; run again on fresh records when another writer won."""
         changed, attempt, deadline = f"agent {agent_id}", 0, time.monotonic() + RETRY_SECONDS
         while attempt < RETRIES or time.monotonic() < deadline:
@@ -224,14 +228,14 @@ class AgentRecords(Application[UUID]):
                                   f"{RETRY_SECONDS:g} s, another writer saved first each time;"
                                   " try again")
 
-    def _moved(self, loaded: dict[UUID, tuple[Any, int]]) -> list[Any]:
+    def _moved(self, loaded: dict[UUID, tuple[Aggregate, int]]) -> list[Aggregate]:
         """Which of the aggregates of a failed save another writer changed since they were
         loaded (each with its version then), the agent first."""
         with guard(self.settings):
             return [obj for obj, version in loaded.values()
                     if self.recorder.select_events(obj.id, gt=version, limit=1)]
 
-    def _store(self, receipt: Receipt, *objs: Any) -> Receipt:
+    def _store(self, receipt: Receipt, *objs: Aggregate) -> Receipt:
         """Saves the aggregates' new events (and the running command's idempotency key with
         its result, in the same transaction)."""
         keyed = _KEY.get()
@@ -273,7 +277,7 @@ class AgentRecords(Application[UUID]):
         """The stored result of ``keyed``'s key, None if not stored; refused when the key
         was first used for another command or input."""
         with guard(self.settings):
-            stored = self.recorder.find_key(keyed.actor_id, keyed.key)  # type: ignore
+            stored = keyed_recorder(self.recorder).find_key(keyed.actor_id, keyed.key)
         if stored is None:
             return None
         if stored.request != keyed:
@@ -334,7 +338,7 @@ class AgentRecords(Application[UUID]):
         def act(agent: Agent) -> ev.CareerEvent:
             return agent.record(ev.Posted, decision, **payload)
 
-        def index(agent: Agent, event: ev.CareerEvent) -> list[Any]:
+        def index(agent: Agent, event: ev.CareerEvent) -> list[Aggregate]:
             if post is None:
                 return []
             fresh = self.get_post(post.code)  # as of this attempt: a retry reloads it
@@ -383,7 +387,7 @@ class: the handler takes that class). Every other command records its ``EVENT`` 
 agent (``AgentRecords.record``)."""
 
 
-def _name(aggregate: Any) -> str:
+def _name(aggregate: Aggregate) -> str:
     """An aggregate as a refusal names it: ``agent <id>``, ``post <code>``."""
     return f"post {aggregate.code}" if isinstance(aggregate, Post) else f"agent {aggregate.id}"
 

@@ -16,6 +16,7 @@ from agent_records.config import StoreSettings, parse_store, store_url
 from agent_records.eventstore.errors import guard
 from agent_records.eventstore.factory import FACTORIES
 from agent_records.eventstore.failfast import FailFast
+from agent_records.eventstore.recorders.sql import postgres_recorder
 from agent_records.eventstore.schema import ensure_schema
 
 
@@ -36,5 +37,5 @@ def assemble(settings: StoreSettings) -> AgentRecords:
     with guard(settings):
         records = AgentRecords(settings, env)
     if settings.backend == "postgres":
-        FailFast(settings, records.factory.datastore.pool)  # type: ignore[attr-defined]
+        FailFast(settings, postgres_recorder(records.recorder).datastore.pool)
     return records

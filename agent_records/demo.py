@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -43,6 +43,7 @@ from agent_records.domain.commands import (
     Retire,
     SwearOath,
 )
+from agent_records.domain.events import LeaveGranted
 from agent_records.domain.values import (
     Actor,
     AptitudeCertificate,
@@ -89,10 +90,17 @@ class Career:
     app: AgentRecords
     rng: random.Random
     index: int
-    agent_id: UUID | None = None
     born: date = date(1920, 1, 1)
     start: date = date(1948, 7, 1)
     post: str = "BRU"
+    _agent_id: UUID | None = field(default=None, init=False, repr=False)
+
+    @property
+    def agent_id(self) -> UUID:
+        """The id ``register`` received: every later step needs it, so asking earlier is a bug."""
+        if self._agent_id is None:
+            raise RuntimeError(f"demo career {self.index} is not registered yet")
+        return self._agent_id
 
     def register(self) -> None:
         rng = self.rng
@@ -102,7 +110,7 @@ class Career:
                          add_years(self.born, 25))
         receipt = self.app.handle(RegisterAgent(on(date(1948, 6, 1)), full_name=name,
                                                 birth_date=self.born, nationality="LU"))
-        self.agent_id = receipt.aggregate_id
+        self._agent_id = receipt.aggregate_id
         self.post = LEGATIONS[self.index % len(LEGATIONS)][0]
 
     def enter(self) -> None:
@@ -245,7 +253,7 @@ def _personalities(app: AgentRecords) -> None:
 def _correction(app: AgentRecords, agent_id: UUID) -> None:
     """A leave recorded with the wrong end date, corrected: both stay in the record."""
     agent = app.get_agent(agent_id)
-    leave = next(e for e in agent.events if type(e).__name__ == "LeaveGranted")
+    leave = next(e for e in agent.events if isinstance(e, LeaveGranted))
     why = "end date misread from the ministerial decision"
     app.handle(CorrectEvent(agent_id, on(leave.effective_date, reason=why),
                             corrected_version=leave.originator_version,
@@ -261,7 +269,7 @@ def load_demo(app: AgentRecords, count: int = 12, seed: int = 1948,
                             country=country))
     _head_of_post_team(app, rng)
     _personalities(app)
-    ids = []
+    ids: list[UUID] = []
     for i in range(2, max(count, 2)):
         career = Career(app, rng, i)
         _career(career)

@@ -25,8 +25,10 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
+    GraphQLFieldMap,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -87,8 +89,10 @@ class _Walk:
                 condition = selection.type_condition
                 on = self.schema.get_type(condition.name.value) if condition else parent
                 c, d = self.selections(selection.selection_set, on, page)
-            else:
+            elif isinstance(selection, FragmentSpreadNode):
                 c, d = self.spread(selection.name.value, page)
+            else:  # graphql-core has no fourth kind of selection
+                continue
             cost, depth = cost + c, max(depth, d)
         self.nesting -= 1
         return cost, depth
@@ -121,7 +125,8 @@ class _Walk:
 
 def _field(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
     if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-        return parent.fields.get(name)
+        fields: GraphQLFieldMap = parent.fields  # graphql-core's cached_property reads as Any
+        return fields.get(name)
     return None
 
 

@@ -49,8 +49,9 @@ class MaskInternalErrors(MaskErrors):
                             extensions={"code": "INTERNAL", "requestId": request_id})
 
 
-def who(context: Any) -> dict[str, str]:
-    """The request id and the caller's role of a request context, for a log line."""
+def who(context: object) -> dict[str, str]:
+    """The request id and the caller's role of a request context, for a log line. Read
+    defensively: an error raised before the context was built comes with ``None``."""
     principal = getattr(context, "principal", None)
     role = getattr(getattr(principal, "role", None), "value", None)
     return {"request_id": getattr(context, "request_id", None) or "unknown",
@@ -66,7 +67,7 @@ def error_code(error: GraphQLError) -> str:
         "GRAPHQL_VALIDATION_FAILED"
 
 
-def log_errors(errors: Sequence[GraphQLError], context: Any) -> None:
+def log_errors(errors: Sequence[GraphQLError], context: object) -> None:
     """One line per refused or invalid request error; a traceback per internal one."""
     fields = who(context)
     for error in errors:
@@ -80,7 +81,7 @@ def log_errors(errors: Sequence[GraphQLError], context: Any) -> None:
                       extra=fields | {"code": "INTERNAL"})
 
 
-def log_refusal(context: Any, codes: Sequence[str], what: str) -> None:
+def log_refusal(context: object, codes: Sequence[str], what: str) -> None:
     """A mutation the rules refused (its ``userErrors``): one line, nothing recorded."""
     fields = who(context)
     code = ",".join(codes)

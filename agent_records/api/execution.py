@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types.execution import ParseOptions
 
 from agent_records.api.cost import cost_errors
 
@@ -55,7 +56,7 @@ _documents: LoopCache[DocumentNode | GraphQLError] = LoopCache()
 _validations: LoopCache[list[GraphQLError]] = LoopCache()
 
 
-def _parse(query: str, options: dict[str, Any]) -> DocumentNode | GraphQLError:
+def _parse(query: str, options: ParseOptions) -> DocumentNode | GraphQLError:
     try:
         return parse(query, **options)
     except GraphQLError as error:
@@ -65,7 +66,7 @@ def _parse(query: str, options: dict[str, Any]) -> DocumentNode | GraphQLError:
                             extensions={"code": "QUERY_TOO_DEEP"})
 
 
-async def parsed(query: str, options: dict[str, Any]) -> DocumentNode | GraphQLError:
+async def parsed(query: str, options: ParseOptions) -> DocumentNode | GraphQLError:
     """The document of ``query``, or its syntax error (cached both ways)."""
     return await _documents.get((query, tuple(sorted(options.items()))),
                                 lambda: _parse(query, options))
@@ -83,7 +84,7 @@ class ValidationByText(SchemaExtension):
     async def on_parse(self) -> AsyncIterator[None]:
         ec = self.execution_context
         if ec.query is not None and ec.graphql_document is None:
-            document = await parsed(ec.query, dict(ec.parse_options))
+            document = await parsed(ec.query, ec.parse_options.copy())
             if isinstance(document, DocumentNode):
                 ec.graphql_document = document
             # a syntax error: strawberry parses again and reports it

@@ -13,13 +13,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from typing import TYPE_CHECKING
 
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+if TYPE_CHECKING:
+    # uvicorn picks its class at import time and types the choice as a variable, which
+    # no type checker accepts as a base; both candidates share h11's `connection_made`.
+    from uvicorn.protocols.http.h11_impl import H11Protocol as AutoHTTPProtocol
+else:
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 
-class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+class NoDelayHTTPProtocol(AutoHTTPProtocol):
     """uvicorn's default HTTP protocol (httptools if installed, else h11), no Nagle."""
 
+    # asyncio's stub takes any BaseTransport; uvicorn's protocols narrow it to Transport
+    # (with the same ignore), and the listening side only ever hands a Transport here.
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):

@@ -8,7 +8,6 @@ Extensions are passed as classes or factories, never shared instances (a shared
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,10 +15,12 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxTokensLimiter,
+    SchemaExtension,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import ParseOptions
 
 from agent_records.api.agents import queries as agent_queries
 from agent_records.api.audit import queries as audit_queries
@@ -43,7 +44,7 @@ query's time). The same classes, shared, make the cache hit; they hold no state.
 (The cache is ``ValidationByText``, ``api/execution.py``, which also parses: each text
 once, in a thread, so strawberry's ``ParserCache`` is not used.)
 """
-PARSE_OPTIONS = {"max_tokens": MAX_TOKENS}
+PARSE_OPTIONS: ParseOptions = {"max_tokens": MAX_TOKENS}
 """The parse options ``MaxTokensLimiter`` sets; the transport parses with the same."""
 
 
@@ -73,10 +74,14 @@ class Schema(strawberry.Schema):
         log_errors(errors, execution_context.context if execution_context else None)
 
 
-def build_schema(introspection: bool = True, extra: list[Callable[[], Any]] | None = None
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+"""What strawberry takes as an extension: a class or a factory (see the module doc)."""
+
+
+def build_schema(introspection: bool = True, extra: list[Extension] | None = None
                  ) -> strawberry.Schema:
     """The GraphQL schema; ``introspection=False`` for production."""
-    extensions: list[Any] = [
+    extensions: list[Extension] = [
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaskInternalErrors,

@@ -26,7 +26,7 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -36,6 +36,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from agent_records.api.access import PAGE_ONLY, UNAUTHENTICATED, Unauthenticated
+from agent_records.api.context import Context
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
@@ -99,7 +100,7 @@ def failure(code: str, message: str, **extensions: Any) -> ExecutionResult:
         message, extensions={"code": code, **extensions})])
 
 
-class RecordsRouter(GraphQLRouter):
+class RecordsRouter(GraphQLRouter[Context, None]):
     """strawberry's router with the HTTP semantics and limits of the module doc."""
 
     def __init__(self, *args: Any, documents: dict[str, str], time_budget: float,
@@ -123,6 +124,8 @@ class RecordsRouter(GraphQLRouter):
             method=connection.scope["method"], query_params=connection.query_params,
             headers=connection.headers))
 
+    # Untyped on purpose: strawberry overloads `run` per kind of request (HTTP answers a
+    # Response, a websocket its own connection) and this one override serves both.
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         if self.is_websocket_request(request):
             return await super().run(request, context, root_value)
@@ -144,7 +147,7 @@ class RecordsRouter(GraphQLRouter):
             response.headers["content-type"] = request.state.media
         return response
 
-    async def parse_http_body(self, request: Any) -> Any:
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method == "POST":
             content_type, _ = parse_content_type(request.content_type or "")
             if content_type != JSON:
@@ -166,8 +169,8 @@ class RecordsRouter(GraphQLRouter):
             request.state.status = max(STATUS.get(str(c), 400) for c in codes)
         return answer
 
-    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any,
-                             context: Any, root_value: Any,
+    async def execute_single(self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+                             sub_response: Response, context: Context, root_value: None,
                              request_data: GraphQLRequestData) -> ExecutionResult:
         if context.principal is PAGE_ONLY:
             raise Refused(401, "a valid bearer token is required",

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
 
 import strawberry
 from strawberry.types.field import StrawberryField
+from strawberry.types.nodes import Selection
 
 from agent_records.api.errors import PublicError
 from agent_records.domain import values
@@ -92,7 +92,7 @@ def described(description: str) -> Callable[[Callable[..., object]], StrawberryF
     return field
 
 
-def selects(selections: list[Any], names: frozenset[str]) -> bool:
+def selects(selections: Sequence[Selection], names: frozenset[str]) -> bool:
     """Whether any field below ``selections`` (fragments included) is one of ``names``.
 
     Conservative: a field under ``@skip``/``@include`` counts as selected, so the rows

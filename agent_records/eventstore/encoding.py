@@ -11,6 +11,7 @@ the integrity chain hashes them.
 
 from __future__ import annotations
 
+# typeshed leaves out `c_make_encoder`: the C encoder json.JSONEncoder builds on every call.
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 

@@ -7,10 +7,9 @@ each recorder call up to ten times: in an outage every call blocked about 52 sec
 
 from __future__ import annotations
 
-from typing import Any
-
 import psycopg
 import psycopg_pool
+from psycopg.rows import DictRow
 
 from agent_records.config import StoreSettings
 from agent_records.eventstore.errors import StoreUnavailable, first_line
@@ -27,11 +26,12 @@ class FailFast:
     (the library's datastore has no hook for it).
     """
 
-    def __init__(self, settings: StoreSettings, pool: psycopg_pool.ConnectionPool) -> None:
+    def __init__(self, settings: StoreSettings,
+                 pool: psycopg_pool.ConnectionPool[psycopg.Connection[DictRow]]) -> None:
         self.settings = settings
         self.acquire = pool.getconn
         self.down = False
-        pool.getconn = self.getconn  # type: ignore[method-assign]
+        pool.getconn = self.getconn  # type: ignore[method-assign]  # the hook, see above
 
     def probe(self) -> str | None:
         """Why the server refuses a direct connection, or None when it accepts one."""
@@ -45,7 +45,7 @@ class FailFast:
         return StoreUnavailable(f"the event store is unavailable ({self.settings.display}): "
                                 f"{reason}")
 
-    def getconn(self, timeout: float | None = None) -> Any:
+    def getconn(self, timeout: float | None = None) -> psycopg.Connection[DictRow]:
         if self.down and (reason := self.probe()):
             raise self.unavailable(reason)
         try:

@@ -266,6 +266,8 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         transaction path of ``insert_events`` here, and any library code calling the step,
         takes the advisory lock that the COPY and the reads rely on."""
         params = self.params(stored_events)
+        # A SELECT without FROM returns exactly one row: psycopg types `fetchone` as
+        # optional for every query.
         fresh = curs.execute("SELECT set_config('lock_timeout', %s, true), "
                              "pg_current_xact_id_if_assigned() IS NULL AS fresh",
                              (params["timeout"],)).fetchone()["fresh"]  # type: ignore[index]
