@@ -189,8 +189,9 @@ medical (aptitude certificate), marriage (requests, spouses) and disciplinary
 included: data-dictionary.md gives each field's class. A withheld value is replaced
 by a marker such as "{marker('medical')}", and the line lists it in "redacted".
 The hash still covers the full stored event: such a line carries no "stored"
-member, so its content cannot be recomputed from this export; its hash is still checked against the ledger and the
-signed Merkle root, so its place in the record is proven. Only the complete export
+member, so its content cannot be recomputed from this export; its hash is still
+checked against the ledger and the signed Merkle root, so its place in the record is
+proven. Only the complete export
 (with personal data) lets every line be recomputed.
 
 IMPORTING IT BACK
