@@ -48,9 +48,10 @@ class Event:
     """For a correction, the type of the event it corrects: its changes have that
     event's classes."""
 
-    @described("The event's own fields; null (FORBIDDEN) when one of them, at any depth, "
-               "is of a class the role may not read.")
+    @described("The event's own fields; personal ones need the role.")
     def payload(self, info: Info) -> JSON | None:
+        """Null (FORBIDDEN) when one of its values, at any depth, is of a class the role
+        may not read; the error names each such value and its class."""
         role = ctx(info).principal.role
         withheld = hidden(self.event_class, self.raw, for_role(role), self.corrected_class)
         if withheld:
