@@ -22,7 +22,7 @@ from agent_records.api.types import (
     decode_cursor,
     page_size,
 )
-from agent_records.domain.classification import column_classes
+from agent_records.domain.classification import DataClass, column_classes
 from projections.views.agents import ORDERABLE, AgentQuery, filtered_columns, find_agents
 
 
@@ -69,12 +69,16 @@ def check_readable(principal: Principal, query: AgentQuery, order: AgentOrder) -
     """Refuses a filter or an ordering on a column of a class the role may not read: its
     answers (which agents match, in which order, how many) would reveal the column."""
     for name, columns in filtered_columns(query).items():
-        classes = frozenset().union(*(column_classes(t, c) for t, c in columns))
-        if not principal.reads(classes):
-            raise withheld(f"filter {_camel(name)}", classes)
-    classes = column_classes("agents", ORDERABLE[order.field.value])
-    if not principal.reads(classes):
-        raise withheld(f"orderBy {order.field.value}", classes)
+        unread = _unread(principal, *(column_classes(t, c) for t, c in columns))
+        if unread:
+            raise withheld(f"filter {_camel(name)}", unread)
+    unread = _unread(principal, column_classes("agents", ORDERABLE[order.field.value]))
+    if unread:
+        raise withheld(f"orderBy {order.field.value}", unread)
+
+
+def _unread(principal: Principal, *classes: frozenset[DataClass]) -> set[DataClass]:
+    return {c for group in classes for c in group if not principal.reads({c})}
 
 
 def _camel(name: str) -> str:
