@@ -53,7 +53,7 @@ def guard(schema: strawberry.Schema) -> None:
 
 
 def _checked(resolve: Resolver, name: str, classes: frozenset[DataClass]) -> Resolver:
-    def checked(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+    def checked(root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         if not info.context.principal.reads(classes):
             raise withheld(name, classes)
         return resolve(root, info, **kwargs)
