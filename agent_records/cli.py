@@ -24,8 +24,9 @@ from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
 from agent_records.config import hand_store_to_workers, store_url
 from agent_records.demo import load_demo
+from agent_records.domain.classification import DataClass, Role, for_role, reads, redacted
 from agent_records.domain.errors import DomainError
-from agent_records.domain.events import CareerEvent
+from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.domain.state import CareerState
 from agent_records.errors import ConfigurationError, InfrastructureError
 from agent_records.readside import VIEWS, named
@@ -55,18 +56,22 @@ def cmd_demo(app: AgentRecords, args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(state: CareerState, day: date | None = None) -> str:
-    """A short human summary of a state."""
+def describe(state: CareerState, day: date | None = None, role: str = Role.COUNCIL) -> str:
+    """A short human summary of a state, as ``role`` may read it (the number of breaches
+    is disciplinary data)."""
     where = state.position_on(day) if day else state.position
     post = f" at {where.post_code or where.organisation or where.kind}" if where else ""
     status = state.status_on(day) if day else state.status
+    breaches = f", breaches {len(state.breaches)}" if reads(role, DataClass.DISCIPLINE) else ""
     return (f"{state.full_name}: {state.grade or state.category} ({status}){post}; "
-            f"renewals {state.renewals}, breaches {len(state.breaches)}")
+            f"renewals {state.renewals}{breaches}")
 
 
-def line(event: CareerEvent) -> str:
-    """One event as a line of the history."""
-    payload = ", ".join(f"{k}={v}" for k, v in event.payload().items())
+def line(event: CareerEvent, role: str = Role.COUNCIL, corrected: type | None = None) -> str:
+    """One event as a line of the history, each value ``role`` may not read withheld."""
+    shown, _ = redacted(type(event), event.payload(), for_role(role),
+                        lambda classes: f"[withheld: {', '.join(sorted(classes))}]", corrected)
+    payload = ", ".join(f"{k}={v}" for k, v in shown.items())
     ref = f" [{event.decision_reference}]" if event.decision_reference else ""
     return (f"{event.originator_version:>3} {event.effective_date} {type(event).__name__:<32}"
             f" {event.legal_basis:<9}{ref} by {event.actor_id}/{event.actor_role} "
@@ -74,14 +79,19 @@ def line(event: CareerEvent) -> str:
 
 
 def cmd_show(app: AgentRecords, args: argparse.Namespace) -> int:
-    """Prints an agent's history and state, optionally on a date or as known at an instant."""
+    """Prints an agent's history and state, optionally on a date or as known at an instant,
+    as the role of ``--role`` may read them (default: the auditor's view, no personal
+    data; the operator names a role to see more, e.g. ``--role council``)."""
     agent_id = UUID(args.agent_id)
     agent = app.agent_known_at(agent_id, args.known_at) if args.known_at else app.get_agent(
         agent_id)
+    types = {e.originator_version: type(e) for e in agent.events}
     for event in agent.events:
-        print(line(event))
+        corrected = types.get(event.corrected_version) if isinstance(
+            event, EventCorrected) else None
+        print(line(event, args.role, corrected))
     state = agent.state_on(args.on) if args.on else agent.state
-    print(describe(state, args.on))
+    print(describe(state, args.on, args.role))
     return 0
 
 
@@ -271,6 +281,9 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--on", type=date.fromisoformat, help="state in force on this date")
     show.add_argument("--known-at", type=datetime.fromisoformat,
                       help="the record as it stood at this instant (ISO, with timezone)")
+    show.add_argument("--role", choices=[r.value for r in Role], default=Role.AUDITOR.value,
+                      help="show what this role may read (default auditor: no personal "
+                           "data; see README, Personal data)")
     show.set_defaults(run=cmd_show)
     serve = sub.add_parser("serve", help="run the GraphQL service")
     serve.add_argument("--host", default="127.0.0.1")

@@ -11,31 +11,20 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from agent_records.config import settings
-
-
-class Role(StrEnum):
-    """The service's roles (issue: GraphQL service, Access)."""
-
-    HR_CLERK = "hr_clerk"
-    HR_OFFICER = "hr_officer"
-    COUNCIL = "council"
-    ARCHIVIST = "archivist"
-    AUDITOR = "auditor"
+from agent_records.domain.classification import DataClass, Role, reads_all
 
 
 class Permission(StrEnum):
-    """What a role may read or do; personal data is split by kind."""
+    """What a role may do, and read beyond single records (the whole audit trail,
+    exports). What it may read of a record is the classification's: ``Principal.reads``."""
 
     READ = "read"
-    IDENTITY = "identity"
-    MEDICAL = "medical"
-    MARRIAGE = "marriage"
-    DISCIPLINE = "discipline"
     AUDIT = "audit"
     RECORD = "record"
     DECIDE = "decide"
@@ -44,16 +33,14 @@ class Permission(StrEnum):
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.HR_CLERK: frozenset({Permission.READ, Permission.IDENTITY, Permission.RECORD}),
-    Role.HR_OFFICER: frozenset({Permission.READ, Permission.IDENTITY, Permission.MEDICAL,
-                                Permission.MARRIAGE, Permission.RECORD, Permission.DECIDE}),
-    Role.COUNCIL: frozenset({Permission.READ, Permission.IDENTITY, Permission.MEDICAL,
-                             Permission.MARRIAGE, Permission.DISCIPLINE, Permission.AUDIT,
-                             Permission.JUDGE, Permission.EXPORT}),
+    Role.HR_CLERK: frozenset({Permission.READ, Permission.RECORD}),
+    Role.HR_OFFICER: frozenset({Permission.READ, Permission.RECORD, Permission.DECIDE}),
+    Role.COUNCIL: frozenset({Permission.READ, Permission.AUDIT, Permission.JUDGE,
+                             Permission.EXPORT}),
     Role.ARCHIVIST: frozenset({Permission.READ, Permission.AUDIT, Permission.EXPORT}),
     Role.AUDITOR: frozenset({Permission.READ, Permission.AUDIT}),
 }
-"""Auditors read names, grades, posts and the audit metadata; no personal data."""
+"""Who may do what. Who reads which personal data is ``domain.classification.READERS``."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +52,10 @@ class Principal:
 
     def may(self, permission: Permission) -> bool:
         return permission in GRANTS[self.role]
+
+    def reads(self, classes: Iterable[DataClass]) -> bool:
+        """Whether the role reads data of every class of ``classes``."""
+        return reads_all(self.role, classes)
 
 
 def digest(token: str) -> str:

@@ -8,7 +8,7 @@ server error (``INTERNAL``) with its traceback and the request id the client quo
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from graphql import GraphQLError
@@ -27,6 +27,12 @@ class PublicError(Exception):
 
 def forbidden(what: str) -> PublicError:
     return PublicError("FORBIDDEN", f"your role may not read or do this: {what}")
+
+
+def withheld(what: str, classes: Iterable[str]) -> PublicError:
+    """A field (or filter, or ordering) showing data of a class the role may not read."""
+    return PublicError("FORBIDDEN", f"your role may not read or do this: {what} "
+                       f"({', '.join(sorted(classes))} data)")
 
 
 def is_public(error: GraphQLError) -> bool:

@@ -24,6 +24,7 @@ from strawberry.types.execution import ParseOptions
 
 from agent_records.api.agents import queries as agent_queries
 from agent_records.api.audit import queries as audit_queries
+from agent_records.api.classified import guard
 from agent_records.api.cost import MAX_DEPTH
 from agent_records.api.errors import MaskInternalErrors, log_errors
 from agent_records.api.execution import ValidationByText
@@ -90,7 +91,9 @@ def build_schema(introspection: bool = True, extra: list[Extension] | None = Non
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=mutation_type(), extensions=extensions)
+    schema = Schema(query=Query, mutation=mutation_type(), extensions=extensions)
+    guard(schema)  # each field behind the roles that read its class
+    return schema
 
 
 def sdl() -> str:

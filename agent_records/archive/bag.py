@@ -21,7 +21,7 @@ from agent_records.archive import verify_export
 from agent_records.archive.docs import SOFTWARE, data_dictionary, premis, readme
 from agent_records.archive.export import Progress, Summary, export, sealed_head
 from agent_records.archive.formats import CsvSink, JsonlSink, schema_text
-from agent_records.archive.records import ExportError, Selection
+from agent_records.archive.records import ExportError, Selection, personal_kinds
 from agent_records.config import settings
 from agent_records.integrity.checkpoint import verify_note
 from agent_records.integrity.ledger_store import checkpoints, ledger_rows
@@ -85,7 +85,7 @@ def bag_info(summary: Summary, note: str, created: datetime) -> dict[str, str]:
     """The labels of ``bag-info.txt`` (Payload-Oxum is added once the payload is hashed)."""
     head = summary.head
     personal = ("included" if summary.personal_data else
-                f"withheld (medical, marriage, discipline) in {summary.redacted_lines} "
+                f"withheld ({personal_kinds()}) in {summary.redacted_lines} "
                 "events")
     stamp = created.strftime("%Y%m%dT%H%M%SZ")
     origin, organisation = settings().origin, settings().organisation

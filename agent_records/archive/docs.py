@@ -20,8 +20,9 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from agent_records.archive.formats import COLUMNS
-from agent_records.archive.records import PERSONAL, marker
+from agent_records.archive.records import marker
 from agent_records.domain import events as ev
+from agent_records.domain.classification import personal_fields
 from agent_records.domain.coercion import field_types
 
 SOFTWARE = "agent-records 0.1.0"
@@ -117,7 +118,8 @@ def data_dictionary() -> str:
         names = [f.name for f in dataclasses.fields(cls) if f.name not in ev.METADATA_FIELDS]
         if names:
             out += ["| field | type | personal data |", "|---|---|---|"]
-            out += [f"| `{n}` | {_cell(type_name(hints[n]))} | {PERSONAL.get(n, '')} |"
+            personal = personal_fields(cls)
+            out += [f"| `{n}` | {_cell(type_name(hints[n]))} | {personal.get(n, '')} |"
                     for n in names]
         else:
             out.append("No fields of its own: the fact and its metadata are the record.")
@@ -181,13 +183,15 @@ previous_hash of the first event is 64 zeros. The Merkle tree is RFC 6962's over
 32-byte event hashes in log order.
 
 PERSONAL DATA
-Medical (aptitude certificate), marriage (spouse, justification, intended date) and
-disciplinary (facts, outcome) values are withheld unless this export says they are
-included. A withheld value is replaced by a marker such as
-"{marker('medical')}", and the line lists it in "redacted". The hash still covers the full
-stored event: such a line carries no "stored" member, so its content cannot be
-recomputed from this export; its hash is still checked against the ledger and the
-signed Merkle root, so its place in the record is proven. Only the complete export
+Identity (birth date, nationality, civil rights, domicile, conduct attestation),
+medical (aptitude certificate), marriage (requests, spouses) and disciplinary
+(referrals, facts, outcomes) values are withheld unless this export says they are
+included: data-dictionary.md gives each field's class. A withheld value is replaced
+by a marker such as "{marker('medical')}", and the line lists it in "redacted".
+The hash still covers the full stored event: such a line carries no "stored"
+member, so its content cannot be recomputed from this export; its hash is still
+checked against the ledger and the signed Merkle root, so its place in the record is
+proven. Only the complete export
 (with personal data) lets every line be recomputed.
 
 IMPORTING IT BACK

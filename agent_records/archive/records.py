@@ -19,20 +19,20 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from agent_records.archive.verify_export import describe, unwrap
+from agent_records.domain.classification import (
+    PERSONAL,
+    DataClass,
+    event_class_of_topic,
+    redacted,
+)
 from agent_records.domain.post import post_id
 from agent_records.integrity.ledger_store import LedgerRow, ledger_rows, store_events
 from projections.engine.store import ViewStore
 
-PERSONAL: dict[str, str] = {
-    "aptitude_certificate": "medical",
-    "spouse_name": "marriage",
-    "spouse_nationality": "marriage",
-    "exception_justification": "marriage",
-    "intended_date": "marriage",
-    "facts": "discipline",
-    "outcome": "discipline",
-}
-"""Payload fields withheld unless personal data are included, by kind."""
+WITHHELD = PERSONAL
+"""The classes an export without personal data withholds: every class some role may not
+read (``domain.classification``), so an archive never holds what the API hides from the
+archivist."""
 CORRECTION_TOPIC = "agent_records.domain.events:EventCorrected"
 
 
@@ -43,6 +43,11 @@ class ExportError(ValueError):
 def marker(kind: str) -> str:
     """What stands in for a withheld value: says that something was there, and its kind."""
     return f"[withheld: {kind} personal data]"
+
+
+def personal_kinds() -> str:
+    """The withheld classes in words, for bag-info.txt and the bag's README."""
+    return ", ".join(sorted(WITHHELD))
 
 
 @dataclass(frozen=True)
@@ -138,21 +143,19 @@ class Matcher:
         return named
 
 
-def redact(line: dict[str, Any]) -> list[str]:
-    """Withholds the personal values of the line's payload; returns the fields withheld."""
-    withheld = []
-    payload = line["payload"]
-    for name, value in payload.items():
-        if name in PERSONAL and value is not None:
-            payload[name] = marker(PERSONAL[name])
-            withheld.append(name)
-    changes = payload.get("changes")
-    if line["type"] == CORRECTION_TOPIC and isinstance(changes, dict):
-        for name, value in changes.items():
-            if name in PERSONAL and value is not None:
-                changes[name] = marker(PERSONAL[name])
-                withheld.append(f"changes.{name}")
-    return withheld
+def redact(line: dict[str, Any], withheld: frozenset[DataClass] = WITHHELD) -> list[str]:
+    """Withholds the payload's values of the ``withheld`` classes, at any depth (value
+    objects, a correction's changes); returns their dotted paths.
+
+    The type of the event a correction corrects is not at hand in a streamed export, so
+    each changed value is withheld if its field name has a withheld class in any event.
+    """
+    event_cls = event_class_of_topic(line["type"])
+    payload, hidden = redacted(event_cls, line["payload"],
+                               lambda classes: not classes & withheld,
+                               lambda classes: marker(", ".join(sorted(classes & withheld))))
+    line["payload"] = payload
+    return [h.path for h in hidden]
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,25 @@ class AgentQuery:
     on_leave_on: date | None = None
 
 
+FILTERED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "grade": (("agents", "grade"),), "status": (("agents", "status"),),
+    "post_code": (("agents", "post_code"),),
+    "eligible_for_promotion": (("agents", "eligible_for_promotion"),),
+    "renewal_due_before": (("agents", "next_renewal_due"),),
+    "reaching_65_before": (("agents", "sixty_fifth_birthday"), ("agents", "status")),
+    "on_leave_on": (("leaves", "start_date"), ("leaves", "end_date")),
+}
+"""The (table, column) pairs each filter of ``AgentQuery`` reads: a caller who may not
+read one of them may not filter by it (a filter answers questions about its columns:
+bisecting ``reaching_65_before`` finds a birth date)."""
+
+
+def filtered_columns(q: AgentQuery) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The filters ``q`` sets, each with the (table, column) pairs it reads."""
+    return {name: columns for name, columns in FILTERED_COLUMNS.items()
+            if getattr(q, name) is not None}
+
+
 def agents_by_id(store: ViewStore, ids: Sequence[str]) -> dict[str, AgentRow]:
     """The rows of the agents in ``ids`` that have one, by id."""
     if not ids:

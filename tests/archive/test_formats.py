@@ -105,12 +105,15 @@ def test_personal_data_are_withheld_unless_asked(records: AgentRecords, careers:
     for secret in (SPOUSE, JUSTIFICATION, json.dumps(FACTS, ensure_ascii=False)[1:-1],
                    "Dr Weber"):
         assert secret.encode() not in raw
-    expected = {"AttacheAppointed": ["aptitude_certificate"],
+    expected = {"AgentRegistered": ["birth_date", "nationality", "civil_political_rights",
+                                    "domicile_country"],
+                "AttacheAppointed": ["aptitude_certificate", "conduct_attestation"],
                 "MarriageAuthorisationRequested": ["spouse_name", "spouse_nationality",
                                                   "intended_date"],
-                "MarriageAuthorised": ["exception_justification"],
-                "MarriageRecorded": ["spouse_name", "spouse_nationality"],
-                "DisciplinaryReferral": ["facts"], "DisciplinaryDecision": ["outcome"]}
+                "MarriageAuthorised": ["request_version", "exception_justification"],
+                "MarriageRecorded": ["spouse_name", "spouse_nationality", "request_version"],
+                "DisciplinaryReferral": ["body", "facts"],
+                "DisciplinaryDecision": ["referral_version", "outcome"]}
     mine = [line for line in withheld if line["stream_id"] == str(careers.main)]
     for name, fields in expected.items():
         (line,) = of_type(mine, name)

@@ -1,5 +1,6 @@
 """An agent's history: its events, oldest first, each with its audit metadata, its seal
-in the ledger when asked for, and its payload behind the role that may see it."""
+in the ledger when asked for, and its payload behind the roles that read every class it
+holds (``domain.classification``, at any depth: value objects, a correction's changes)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from agent_records.api.auth import Permission
 from agent_records.api.context import ctx
 from agent_records.api.errors import PublicError
 from agent_records.api.types import PageInfo, cursor, decode_cursor, described
+from agent_records.domain.classification import for_role, hidden
 from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.integrity.ledger_store import Seal
-
-PERSONAL_PAYLOAD: dict[str, Permission] = {
-    "aptitude_certificate": Permission.MEDICAL, "spouse_name": Permission.MARRIAGE,
-    "spouse_nationality": Permission.MARRIAGE, "exception_justification": Permission.MARRIAGE,
-    "intended_date": Permission.MARRIAGE, "facts": Permission.DISCIPLINE,
-    "outcome": Permission.DISCIPLINE, "birth_date": Permission.IDENTITY,
-    "nationality": Permission.IDENTITY,
-}
-"""Payload fields that are personal data, and the permission that reveals them."""
 
 
 @strawberry.type
@@ -51,19 +43,25 @@ class Event:
     previous_hash: str | None = strawberry.field(
         description="The previous event's hash in the global chain.")
     raw: strawberry.Private[dict[str, Any]]
+    event_class: strawberry.Private[type]
+    corrected_class: strawberry.Private[type | None] = None
+    """For a correction, the type of the event it corrects: its changes have that
+    event's classes."""
 
     @described("The event's own fields; personal ones need the role.")
     def payload(self, info: Info) -> JSON | None:
-        principal = ctx(info).principal
-        hidden = [k for k in self.raw if k in PERSONAL_PAYLOAD
-                  and not principal.may(PERSONAL_PAYLOAD[k])]
-        if hidden:
-            raise PublicError("FORBIDDEN", f"personal data ({', '.join(sorted(hidden))}) is "
-                              "not shown to your role")
+        """Null (FORBIDDEN) when one of its values, at any depth, is of a class the role
+        may not read; the error names each such value and its class."""
+        role = ctx(info).principal.role
+        withheld = hidden(self.event_class, self.raw, for_role(role), self.corrected_class)
+        if withheld:
+            raise PublicError("FORBIDDEN", "your role may not read these fields of the "
+                              f"payload: {', '.join(map(str, withheld))}")
         return JSON(_jsonable(self.raw))
 
     @staticmethod
-    def of(e: CareerEvent, corrected_by: list[int], seal: Seal | None) -> Event:
+    def of(e: CareerEvent, corrected_by: list[int], seal: Seal | None,
+           corrected_class: type | None = None) -> Event:
         """The event with its seal (None when not sealed or not asked for)."""
         return Event(version=e.originator_version, type=type(e).__name__,
                      effective_date=e.effective_date, recorded_at=e.timestamp,
@@ -74,7 +72,7 @@ class Event:
                      corrected_by=corrected_by, position=seal.position if seal else None,
                      hash=seal.hash if seal else None,
                      previous_hash=seal.previous if seal else None,
-                     raw=e.payload())
+                     raw=e.payload(), event_class=type(e), corrected_class=corrected_class)
 
 
 def _jsonable(value: Any) -> Any:
@@ -87,6 +85,10 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
         return {k: _jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
     return value
+
+
+def _corrected(e: CareerEvent, types: dict[int, type]) -> type | None:
+    return types.get(e.corrected_version) if isinstance(e, EventCorrected) else None
 
 
 @strawberry.type
@@ -112,13 +114,15 @@ def history(events: list[CareerEvent], first: int, after: str | None,
     """Keyset pagination on the record's versions (events oldest first, as stored)."""
     start = decode_cursor("v", after)
     fixes: dict[int, list[int]] = {}
+    types = {e.originator_version: type(e) for e in events}
     for e in events:
         if isinstance(e, EventCorrected):
             fixes.setdefault(e.corrected_version, []).append(e.originator_version)
     chosen = [e for e in events if e.originator_version > start][:first]
     edges = [EventEdge(cursor=cursor("v", e.originator_version),
                        node=Event.of(e, fixes.get(e.originator_version, []),
-                                     seals.get(e.originator_version))) for e in chosen]
+                                     seals.get(e.originator_version), _corrected(e, types)))
+             for e in chosen]
     more = bool(chosen) and chosen[-1].originator_version < events[-1].originator_version
     return EventConnection(edges=edges, total_count=len(events),
                            page_info=PageInfo(has_next_page=more,

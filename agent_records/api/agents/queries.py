@@ -10,7 +10,9 @@ import strawberry
 from strawberry.types import Info
 
 from agent_records.api.agents.types import Agent, LeaveBalance, balance, record_of
+from agent_records.api.auth import Principal
 from agent_records.api.context import ctx
+from agent_records.api.errors import withheld
 from agent_records.api.threads import blocking
 from agent_records.api.types import (
     Grade,
@@ -20,7 +22,8 @@ from agent_records.api.types import (
     decode_cursor,
     page_size,
 )
-from projections.views.agents import AgentQuery, find_agents
+from agent_records.domain.classification import DataClass, column_classes
+from projections.views.agents import ORDERABLE, AgentQuery, filtered_columns, find_agents
 
 
 @strawberry.enum
@@ -62,9 +65,31 @@ class AgentConnection:
     total_count: int
 
 
+def check_readable(principal: Principal, query: AgentQuery, order: AgentOrder) -> None:
+    """Refuses a filter or an ordering on a column of a class the role may not read: its
+    answers (which agents match, in which order, how many) would reveal the column."""
+    for name, columns in filtered_columns(query).items():
+        unread = _unread(principal, *(column_classes(t, c) for t, c in columns))
+        if unread:
+            raise withheld(f"filter {_camel(name)}", unread)
+    unread = _unread(principal, column_classes("agents", ORDERABLE[order.field.value]))
+    if unread:
+        raise withheld(f"orderBy {order.field.value}", unread)
+
+
+def _unread(principal: Principal, *classes: frozenset[DataClass]) -> set[DataClass]:
+    return {c for group in classes for c in group if not principal.reads({c})}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
 async def agent_page(info: Info, query: AgentQuery, order: AgentOrder, first: int,
                      after: str | None) -> AgentConnection:
     """One page of the agents view (``agents``, ``renewalsDue``): offset cursors."""
+    check_readable(ctx(info).principal, query, order)
     offset = decode_cursor("o", after)
     rows, total = await blocking(find_agents, ctx(info).services.views, query,
                                  order.field.value, order.descending, offset, page_size(first))

@@ -1,6 +1,9 @@
 """The ``Agent`` type and what hangs from it: current state from the read models, the
-rest from the record (snapshots, leave, personal data), each personal field behind its
-role; its history is in ``agents.history``."""
+rest from the record (snapshots, leave, personal data), each field behind the roles that
+read its class; its history is in ``agents.history``.
+
+Who reads which field is the classification's (``domain.classification.API_FIELDS``),
+applied to every field by ``api.classified``: no resolver here checks a role."""
 
 from __future__ import annotations
 
@@ -66,7 +69,7 @@ class Agent:
     strawberry resolves those without building an ``Info`` or parsing arguments, which
     a resolver method costs on every field of every request. Columns converted to an
     enum or a date keep a resolver, so that a value the code cannot read fails (masked)
-    at that field and nowhere else; personal fields keep theirs to check the role.
+    at that field and nowhere else.
     """
 
     row: strawberry.Private[AgentRow]
@@ -125,18 +128,15 @@ class Agent:
         return optional_date(self.row.next_renewal_due)
 
     @described("Art. 21: the pension law's age limit.")
-    def sixty_fifth_birthday(self, info: Info) -> date | None:
-        ctx(info).require(Permission.IDENTITY, "sixtyFifthBirthday")
+    def sixty_fifth_birthday(self) -> date | None:
         return optional_date(self.row.sixty_fifth_birthday)
 
     @described("65th birthday or end of the last yearly extension.")
-    def service_limit(self, info: Info) -> date | None:
-        ctx(info).require(Permission.IDENTITY, "serviceLimit")
+    def service_limit(self) -> date | None:
         return optional_date(self.row.service_limit)
 
     @strawberry.field
-    def birth_date(self, info: Info) -> date | None:
-        ctx(info).require(Permission.IDENTITY, "birthDate")
+    def birth_date(self) -> date | None:
         return optional_date(self.row.birth_date)
 
     @described("Days of public service on a date, prior service included.")
@@ -149,7 +149,6 @@ class Agent:
 
     @described("Medical data (Art. 6); hr_officer and council only.")
     async def aptitude_certificate(self, info: Info) -> AptitudeCertificate | None:
-        ctx(info).require(Permission.MEDICAL, "aptitudeCertificate")
         cert = (await record_of(info, self.row.agent_id)).state.aptitude_certificate
         return AptitudeCertificate(doctor=cert.doctor, issued_on=cert.issued_on,
                                    doctor_designated_by_minister=cert.doctor_designated_by_minister
@@ -157,7 +156,6 @@ class Agent:
 
     @described("Art. 13 requests and marriage; hr_officer and council.")
     async def marriage(self, info: Info) -> Marriage | None:
-        ctx(info).require(Permission.MARRIAGE, "marriage")
         s = (await record_of(info, self.row.agent_id)).state
         return Marriage(married_to=s.married_to, requests=[MarriageRequest(
             version=r.version, spouse_name=r.spouse_name, spouse_nationality=r.spouse_nationality,
@@ -166,14 +164,12 @@ class Agent:
 
     @described("Art. 23, 24 referrals and decisions; council only.")
     async def disciplinary_record(self, info: Info) -> list[Referral] | None:
-        ctx(info).require(Permission.DISCIPLINE, "disciplinaryRecord")
         s = (await record_of(info, self.row.agent_id)).state
         return [Referral(version=r.version, body=r.body, referred_on=r.referred_on,
                          outcome=r.outcome, decided_on=r.decided_on) for r in s.referrals]
 
     @described("Breaches the disciplinary council must see.")
     async def breaches(self, info: Info) -> list[Breach] | None:
-        ctx(info).require(Permission.DISCIPLINE, "breaches")
         rows = await ctx(info).breaches.load(self.row.agent_id)
         return [Breach(version=r.version, code=r.code, article=r.article,
                        on_date=date.fromisoformat(r.on_date), message=r.message)

@@ -3,8 +3,10 @@
 Plain HTTP rather than GraphQL: an export is a file of any size, sent in chunks as it
 is read from the store (constant memory on both sides), with the same filters as the
 ``export`` command. A bearer token whose role has the ``export`` permission is needed
-(401 without a valid token, 403 without the permission); personal data are included
-only on request and only for a role that may see every kind of them.
+(401 without a valid token, 403 without the permission); personal data (every class
+some role may not read, ``domain.classification.PERSONAL``) are included only on request
+and only for a role that reads every class of them; otherwise all are withheld, so the
+archivist never receives what the API hides from it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from agent_records.api.auth import Permission
 from agent_records.api.dependencies import PrincipalDep, ServicesDep
 from agent_records.archive.export import sealed_head, stream_jsonl
 from agent_records.archive.records import ExportError, Selection
+from agent_records.domain.classification import PERSONAL
 from projections.engine.base import ProjectionStopped
-
-PERSONAL = (Permission.MEDICAL, Permission.MARRIAGE, Permission.DISCIPLINE)
 
 router = APIRouter()
 
@@ -35,7 +36,7 @@ def export_jsonl(principal: PrincipalDep, services: ServicesDep, agent: str | No
     """The sealed log (or a selection) as JSON Lines, in log order, streamed."""
     if not principal.may(Permission.EXPORT):
         raise HTTPException(403, f"the role {principal.role} may not export the record")
-    if include_personal_data and not all(principal.may(p) for p in PERSONAL):
+    if include_personal_data and not principal.reads(PERSONAL):
         raise HTTPException(403, f"the role {principal.role} may not export personal data")
     try:
         selection = Selection(agent, post, effective_from, effective_to, recorded_from,
