@@ -17,10 +17,11 @@ from fastapi import Request, WebSocketException, status
 from fastapi.responses import Response
 from starlette.requests import HTTPConnection
 
-from agent_records.api.auth import Principal, Role
+from agent_records.api.auth import Principal
 from agent_records.api.context import Context
 from agent_records.api.dependencies import CallerDep, ServicesDep
 from agent_records.api.limits import error_body
+from agent_records.domain.classification import Role
 
 PAGE_ONLY = Principal("graphiql-page", Role.AUDITOR)
 """The context of an anonymous HTTP request: served GraphiQL's page, nothing else."""

@@ -21,9 +21,9 @@ from pathlib import Path
 from graphql import FragmentSpreadNode, Visitor, parse, visit
 from strawberry.extensions import SchemaExtension
 
-from agent_records.api.auth import Role
 from agent_records.api.errors import PublicError
 from agent_records.config import settings
+from agent_records.domain.classification import Role
 
 
 def document_id(text: str) -> str:

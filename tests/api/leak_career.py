@@ -58,6 +58,7 @@ MARKS = (
     Mark("DisciplinaryDecision", "referral_version", DIS),
     Mark("DisciplinaryDecision", "outcome", DIS, ('"suspension"', '"SUSPENSION"', "=suspension")),
     Mark("DisciplinaryDecision", "until", DIS, ("1956-03-03", "1956-03-04")),
+    Mark("AbsenceFromPostRecorded", "end_date", DIS, ("1951-04-09",)),
 )
 """One mark per personal field of every event type (checked against the classification)."""
 
@@ -111,6 +112,7 @@ def record_marked(live: Live) -> Marked:
             on("SwearOath", "1948-07-01", alreadySwornAsStateOfficial=False)
         on(op, "1948-07-01")
     on("PostAgent", "1948-07-02", kind="ABROAD", postCode=POST)
+    on("RecordAbsence", "1951-04-02", "hr_clerk", endDate="1951-04-09")
     refused = on("RequestMarriageAuthorisation", "1950-01-10", "hr_clerk",
                  spouseName="Spouse-Leak-Refused",
                  spouseNationality="Spouse-Leak-Refused-Nationality")
@@ -131,7 +133,8 @@ def record_marked(live: Live) -> Marked:
                      "MarriageAuthorised": versions["AuthoriseMarriage"],
                      "AttacheAppointed": versions["AppointAttache"],
                      "DisciplinaryReferral": referral,
-                     "DisciplinaryDecision": versions["RecordDisciplinaryDecision"]})
+                     "DisciplinaryDecision": versions["RecordDisciplinaryDecision"],
+                     "AbsenceFromPostRecorded": versions["RecordAbsence"]})
     for event, changes in CORRECTED.items():
         on("CorrectEvent", "1957-01-01", correctedVersion=versions[event], changes=changes,
            annulled=False, reason=f"correction of {event}")

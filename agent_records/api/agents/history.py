@@ -19,6 +19,9 @@ from agent_records.domain.classification import for_role, hidden
 from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.integrity.ledger_store import Seal
 
+EventClass = type[CareerEvent]
+"""An event's class (inside ``Event``, whose field ``type`` hides the builtin)."""
+
 
 @strawberry.type
 class Event:
@@ -43,8 +46,8 @@ class Event:
     previous_hash: str | None = strawberry.field(
         description="The previous event's hash in the global chain.")
     raw: strawberry.Private[dict[str, Any]]
-    event_class: strawberry.Private[type]
-    corrected_class: strawberry.Private[type | None] = None
+    event_class: strawberry.Private[EventClass]
+    corrected_class: strawberry.Private[EventClass | None] = None
     """For a correction, the type of the event it corrects: its changes have that
     event's classes."""
 
@@ -61,7 +64,7 @@ class Event:
 
     @staticmethod
     def of(e: CareerEvent, corrected_by: list[int], seal: Seal | None,
-           corrected_class: type | None = None) -> Event:
+           corrected_class: EventClass | None = None) -> Event:
         """The event with its seal (None when not sealed or not asked for)."""
         return Event(version=e.originator_version, type=type(e).__name__,
                      effective_date=e.effective_date, recorded_at=e.timestamp,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from agent_records.domain.classification.classes import EVERY_CLASS, PERSONAL, DataClass
 from agent_records.domain.events import (
+    AbsenceFromPostRecorded,
     AgentAppointed,
     AgentRegistered,
     AppointmentRenewed,
@@ -76,8 +77,11 @@ EVENT_FIELDS: dict[type, dict[str, DataClass]] = {
     Posted: {"kind": C, "post_code": C, "organisation": C, "until": C,
              "home_minister_agreement_ref": C},
     HeadOfPostDesignated: {"post_code": C},
-    ChargeDAffairesDesignated: {"post_code": C, "end_date": C, "designated_by": C},
+    ChargeDAffairesDesignated: {"post_code": C, "end_date": C, "designated_by": C,
+                                "ground": C},
     HonoraryTitleConferred: {"kind": C, "title": C, "uniform": C, "conferred_by": C},
+    # Art. 14: an absence without regular leave is a breach for the council.
+    AbsenceFromPostRecorded: {"end_date": D},
     Resigned: {}, Retired: {},
     ServiceExtended: {"until": C},
     DisciplinaryReferral: {"body": D, "facts": D},
