@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
@@ -38,6 +40,8 @@ class ServiceSettings:
     store: str | None = None
     production: bool = False
     inline_projections: bool = True
+    today: Callable[[], date] | None = None
+    """The clock of the read views (the UTC day when None; tests pass their own)."""
 
     @classmethod
     def from_env(cls, store: str | None = None) -> ServiceSettings:
@@ -84,7 +88,7 @@ class Services:
 
 def open_services(settings: ServiceSettings) -> Services:
     records = open_records(settings.store)
-    worker = Worker(records, named())
+    worker = Worker(records, named(), today=settings.today)
     return Services(records, worker, settings.inline_projections)
 
 

@@ -5,6 +5,8 @@ Everything here reads the real tables of the store under test; nothing is mocked
 
 from __future__ import annotations
 
+from datetime import date
+
 import contextlib
 import hashlib
 import os
@@ -75,12 +77,12 @@ def checksums(tables: dict[str, Rows]) -> dict[str, tuple[int, str]]:
 
 
 def assert_equals_rebuild(app: AgentRecords, names: list[str] | None = None, *,
-                          together: bool = False, processes: int | None = None
-                          ) -> dict[str, Rows]:
+                          together: bool = False, processes: int | None = None,
+                          today: Callable[[], date] | None = None) -> dict[str, Rows]:
     """Rebuilds each view from zero (or all of them in one pass, ``together``, in
     ``processes`` on PostgreSQL) and asserts each table equals what it replaced."""
     names = names or NAMES
-    worker = Worker(app, named(names), rebuild_processes=processes)
+    worker = Worker(app, named(names), rebuild_processes=processes, today=today)
     before = snapshot(worker.store, names)
     if together:
         worker.rebuild_all()
