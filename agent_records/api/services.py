@@ -47,7 +47,7 @@ class ServiceSettings:
     def from_env(cls, store: str | None = None) -> ServiceSettings:
         current = settings()
         return cls(store=store, production=current.production,
-                   inline_projections=current.inline_projections)
+                   inline_projections=current.inline_projections, today=current.clock())
 
 
 @dataclass
