@@ -27,7 +27,7 @@ from projections.engine.store import ViewStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "agent_records.cli"]
-NAMES = ["agents", "posts", "leave", "audit_log", "breaches"]
+NAMES = ["agents", "posts", "leave", "audit_log", "breaches", "deadlines"]
 """The read models of issue 3 (other views, such as a ledger, are not these tests' concern)."""
 Rows = list[tuple[Any, ...]]
 
