@@ -176,3 +176,14 @@ def _env() -> dict[str, str]:
     env.pop("AGENT_RECORDS_STORE", None)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def by_id(store: ViewStore, table: str, many: bool = False) -> dict[str, Any]:
+    """A table's rows by agent id (a list of them with ``many``)."""
+    out: dict[str, Any] = {}
+    for r in rows(store, table, "agent_id"):
+        if many:
+            out.setdefault(r["agent_id"], []).append(r)
+        else:
+            out[r["agent_id"]] = r
+    return out
