@@ -22,9 +22,9 @@ from uuid import UUID
 
 from agent_records.domain import timeline
 from agent_records.domain.agent import Agent
-from agent_records.domain.state import CareerState
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.post import PostMemberJoined, PostOpened
+from agent_records.domain.state import CareerState
 from projections.engine.store import Sql, ViewStore
 
 Batch = Sequence[tuple[int, Any]]

@@ -19,7 +19,8 @@ from tests.api.live import Live, serve
 
 TODAY = "1952-01-01"
 """The day the reference careers' views are as of (``AGENT_RECORDS_TODAY``): the
-junior attaché's term still runs, and every one of them is in service (in the UTC day all have retired)."""
+junior attaché's term still runs and every one of them is in service (in the UTC day,
+all have retired by the age limit of Art. 21)."""
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),

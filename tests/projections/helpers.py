@@ -5,8 +5,6 @@ Everything here reads the real tables of the store under test; nothing is mocked
 
 from __future__ import annotations
 
-from datetime import date
-
 import contextlib
 import hashlib
 import os
@@ -15,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 

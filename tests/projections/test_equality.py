@@ -22,7 +22,6 @@ from tests.projections.helpers import (
     snapshot,
 )
 
-
 DAY = date(1956, 1, 1)
 """The day the views are as of: the demo's careers are under way (in 2026 all are over)."""
 
