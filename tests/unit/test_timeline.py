@@ -77,6 +77,10 @@ def test_early_renewals_never_shorten_the_art_8_wait(renewal_days, promotion) ->
     try:
         rec(agent, ev.Promoted, day, to_grade="secretaire")
     except RuleViolation as refused:
+        if refused.article == "Art. 7":  # a renewal recorded after it needs an attaché
+            assert any(e.effective_date > day for e in agent.events
+                       if isinstance(e, ev.AppointmentRenewed))
+            return
         assert refused.article == "Art. 8"
         assert len(starts) < 3 or day < starts[2] or day >= end
         return
