@@ -22,7 +22,7 @@ from uuid import UUID
 from agent_records import logs
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
-from agent_records.config import hand_store_to_workers, store_url
+from agent_records.config import hand_store_to_workers, settings, store_url
 from agent_records.demo import load_demo
 from agent_records.domain.classification import DataClass, Role, for_role, reads, redacted
 from agent_records.domain.errors import DomainError
@@ -114,7 +114,7 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
     names = [args.name] if getattr(args, "name", None) else None
     if names and names[0] not in VIEWS:
         raise ConfigurationError(f"unknown projection {names[0]!r}; one of {', '.join(VIEWS)}")
-    worker = Worker(app, named(names))
+    worker = Worker(app, named(names), today=settings().clock())
     if args.action == "status":
         print(f"{'projection':<12} {'position':>10} {'head':>10} {'lag':>8}")
         for st in worker.status():

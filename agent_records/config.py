@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args, get_type_hints
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -86,6 +87,21 @@ class Settings:
     rebuild_processes: int = field(metadata=_about(
         "AGENT_RECORDS_REBUILD_PROCESSES", "0",
         "processes of a PostgreSQL rebuild of the views; 0: one per core"))
+    today: str = field(metadata=_about(
+        "AGENT_RECORDS_TODAY", "utc",
+        "the day the read views are as of: `utc` (the UTC day), or a fixed `YYYY-MM-DD` "
+        "for demonstrations and tests"))
+
+    def clock(self) -> Callable[[], date] | None:
+        """The read views' clock: None for the UTC day, else the fixed day."""
+        if self.today == "utc":
+            return None
+        try:
+            day = date.fromisoformat(self.today)
+        except ValueError:
+            raise ConfigurationError(f"AGENT_RECORDS_TODAY: expected utc or a date "
+                                     f"YYYY-MM-DD, got {self.today!r}") from None
+        return lambda: day
 
     @property
     def production(self) -> bool:

@@ -26,6 +26,7 @@ from agent_records.api.agents import queries as agent_queries
 from agent_records.api.audit import queries as audit_queries
 from agent_records.api.classified import guard
 from agent_records.api.cost import MAX_DEPTH
+from agent_records.api.deadlines import queries as deadline_queries
 from agent_records.api.errors import MaskInternalErrors, log_errors
 from agent_records.api.execution import ValidationByText
 from agent_records.api.integrity import queries as integrity_queries
@@ -64,6 +65,7 @@ class Query:
     audit_trail = audit_queries.audit_trail
     projection_status = status_queries.projection_status
     verification = integrity_queries.verification
+    due_between = deadline_queries.due_between_field
 
 
 class Schema(strawberry.Schema):

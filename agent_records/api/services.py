@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
@@ -38,12 +40,14 @@ class ServiceSettings:
     store: str | None = None
     production: bool = False
     inline_projections: bool = True
+    today: Callable[[], date] | None = None
+    """The clock of the read views (the UTC day when None; tests pass their own)."""
 
     @classmethod
     def from_env(cls, store: str | None = None) -> ServiceSettings:
         current = settings()
         return cls(store=store, production=current.production,
-                   inline_projections=current.inline_projections)
+                   inline_projections=current.inline_projections, today=current.clock())
 
 
 @dataclass
@@ -85,7 +89,7 @@ class Services:
 
 def open_services(settings: ServiceSettings) -> Services:
     records = open_records(settings.store)
-    worker = Worker(records, named())
+    worker = Worker(records, named(), today=settings.today)
     return Services(records, worker, settings.inline_projections)
 
 

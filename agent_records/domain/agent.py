@@ -78,6 +78,7 @@ class Agent(Aggregate):
     def __init__(self) -> None:
         self._log: list[CareerEvent] = []
         self._evaluation: Evaluation | None = None
+        self._current: dict[date, CareerState] = {}
 
     @classmethod
     def register(cls, decision: Decision, **identity: Any) -> Agent:
@@ -98,6 +99,7 @@ class Agent(Aggregate):
         """Adds a stored or new event to the record (rules are checked before, not here)."""
         self._log.append(event)
         self._evaluation = None
+        self._current = {}
 
     def record(self, cls: type[CareerEvent], decision: Decision, **payload: Any) -> CareerEvent:
         """Records one career fact after checking every rule; returns the event."""
@@ -191,11 +193,20 @@ class Agent(Aggregate):
         """The state in force on ``day`` (valid time)."""
         return _evaluate(self._log, until=day).state
 
+    def current(self, today: date) -> CareerState:
+        """Every fact, and what dates alone bring up to ``today`` (``timeline``): what the
+        read views show on ``today`` (cached by day: the views ask for one or two)."""
+        cached: dict[date, CareerState] = self.__dict__.setdefault("_current", {})
+        if today not in cached:
+            cached[today] = _evaluate(self._log, today=today).state
+        return cached[today]
+
     def known_at(self, instant: datetime) -> Agent:
         """The record as it stood at ``instant`` (system time), before later events."""
         past = copy.copy(self)
         past._log = [e for e in self._log if e.timestamp <= instant]
         past._evaluation = None
+        past._current = {}
         if past._log:
             past._version = past._log[-1].originator_version
         return past
@@ -210,7 +221,8 @@ def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
             and not bounds.MIN_AGE <= age_on(birth, f.effective_date) <= bounds.MAX_AGE]
 
 
-def _evaluate(log: list[CareerEvent], until: date | None = None) -> Evaluation:
+def _evaluate(log: list[CareerEvent], until: date | None = None,
+              today: date | None = None) -> Evaluation:
     facts = [e for e in log if not isinstance(e, EventCorrected)]
     corrections = [e for e in log if isinstance(e, EventCorrected)]
-    return evaluate(facts, corrections, until)
+    return evaluate(facts, corrections, until, today)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from agent_records.domain.breaches import breach
+from agent_records.domain import timeline
 from agent_records.domain.errors import Violation
 from agent_records.domain.events import (
     AgentAppointed,
     AgentRegistered,
+    AppointmentRenewed,
     AttacheAppointed,
     CareerEvent,
     EventCorrected,
@@ -31,6 +32,7 @@ from agent_records.domain.events import (
     Resigned,
     Retired,
     ServiceExtended,
+    TermLapsed,
 )
 from agent_records.domain.rules import (
     absence,
@@ -43,7 +45,7 @@ from agent_records.domain.rules import (
 )
 from agent_records.domain.rules.check import Check, Handler
 from agent_records.domain.state import CareerState, evolve
-from agent_records.domain.values import IN_SERVICE, Category, Status
+from agent_records.domain.values import Category
 
 HANDLERS: dict[type, Handler] = {
     **appointment.HANDLERS,
@@ -55,7 +57,9 @@ HANDLERS: dict[type, Handler] = {
     **discipline.HANDLERS,
 }
 ALLOWED_FOR_PERSONALITIES = frozenset({HonoraryTitleConferred})
-EXEMPT_FROM_AGE_LIMIT = (Retired, ServiceExtended, Resigned)
+TAKEN_BEFORE_THE_DAY = (Retired, Resigned, ServiceExtended, AppointmentRenewed, TermLapsed)
+"""Facts that act on the very day a term or the activity would end (Art. 7, 21): a
+renewal on the term's last day, a retirement on the day after the age limit."""
 
 
 MIDDLE = 4
@@ -91,24 +95,15 @@ def registered(s: CareerState, e: AgentRegistered, ck: Check) -> CareerState:
 
 
 def advance(s: CareerState, e: CareerEvent, ck: Check) -> CareerState:
-    """What time alone changes before a fact: suspensions end; checks common to all."""
+    """What dates alone bring before a fact (``timeline``); checks common to all."""
     day = e.effective_date
+    s = timeline.advance(s, day, inclusive=not isinstance(e, TAKEN_BEFORE_THE_DAY))
     ck.require(day >= s.birth_date, None, "effective_before_birth",
                f"no event can take effect ({day}) before the agent's birth ({s.birth_date})",
                "effective_date")
     if s.category == Category.PERSONALITY:
         ck.require(type(e) in ALLOWED_FOR_PERSONALITIES, "Art. 10", "not_an_agent",
                    "a conseiller du Commerce extérieur is not an agent: no rank, no career")
-    if s.status == Status.SUSPENDED and s.suspended_until and day >= s.suspended_until:
-        s = evolve(s, status=Status.SERVING, suspended_until=None)
-    # A retirement or resignation on the day after the limit ends the activity in time;
-    # a later one shows activity beyond it (Art. 21). An extension starts on the limit.
-    grace = timedelta(days=1) if isinstance(e, EXEMPT_FROM_AGE_LIMIT) else timedelta(0)
-    beyond = s.status in IN_SERVICE and day > s.service_limit + grace
-    if beyond and not any(b.code == "serving_beyond_65" and b.on > s.service_limit
-                          for b in s.breaches):
-        s = breach(s, e, "Art. 21", "serving_beyond_65",
-                   f"in activity on {day}, beyond {s.service_limit}, without a yearly extension")
     return s
 
 
@@ -144,9 +139,10 @@ def effective_facts(
 
 def evaluate(
     facts: Sequence[CareerEvent], corrections: Iterable[EventCorrected] = (),
-    until: date | None = None,
+    until: date | None = None, today: date | None = None,
 ) -> Evaluation:
-    """Fold the corrected facts effective on or before ``until`` (all when None)."""
+    """Fold the corrected facts effective on or before ``until`` (all when None), then
+    what dates alone bring up to ``until`` (or to ``today``, or to the last fact)."""
     s = CareerState()
     ck = Check()
     for fact in effective_facts(facts, corrections):
@@ -158,4 +154,5 @@ def evaluate(
         else:
             s = HANDLERS[type(fact)](advance(s, fact, ck), fact, ck)
         s = evolve(s, as_of=fact.effective_date, versions=(*s.versions, ck.version))
-    return Evaluation(s, tuple(ck.found))
+    horizon = until if until is not None else max(today or date.min, s.as_of)
+    return Evaluation(timeline.advance(s, horizon), tuple(ck.found))

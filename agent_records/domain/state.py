@@ -187,8 +187,13 @@ class CareerState:
     title: Grade | None = None
     service_start: date | None = None
     service_end: date | None = None
+    ended_by: str | None = None
+    """The article whose dates alone ended the service (Art. 7 term, Art. 21 age limit)."""
     term_end: date | None = None
     renewals: int = 0
+    """Renewals that have taken effect: a renewal counts from its term's start (Art. 8)."""
+    renewal_starts: tuple[date, ...] = ()
+    """The start of each renewed term of the current appointment, in order (Art. 7)."""
     probation_exempted: bool = False
     pledged: bool = False
     sworn: bool = False

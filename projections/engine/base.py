@@ -20,9 +20,11 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
+from agent_records.domain import timeline
 from agent_records.domain.agent import Agent
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.post import PostMemberJoined, PostOpened
+from agent_records.domain.state import CareerState
 from projections.engine.store import Sql, ViewStore
 
 Batch = Sequence[tuple[int, Any]]
@@ -135,6 +137,8 @@ class View(ABC):
         self.store = store
         self.suffix = suffix
         self.names = {t.name: store.table(t.name + suffix) for t in self.tables}
+        self.day = store.today()
+        """The day the view's rows are as of (the worker moves it on each day)."""
 
     @property
     def tracking_name(self) -> str:
@@ -197,8 +201,45 @@ class View(ABC):
         """Applies a batch of events to the tables, in the caller's transaction."""
 
 
+DAY_TRACKING = "@day"
+"""Suffix of the tracking name under which a view's day is kept (its ordinal)."""
+
+
+def due_table(view: str) -> Table:
+    """Each agent's next date on which dates alone change its state (``timeline``), and
+    the version the view last saw: what the daily step re-evaluates."""
+    return Table(f"{view}_due", (Column("agent_id", "TEXT NOT NULL"),
+                                 Column("version", "INTEGER NOT NULL"),
+                                 Column("next_date", "TEXT NOT NULL")),
+                 "agent_id", ("next_date",))
+
+
 class AgentStateView(View):
-    """A view whose rows for an agent are a function of the agent's state."""
+    """A view whose rows for an agent are a function of the agent's state on the view's
+    ``day``: every fact, and what dates alone bring up to that day. Each view keeps
+    each agent's next such date (``{name}_due``) so that the daily step re-evaluates
+    only the agents whose date has come."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__ and "tables" in cls.__dict__:
+            cls.tables = (*cls.tables, due_table(cls.name))
+
+    @property
+    def due(self) -> str:
+        """The logical name of the view's table of next dates."""
+        return f"{self.name}_due"
+
+    def state(self, agent: Agent) -> CareerState:
+        """The agent's state on the view's day."""
+        return agent.current(self.day)
+
+    def all_rows(self, agent_id: str, agent: Agent) -> TableRows:
+        """The view's rows and the agent's next date (none when nothing is due)."""
+        rows = self.rows(agent_id, agent)
+        upcoming = timeline.next_date(self.state(agent))
+        rows[self.due] = [(agent_id, agent.version, upcoming.isoformat())] if upcoming else []
+        return rows
 
     def needs(self, batch: Batch) -> dict[UUID, int]:
         """The agents a batch touches, each with its last version in the batch."""
@@ -215,13 +256,13 @@ class AgentStateView(View):
 
     def refresh(self, sql: Sql, agent_id: str, agent: Agent) -> None:
         """Replaces the agent's rows from its state."""
-        for table, rows in self.rows(agent_id, agent).items():
+        for table, rows in self.all_rows(agent_id, agent).items():
             self.replace_rows(sql, table, agent_id, rows)
 
     def stream_rows(self, stream: Stream) -> TableRows:
         """An agent's rows from its state as of the stream's last event; none for a post."""
         if isinstance(stream.aggregate, Agent):
-            return self.rows(str(stream.id), stream.aggregate)
+            return self.all_rows(str(stream.id), stream.aggregate)
         return {}
 
     def replace_rows(self, sql: Sql, table: str, agent_id: str,

@@ -31,7 +31,7 @@ from eventsourcing.persistence import Notification
 
 from agent_records.config import settings
 from agent_records.eventstore.recorders.sql import events_table
-from projections.engine.base import Table, View
+from projections.engine.base import DAY_TRACKING, AgentStateView, Table, View
 from projections.engine.loading import load, postgres_sink, sqlite_sink
 from projections.engine.partitions import Partitions
 from projections.engine.store import Sql, ViewStore
@@ -145,6 +145,18 @@ class OnePass:
             if head:
                 for view in self.live:
                     self.store.track(sql, view.name, head)
+            self.track_days(sql)
+
+    def track_days(self, sql: Sql) -> None:
+        """The rebuilt views of agents' states are as of the day they were computed."""
+        daily = [v for v in self.fresh if isinstance(v, AgentStateView)]
+        if not daily:
+            return
+        names = [v.name + DAY_TRACKING for v in daily]
+        sql.execute(f"DELETE FROM {self.store.tracking_table} WHERE application_name IN "
+                    f"({', '.join('?' * len(names))})", names)
+        for view, name in zip(daily, names, strict=True):
+            self.store.track(sql, name, view.day.toordinal())
 
     def load(self, head: int, progress: Progress) -> int:
         """Reads the log up to ``head`` once and loads every rebuilt view's rows."""

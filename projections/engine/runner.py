@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,15 @@ from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from agent_records.eventstore.errors import UNAVAILABLE, StoreUnavailable
 from agent_records.eventstore.recorders.sql import postgres_recorder
-from projections.engine.base import Batch, ProjectionStopped, View, decoded, fault
+from projections.engine.base import (
+    DAY_TRACKING,
+    AgentStateView,
+    Batch,
+    ProjectionStopped,
+    View,
+    decoded,
+    fault,
+)
 from projections.engine.loading import NAME
 from projections.engine.outage import Outage
 from projections.engine.rebuild import OnePass
@@ -83,6 +92,8 @@ class ViewStatus:
     position: int
     head: int
     stop: Stop | None = field(default=None)
+    as_of_day: date | None = field(default=None)
+    """A view of agents' states: the day its rows are as of (None for the others)."""
 
     @property
     def state(self) -> str:
@@ -104,9 +115,9 @@ class Worker:
 
     def __init__(self, app: AgentRecords, views: Sequence[type[View]],
                  batch_size: int = 500, *, rebuild_processes: int | None = None,
-                 rebuild_chunk: int = 20_000) -> None:
+                 rebuild_chunk: int = 20_000, today: Callable[[], date] | None = None) -> None:
         self.app = app
-        self.store = ViewStore(app)
+        self.store = ViewStore(app, today)
         self.batch_size = batch_size
         self.rebuild_processes = rebuild_processes
         self.rebuild_chunk = rebuild_chunk
@@ -216,11 +227,13 @@ class Worker:
         view has caught up, the first stop is raised (each time, while it holds).
         """
         done = 0
+        today = self.store.today()
         for view in self.views:
             held = self.stopped.get(view.name)
             if held and time.monotonic() < held.retry_at:
                 continue
             try:
+                self.daily(view, today)
                 done += self.catch_up(view)
             except ProjectionStopped as exc:
                 self.hold(view, exc)
@@ -231,6 +244,30 @@ class Worker:
         if stops:
             raise stops[0]
         return done
+
+    def daily(self, view: View, today: date) -> int:
+        """The daily step: when the day has changed since the view's day, re-evaluates
+        the agents whose next time-driven date has come (``{name}_due``) as of ``today``
+        and records the day, in one transaction (exactly once: the tracking row of the
+        day, like an event's position); returns how many agents it re-evaluated."""
+        if not isinstance(view, AgentStateView):
+            return 0
+        name = view.tracking_name + DAY_TRACKING
+        done = self.store.position(name)
+        if done >= today.toordinal():
+            view.day = max(view.day, date.fromordinal(done)) if done else view.day
+            return 0
+        due = self.store.rows(f"SELECT agent_id, version FROM {view.names[view.due]} "
+                              "WHERE next_date <= ?", (today.isoformat(),))
+        agents = [(r["agent_id"], self.load(UUID(r["agent_id"]), r["version"])) for r in due]
+        with self.store.transaction() as sql:
+            if self.store.locked_position(sql, name) != done:
+                return 0  # another worker took this day
+            view.day = today
+            for agent_id, agent in agents:
+                view.refresh(sql, agent_id, agent)
+            self.store.track(sql, name, today.toordinal())
+        return len(agents)
 
     def hold(self, view: View, exc: ProjectionStopped) -> None:
         """Keeps ``view`` stopped at ``exc`` (in the store too) and schedules a retry."""
@@ -271,8 +308,11 @@ class Worker:
         for v in self.views:
             position = self.store.position(v.name)
             stop = stops.get(v.name)
+            day = (self.store.position(v.name + DAY_TRACKING)
+                   if isinstance(v, AgentStateView) else 0)
             out.append(ViewStatus(v.name, position, head,
-                                  stop if stop and stop.position > position else None))
+                                  stop if stop and stop.position > position else None,
+                                  date.fromordinal(day) if day else None))
         return out
 
     def follow(self, stop: threading.Event, interval: float = 0.5,

@@ -10,10 +10,10 @@ one, so an event is applied exactly once even when two workers race.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from agent_records.application import AgentRecords
+from agent_records.domain.bounds import utc_today
 from agent_records.eventstore.errors import guard
 
 
@@ -88,8 +89,10 @@ class Stop:
 class ViewStore:
     """The read-model tables of one store and the positions of their projections."""
 
-    def __init__(self, app: AgentRecords) -> None:
+    def __init__(self, app: AgentRecords, today: Callable[[], date] | None = None) -> None:
         self.app = app
+        self.today = today or utc_today
+        """The UTC day (a test passes its own clock): what the read views are as of."""
         self.postgres = app.settings.backend == "postgres"
         cls = PostgresViews if self.postgres else SQLiteViews
         with self.ddl_lock(), guard(app.settings):

@@ -66,7 +66,7 @@ class AgentsView(AgentStateView):
     tables = (AGENTS,)
 
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
-        s = agent.state
+        s = self.state(agent)
         position = s.position
         renewal_due = s.term_end if s.grade == Grade.ATTACHE and s.status in IN_SERVICE else None
         row = (  # in the order of AGENTS.columns

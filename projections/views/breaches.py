@@ -47,7 +47,7 @@ class BreachesView(AgentStateView):
     tables = (BREACHES,)
 
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
-        s = agent.state  # rows in the order of BREACHES.columns
+        s = self.state(agent)  # rows in the order of BREACHES.columns
         rows = [(agent_id, b.version, b.code, b.article, iso(b.on), b.message)
                 for b in s.breaches]
         for lv in s.leaves:

@@ -36,7 +36,7 @@ class LeaveView(AgentStateView):
 
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
         """Each leave and each year's account, in the order of their tables' columns."""
-        s = agent.state
+        s = self.state(agent)
         leaves = [(agent_id, lv.version, str(lv.kind), iso(lv.start), iso(lv.end),
                    lv.travel_days, lv.counted_days, str(lv.granted_by), iso(lv.notified_on))
                   for lv in s.leaves]

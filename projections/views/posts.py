@@ -108,7 +108,7 @@ class PostsView(AgentStateView):
         return super().stream_rows(stream)
 
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
-        s = agent.state
+        s = self.state(agent)
         roster = [(p.post_code, agent_id, iso(start), iso(until), grade, str(s.category))
                   for p in s.positions if p.post_code
                   for start, until, grade in grade_segments(s, p)]

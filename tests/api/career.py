@@ -161,7 +161,7 @@ def _others(rec: Recorder, career: Career) -> None:
     rec.attache("lapsed", "Henri Thill", "1923-01-01", "1949-01-01", post=None)
     rec.on("RecordLapse", "lapsed", "1950-01-01", reason="term not renewed")
     rec.attache("resigned", "Anne Kieffer", "1921-02-02", "1949-03-01", post=None)
-    rec.on("AcceptResignation", "resigned", "1955-01-01")
+    rec.on("AcceptResignation", "resigned", "1950-01-15")  # in her term (Art. 7)
     rec.on("ConferHonoraryTitle", "resigned", "1955-03-01", kind="RETAINED_TITLE",
            title="secrétaire de légation honoraire", uniform=True, conferredBy="SOVEREIGN")
     rec.register("personality", "Albert Lambert", "1900-05-05", effectiveDate="1952-01-10",

@@ -17,6 +17,10 @@ from tests import backends
 from tests.api.career import Career, record_career
 from tests.api.live import Live, serve
 
+TODAY = "1952-01-01"
+"""The day the reference careers' views are as of (``AGENT_RECORDS_TODAY``): the
+junior attaché's term still runs and every one of them is in service (in the UTC day,
+all have retired by the age limit of Art. 21)."""
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
@@ -50,7 +54,8 @@ def live(backend_store: str, token_file: tuple[Path, dict[str, str]],
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The service on this module's store (development mode: GraphiQL, introspection)."""
     path, tokens = token_file
-    server = serve(backend_store, tmp_path_factory.mktemp("server"), path, tokens)
+    server = serve(backend_store, tmp_path_factory.mktemp("server"), path, tokens,
+                   AGENT_RECORDS_TODAY=TODAY)
     try:
         yield server
     finally:

@@ -58,7 +58,7 @@ MARKS = (
     Mark("DisciplinaryDecision", "referral_version", DIS),
     Mark("DisciplinaryDecision", "outcome", DIS, ('"suspension"', '"SUSPENSION"', "=suspension")),
     Mark("DisciplinaryDecision", "until", DIS, ("1956-03-03", "1956-03-04")),
-    Mark("AbsenceFromPostRecorded", "end_date", DIS, ("1951-04-09",)),
+    Mark("AbsenceFromPostRecorded", "end_date", DIS, ("1952-04-09",)),
 )
 """One mark per personal field of every event type (checked against the classification)."""
 
@@ -112,7 +112,11 @@ def record_marked(live: Live) -> Marked:
             on("SwearOath", "1948-07-01", alreadySwornAsStateOfficial=False)
         on(op, "1948-07-01")
     on("PostAgent", "1948-07-02", kind="ABROAD", postCode=POST)
-    on("RecordAbsence", "1951-04-02", "hr_clerk", endDate="1951-04-09")
+    for year in (1949, 1950, 1951):  # renewed each year (Art. 7), then secretary (Art. 8)
+        on("RenewAppointment", f"{year}-07-01", decisionReference=f"AGD {year}/R")
+    on("Promote", "1951-08-01", toGrade="SECRETAIRE", appointingAuthority="SOVEREIGN",
+       decisionReference="AGD 1951/G1")
+    on("RecordAbsence", "1952-04-02", "hr_clerk", endDate="1952-04-09")
     refused = on("RequestMarriageAuthorisation", "1950-01-10", "hr_clerk",
                  spouseName="Spouse-Leak-Refused",
                  spouseNationality="Spouse-Leak-Refused-Nationality")

@@ -28,8 +28,11 @@ def on(rec: Recorder, who: str, day: str, **kw: Any) -> dict[str, Any]:
 
 
 def serving(rec: Recorder, post: str | None = OPS) -> str:
-    """A serving attaché appointed on 1 July 1948, posted to ``post`` unless None."""
+    """A serving attaché appointed on 1 July 1948, posted to ``post`` unless None, his
+    appointment renewed in advance until 1 July 1953 (Art. 7: else it ends in 1949)."""
     rec.attache("a", "Victor Welter", "1920-06-06", "1948-07-01", post=post)
+    for day in range(2, 6):
+        rec.on("RenewAppointment", "a", f"1948-07-0{day}", decisionReference=f"AGD R{day}")
     return "a"
 
 
@@ -97,7 +100,8 @@ def RenewAppointment(rec: Recorder) -> dict[str, Any]:
 
 @scenario
 def RecordLapse(rec: Recorder) -> dict[str, Any]:
-    return on(rec, serving(rec, post=None), "1949-07-01", reason="term not renewed")
+    rec.attache("a", "Henri Thill", "1923-01-01", "1948-07-01", post=None)
+    return on(rec, "a", "1949-07-01", reason="term not renewed")
 
 
 @scenario
@@ -202,7 +206,7 @@ def AcceptResignation(rec: Recorder) -> dict[str, Any]:
 
 @scenario
 def Retire(rec: Recorder) -> dict[str, Any]:
-    return on(rec, serving(rec), "1985-06-06", reason="age limit")
+    return on(rec, serving(rec), "1952-06-06", reason="pension")
 
 
 @scenario

@@ -37,6 +37,7 @@ def query_variables(op: str, c: Career) -> dict[str, Any]:
         "PostRoster": {"code": POST, "on": "1952-07-10"},
         "PostRosterPage": {"code": POST, "on": "1952-07-10", "first": 2},
         "RenewalsDue": {"before": "1952-12-31"},
+        "DueBetween": {"from": "1949-01-01", "to": "1970-12-31", "first": 10},
         "LeaveBalance": {"agentId": c.attache, "year": 1950},
         "AuditTrailByAgent": {"agentId": c.attache, "first": 5},
         "AuditTrailByActor": {"actorId": "demo-hr-officer", "recordedTo": c.before_correction},

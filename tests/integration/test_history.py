@@ -66,8 +66,10 @@ def test_the_state_on_an_effective_date(records: AgentRecords) -> None:
 
     assert agent.state_on(date(1948, 6, 30)).status == Status.CANDIDATE
     assert agent.state_on(date(1948, 7, 1)).status == Status.SERVING
-    assert agent.state_on(date(1949, 6, 14)).renewals == 0
-    assert agent.state_on(date(1949, 6, 15)).renewals == 1
+    # renewed on 15 June 1949, the new term and its count start on 1 July (Art. 7, 8)
+    assert agent.state_on(date(1949, 6, 15)).renewals == 0
+    assert agent.state_on(date(1949, 6, 15)).term_end == date(1950, 7, 1)
+    assert agent.state_on(date(1949, 7, 1)).renewals == 1
     assert agent.state_on(date(1949, 7, 31)).leaves == ()
     on_leave = agent.state_on(date(1949, 8, 5))
     assert on_leave.status_on(date(1949, 8, 5)) == Status.ON_LEAVE

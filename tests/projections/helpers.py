@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from projections.engine.store import ViewStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "agent_records.cli"]
-NAMES = ["agents", "posts", "leave", "audit_log", "breaches"]
+NAMES = ["agents", "posts", "leave", "audit_log", "breaches", "deadlines"]
 """The read models of issue 3 (other views, such as a ledger, are not these tests' concern)."""
 Rows = list[tuple[Any, ...]]
 
@@ -75,12 +76,12 @@ def checksums(tables: dict[str, Rows]) -> dict[str, tuple[int, str]]:
 
 
 def assert_equals_rebuild(app: AgentRecords, names: list[str] | None = None, *,
-                          together: bool = False, processes: int | None = None
-                          ) -> dict[str, Rows]:
+                          together: bool = False, processes: int | None = None,
+                          today: Callable[[], date] | None = None) -> dict[str, Rows]:
     """Rebuilds each view from zero (or all of them in one pass, ``together``, in
     ``processes`` on PostgreSQL) and asserts each table equals what it replaced."""
     names = names or NAMES
-    worker = Worker(app, named(names), rebuild_processes=processes)
+    worker = Worker(app, named(names), rebuild_processes=processes, today=today)
     before = snapshot(worker.store, names)
     if together:
         worker.rebuild_all()
@@ -174,3 +175,14 @@ def _env() -> dict[str, str]:
     env.pop("AGENT_RECORDS_STORE", None)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def by_id(store: ViewStore, table: str, many: bool = False) -> dict[str, Any]:
+    """A table's rows by agent id (a list of them with ``many``)."""
+    out: dict[str, Any] = {}
+    for r in rows(store, table, "agent_id"):
+        if many:
+            out.setdefault(r["agent_id"], []).append(r)
+        else:
+            out[r["agent_id"]] = r
+    return out

@@ -98,7 +98,8 @@ def by_agent(store: ViewStore, table: str, order: str = "agent_id") -> dict[str,
 def test_views_follow_the_career_and_apply_corrections(records: AgentRecords) -> None:
     app = records
     script = record_first_part(app)
-    worker = Worker(app, named(NAMES))
+    day = [date(1949, 8, 1)]  # the views' clock: the lapsing attaché's term still runs
+    worker = Worker(app, named(NAMES), today=lambda: day[0])
     assert worker.run_once() > 0
     store = worker.store
     a, b = str(script.attache), str(script.lapsing)
@@ -115,6 +116,7 @@ def test_views_follow_the_career_and_apply_corrections(records: AgentRecords) ->
                if r["agent_id"] == a)
 
     later = record_second_part(app, script)
+    day[0] = date(1952, 8, 1)
     assert worker.run_once() > 0
     assert_agents(store, script)
     assert_posts(store, script, later["charge"])
@@ -134,7 +136,8 @@ def assert_agents(store: ViewStore, s: Script) -> None:
     assert (b["grade"], b["status"], b["post_code"], b["renewals"]) == (
         "attache", "lapsed", None, 0)
     assert (b["next_renewal_due"], b["eligible_for_promotion"]) == (None, 0)
-    assert (b["service_end"], b["sixty_fifth_birthday"]) == ("1949-09-15", "1986-05-10")
+    # the term was over on 1 September 1949 (Art. 7): the lapse recorded later agrees
+    assert (b["service_end"], b["sixty_fifth_birthday"]) == ("1949-09-01", "1986-05-10")
     assert (e["grade"], e["status"], e["post_code"], e["head_of_post"]) == (
         "envoye", "serving", "BRU", "BRU")
     assert (e["sixty_fifth_birthday"], e["next_renewal_due"]) == ("1960-04-02", None)
@@ -154,7 +157,7 @@ def assert_posts(store: ViewStore, s: Script, charge: int) -> None:
         ("BRU", a, "1948-07-01", "1951-08-01", "attache"),
         ("BRU", a, "1951-08-01", None, "secretaire"),
         ("BRU", e, "1948-09-01", None, "envoye"),
-        ("PAR", b, "1948-09-01", "1949-09-15", "attache"),
+        ("PAR", b, "1948-09-01", "1949-09-01", "attache"),  # the term ended (Art. 7)
     ], key=str)
     heads = rows(store, "heads_of_post", "post_code, since")
     assert heads == [{"post_code": "BRU", "agent_id": e, "since": "1948-09-02", "until": None}]

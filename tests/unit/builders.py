@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -124,11 +124,14 @@ def attache(born: Day = "1920-03-01", appointed: Day = "1948-07-01", *,
     return agent
 
 
-def renewed(agent: Agent, times: int, appointed: Day = "1948-07-01") -> Agent:
-    """Renews an attaché appointed on ``appointed`` on each anniversary, ``times`` times."""
+def renewed(agent: Agent, times: int, appointed: Day = "1948-07-01", *,
+            early: bool = False) -> Agent:
+    """Renews an attaché appointed on ``appointed`` on each anniversary, ``times`` times
+    (``early``: all on the days just after the appointment, Art. 7 allows it)."""
     first = as_date(appointed)
     for n in range(1, times + 1):
-        rec(agent, ev.AppointmentRenewed, first.replace(year=first.year + n))
+        day = first + timedelta(days=n) if early else first.replace(year=first.year + n)
+        rec(agent, ev.AppointmentRenewed, day)
     return agent
 
 

@@ -25,7 +25,7 @@ from agent_records.domain.errors import InvalidInput, RuleViolation
 from agent_records.domain.post import PostOpened, post_id
 from agent_records.domain.values import VALUE_TYPES
 from tests.careers import on
-from tests.unit.builders import attache, identity, rec, register, unchanged
+from tests.unit.builders import attache, identity, in_office, rec, register, unchanged
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -117,7 +117,7 @@ def test_full_name_within_bounds(name: str) -> None:
 @example("\x00", "reason")
 def test_free_texts_within_bounds(value: str, field: str) -> None:
     assume(field == "reason" or value.strip())  # Art. 23: a referral states the facts
-    agent = attache()
+    agent = in_office("conseiller")
     decision_reason = value if field == "reason" else "why"
     facts = value if field == "facts" else "facts"
     expected = text_accepted(value, bounds.LONG_TEXT, free=True)

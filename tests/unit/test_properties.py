@@ -196,5 +196,5 @@ def test_replaying_the_events_rebuilds_the_same_state(career) -> None:
         assert (fresh.version, fresh.events) == (agent.version, agent.events)
         facts = facts_of(agent)
         assert evaluate(facts).state == agent.state
-        assert agent.state_on(date.max) == agent.state
+        assert agent.state_on(agent.state.as_of) == agent.state
         attempt(agent, lambda: correct(agent, *last))

@@ -118,16 +118,21 @@ def test_agent_cannot_be_appointed_when_already_appointed() -> None:
 
 # Art. 7: renewal, lapse, pledge --------------------------------------------------------
 
-@pytest.mark.parametrize("day", ["1948-07-02", "1949-07-01"])
-def test_renewal_within_the_term(day) -> None:
+@pytest.mark.parametrize("day", ["1948-07-01", "1948-07-02", "1949-07-01"])
+def test_renewal_renews_from_the_end_of_the_term_whenever_decided(day) -> None:
+    """Art. 7: the new term runs from the end of the current one; it counts from then."""
     agent = attache()
     rec(agent, ev.AppointmentRenewed, day)
-    assert (agent.state.renewals, agent.state.term_end) == (1, date(1950, 7, 1))
+    assert agent.state.term_end == date(1950, 7, 1)
+    assert agent.state_on(date(1949, 6, 30)).renewals == 0
+    assert agent.state_on(date(1949, 7, 1)).renewals == 1
+    assert agent.state_on(date(1950, 6, 30)).status == Status.SERVING
+    assert agent.state_on(date(1950, 7, 1)).status == Status.LAPSED
 
 
-@pytest.mark.parametrize("day", ["1948-07-01", "1949-07-02"])
-def test_renewal_outside_the_term_refused(day) -> None:
-    refused(attache(), ev.AppointmentRenewed, day, "Art. 7", "renewal_outside_term")
+def test_renewal_after_the_term_ended_refused() -> None:
+    """Art. 7: the term was over on 1 July 1949: there is nothing left to renew."""
+    refused(attache(), ev.AppointmentRenewed, "1949-07-02", "Art. 7", "not_a_serving_attache")
 
 
 @pytest.mark.parametrize("make", [lambda: register(), lambda: in_office("secretaire")])
@@ -141,6 +146,35 @@ def test_lapse_ends_the_service_once_the_term_is_over() -> None:
     assert agent.state.status == Status.LAPSED
     assert agent.state.position is None
     assert agent.state.service_end == date(1949, 7, 1)
+
+
+def test_term_ends_without_any_fact() -> None:
+    """Art. 7: out of service from the day the year is over, no lapse recorded."""
+    agent = attache()
+    assert agent.state_on(date(1949, 6, 30)).status == Status.SERVING
+    after = agent.state_on(date(1949, 7, 1))
+    assert (after.status, after.service_end, after.ended_by) == (
+        Status.LAPSED, date(1949, 7, 1), "Art. 7")
+    assert after.position is None
+
+
+@pytest.mark.parametrize("day", ["1949-07-01", "1949-09-15"])
+def test_lapse_recorded_on_or_after_the_derived_end_agrees(day) -> None:
+    agent = attache()
+    rec(agent, ev.TermLapsed, day)
+    assert (agent.state.status, agent.state.service_end) == (Status.LAPSED, date(1949, 7, 1))
+
+
+def test_lapse_contradicting_a_renewal_refused() -> None:
+    """Art. 7: renewed, the term runs until 1950: a lapse in 1949 contradicts it."""
+    agent = attache()
+    rec(agent, ev.AppointmentRenewed, "1948-08-01")
+    refused(agent, ev.TermLapsed, "1949-07-01", "Art. 7", "term_still_running")
+
+
+def test_leave_refused_once_the_term_lapsed() -> None:
+    refused(attache(), ev.LeaveGranted, "1949-08-01", "Art. 14", "not_serving",
+            end_date=date(1949, 8, 10))
 
 
 def test_lapse_refused_while_the_term_runs() -> None:
@@ -215,7 +249,7 @@ def test_functions_refused_unless_appointed(make) -> None:
     (lambda: renewed(attache(), 3), "secretaire", None),
     (lambda: in_office("attache", probation_exempted=True), "secretaire", None),
     (lambda: in_office("secretaire"), "conseiller", None),
-    (lambda: attache(), "envoye", "CG-1"),
+    (lambda: renewed(attache(), 3), "envoye", "CG-1"),
 ])
 def test_promotion(make, to, ref) -> None:
     agent = make()
@@ -223,11 +257,31 @@ def test_promotion(make, to, ref) -> None:
     assert agent.state.grade == Grade(to)
 
 
+def test_renewals_decided_early_count_from_their_terms() -> None:
+    """Art. 8: three renewals decided in July 1948 take effect in 1949, 1950 and 1951:
+    in the second year the attaché has been renewed once, not three times."""
+    agent = renewed(attache(), 3, early=True)
+    error = refused(agent, ev.Promoted, "1950-01-01", "Art. 8", "too_few_renewals",
+                    to_grade="secretaire")
+    assert "1 renewals have taken effect by 1950-01-01" in str(error)
+    refused(agent, ev.Promoted, "1951-06-30", "Art. 8", "too_few_renewals",
+            to_grade="secretaire")
+    rec(agent, ev.Promoted, "1951-07-01", to_grade="secretaire")
+    assert agent.state.grade == Grade.SECRETAIRE
+
+
+@pytest.mark.parametrize(("make", "to", "fields", "article", "code"), [
+    (lambda: renewed(attache(), 2), "secretaire", {}, "Art. 8", "too_few_renewals"),
+])
+def test_promotion_refused_in_the_term(make, to, fields, article, code) -> None:
+    refused(make(), ev.Promoted, "1951-06-30", article, code, to_grade=to, **fields)
+
+
 @pytest.mark.parametrize(("make", "to", "fields", "article", "code"), [
     (lambda: attache(serve=False), "secretaire", {}, "Art. 8", "not_serving"),
     (lambda: in_office("conseiller"), "secretaire", {}, "Art. 8", "not_a_promotion"),
     (lambda: in_office("conseiller"), "conseiller", {}, "Art. 9", "not_a_promotion"),
-    (lambda: renewed(attache(), 2), "secretaire", {}, "Art. 8", "too_few_renewals"),
+    (lambda: renewed(attache(), 2), "secretaire", {}, "Art. 8", "not_serving"),
     (lambda: renewed(attache(), 3), "conseiller", {}, "Art. 8",
      "attache_promoted_secretary_first"),
     (lambda: in_office("secretaire"), "conseiller", {"appointing_authority": "minister"},

@@ -113,7 +113,8 @@ def test_annulling_a_renewal_a_promotion_relied_on_refused() -> None:
     agent = renewed(attache(), 3)
     third = agent.version
     rec(agent, ev.Promoted, "1951-09-01", to_grade="secretaire")
-    corrected(agent, third, annulled=True, expect=("Art. 8", "too_few_renewals"))
+    # without the third renewal the term ended on 1 July 1951 (Art. 7)
+    corrected(agent, third, annulled=True, expect=("Art. 8", "not_serving"))
 
 
 def test_correcting_the_birth_date_against_the_appointment_refused() -> None:
@@ -162,7 +163,9 @@ def test_state_on_a_day_is_the_state_in_force_then() -> None:
     assert agent.state_on(date(1950, 7, 1)).renewals == 2
     assert agent.state_on(date(1951, 8, 31)).grade == Grade.ATTACHE
     assert agent.state_on(date(1951, 9, 1)).grade == Grade.SECRETAIRE
-    assert agent.state_on(date(1999, 1, 1)) == agent.state
+    assert agent.state_on(date(1951, 9, 1)) == agent.state
+    later = agent.state_on(date(1999, 1, 1))  # the age limit of Art. 21 came in 1985
+    assert (later.status, later.service_end) == (Status.RETIRED, date(1985, 3, 2))
     assert agent.state_on(date(1948, 5, 31)).full_name == ""  # not yet registered
 
 

@@ -82,35 +82,63 @@ def test_activity_up_to_the_65th_birthday_is_no_breach() -> None:
     assert beyond_65(agent) == []
 
 
-def test_serving_beyond_65_without_extension_is_a_breach_once() -> None:
+def test_the_age_limit_ends_activity_without_any_fact() -> None:
+    """Art. 21: out of activity from the day after the 65th birthday, nothing recorded."""
     agent = head()
-    fact = rec(agent, ev.Posted, date(1965, 1, 2), kind="abroad", post_code="BRU")
-    active(agent, date(1965, 6, 1))
-    assert beyond_65(agent) == [("Art. 21", "serving_beyond_65", date(1965, 1, 2))]
-    assert agent.state.breaches[0].version == fact.originator_version
+    assert agent.state_on(BIRTHDAY_65).status == Status.SERVING
+    after = agent.state_on(date(1965, 1, 2))
+    assert (after.status, after.service_end, after.ended_by, after.head_of_post) == (
+        Status.RETIRED, date(1965, 1, 2), "Art. 21", None)
+    assert beyond_65_on(agent, date(1970, 1, 1)) == []
+    refused(agent, ev.Posted, "1965-06-01", "Art. 20", "not_in_service", kind="abroad",
+            post_code="BRU")
 
 
-def test_serving_beyond_an_expired_extension_is_a_new_breach() -> None:
+def beyond_65_on(agent, day) -> list[tuple[str, str, date]]:
+    return [(b.article, b.code, b.on) for b in agent.state_on(day).breaches
+            if b.code == "serving_beyond_65"]
+
+
+def test_head_kept_beyond_an_extension_s_year_is_a_breach_without_any_fact() -> None:
+    """Art. 21: the extension's year ends on 1 January 1966; from the next day the head
+    is listed, though nothing was recorded since."""
     agent = head()
-    active(agent, date(1965, 1, 2))
     rec(agent, ev.ServiceExtended, BIRTHDAY_65, until=NEXT_YEAR, ref="AGD-65")
-    assert beyond_65(agent) == []  # the extension, recorded late, covers the activity
-    active(agent, date(1966, 3, 1))
-    assert beyond_65(agent) == [("Art. 21", "serving_beyond_65", date(1966, 3, 1))]
+    assert beyond_65_on(agent, NEXT_YEAR) == []
+    assert beyond_65_on(agent, date(1966, 1, 2)) == [
+        ("Art. 21", "serving_beyond_65", date(1966, 1, 2))]
+    assert agent.state_on(date(1966, 1, 2)).status == Status.RETIRED
+    rec(agent, ev.ServiceExtended, NEXT_YEAR, until=date(1967, 1, 1), ref="AGD-66")
+    assert beyond_65_on(agent, date(1966, 6, 1)) == []
+    assert agent.state_on(date(1966, 6, 1)).status == Status.SERVING
 
 
 @pytest.mark.parametrize(("cls", "day", "breach"), [
-    (ev.Retired, date(1965, 1, 2), False),
-    (ev.Resigned, date(1965, 1, 2), False),
-    (ev.Retired, date(1967, 1, 1), True),
-    (ev.Resigned, date(1967, 1, 1), True),
+    (ev.Retired, date(1966, 1, 2), False),
+    (ev.Resigned, date(1966, 1, 2), False),
+    (ev.Retired, date(1966, 3, 1), True),
 ])
-def test_leaving_late_reveals_service_beyond_65(cls, day, breach) -> None:
-    """Leaving on the day after the limit ends the service in time; later, it did not."""
+def test_leaving_after_an_extension(cls, day, breach) -> None:
+    """Leaving on the day after the extension's year ends it in time; a retirement
+    recorded later agrees with the end the age limit brought, and shows the breach."""
     agent = head()
+    rec(agent, ev.ServiceExtended, BIRTHDAY_65, until=NEXT_YEAR, ref="AGD-65")
     rec(agent, cls, day)
-    expected = [("Art. 21", "serving_beyond_65", day)] if breach else []
+    expected = [("Art. 21", "serving_beyond_65", date(1966, 1, 2))] if breach else []
     assert beyond_65(agent) == expected
+    assert agent.state.service_end == date(1966, 1, 2)
+
+
+@pytest.mark.parametrize("day", [date(1965, 1, 2), date(1967, 1, 1)])
+def test_retirement_agrees_with_the_age_limit(day) -> None:
+    agent = head()
+    rec(agent, ev.Retired, day)
+    assert (agent.state.status, agent.state.service_end) == (Status.RETIRED, date(1965, 1, 2))
+    assert beyond_65(agent) == []
+
+
+def test_resignation_after_the_age_limit_refused() -> None:
+    refused(head(), ev.Resigned, "1967-01-01", "Art. 23", "not_in_service")
 
 
 def test_no_breach_once_out_of_service() -> None:

@@ -20,7 +20,7 @@ from agent_records.domain.rules.leave import (
     urgency_notified,
 )
 from agent_records.domain.values import LeaveKind, Status
-from tests.unit.builders import attache, in_office, rec, refused, register
+from tests.unit.builders import attache, in_office, rec, refused, register, renewed
 
 START = date(1948, 9, 1)
 """In the first year abroad: 30 days, nothing carried over."""
@@ -80,7 +80,7 @@ def test_unused_leave_carries_over() -> None:
 
 
 def test_carry_over_is_capped_at_three_months() -> None:
-    agent = serving()
+    agent = renewed(serving(), 6)  # in service until 1955 (Art. 7)
     account = leave_account(agent.state, 1954)
     assert (account.carried_over, account.available) == (CARRY_OVER_CAP, CARRY_OVER_CAP + 30)
     rec(agent, ev.LeaveGranted, date(1954, 1, 1), end_date=date(1954, 4, 30))  # 120 days

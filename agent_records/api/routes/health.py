@@ -38,6 +38,7 @@ def readiness(services: Services) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": exc.message},
                             status_code=503)
     views = {s.name: {"position": s.position, "head": s.head, "lag": s.lag, "state": s.state}
+             | ({"asOfDay": s.as_of_day.isoformat()} if s.as_of_day else {})
              for s in statuses}
     stops = {s.name: s.stop for s in statuses if s.stop}
     for name, stop in stops.items():

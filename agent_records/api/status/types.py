@@ -3,7 +3,7 @@ for a client of the GraphQL API."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 
@@ -26,6 +26,9 @@ class ProjectionStatus:
         default=None, description="A stopped view: why it cannot project that event.")
     stopped_since: datetime | None = strawberry.field(
         default=None, description="A stopped view: when it stopped.")
+    as_of_day: date | None = strawberry.field(
+        default=None, description="A view of agents' states: the day its rows are as of "
+        "(terms ended, age limits reached up to that day); null for the others.")
 
 
 def projection_status_of(s: ViewStatus) -> ProjectionStatus:
@@ -34,4 +37,5 @@ def projection_status_of(s: ViewStatus) -> ProjectionStatus:
         name=s.name, position=s.position, head=s.head, lag=s.lag, state=s.state,
         stopped_at=stop.position if stop else None, event_type=stop.event_type if stop else None,
         error=stop.error if stop else None,
-        stopped_since=datetime.fromisoformat(stop.since) if stop else None)
+        stopped_since=datetime.fromisoformat(stop.since) if stop else None,
+        as_of_day=s.as_of_day)

@@ -40,6 +40,11 @@ TABLE_COLUMNS: dict[str, dict[str, DataClass]] = {
     | _all(C, "effective_date post_code"),
     "breaches": _all(D, "agent_id version code article on_date message"),
     "ledger": _all(A, "position stream_id version hash previous"),
+    # Deadlines: an age limit's date is the 65th birthday (or an extension's end): identity.
+    "deadlines": _all(C, "agent_id kind post_code article") | _all(ID, "due_on detail"),
+} | {  # each view's next date of an agent: may be the day after the 65th birthday
+    f"{view}_due": _all(C, "agent_id") | {"version": A, "next_date": ID}
+    for view in ("agents", "posts", "leave", "breaches", "deadlines")
 }
 """Every column of every read-model table (and the ledger's seal, joined to audit rows).
 The 65th birthday and the service limit derive from the birth date: identity data."""
@@ -91,7 +96,10 @@ API_FIELDS: dict[str, dict[str, DataClass]] = {
     "AuditEdge": _all(A, "cursor node"),
     "AuditConnection": _all(A, "edges pageInfo totalCount"),
     "ProjectionStatus": _all(A, "name position head lag state stoppedAt eventType error "
-                                "stoppedSince"),
+                                "stoppedSince asOfDay"),
+    "Deadline": _all(C, "kind agentId postCode article agent") | _all(ID, "dueOn detail"),
+    "DeadlineEdge": _all(C, "cursor node"),
+    "DeadlineConnection": _all(C, "edges pageInfo totalCount"),
     "Verification": _all(A, "ok count headPosition headHash unsealed brokenAt problem "
                             "checkedAt checkpoints"),
     "SignedCheckpoint": _all(A, "size position root chainHead note createdAt verified "

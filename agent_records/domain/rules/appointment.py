@@ -90,7 +90,7 @@ def attache_appointed(s: CareerState, e: AttacheAppointed, ck: Check) -> CareerS
                "appointing_authority")
     return evolve(
         s, status=Status.APPOINTED, grade=Grade.ATTACHE, term_end=add_years(day, 1),
-        grades=(*s.grades, (day, Grade.ATTACHE)),
+        grades=(*s.grades, (day, Grade.ATTACHE)), renewal_starts=(), ended_by=None,
         renewals=0, service_start=s.service_start or day, service_end=None,
         aptitude_certificate=cert, conduct_attestation=conduct, diplomas=tuple(e.diplomas),
         foreign_diploma_exception=e.foreign_diploma_exception, pledged=False,
@@ -127,9 +127,11 @@ def agent_appointed(s: CareerState, e: AgentAppointed, ck: Check) -> CareerState
                    "council_deliberation_ref")
     day = e.effective_date
     return evolve(
-        s, grade=grade, renewals=0, service_start=s.service_start or day, service_end=None,
-        grades=(*s.grades, (day, grade)),
-        term_end=add_years(day, 1) if grade == Grade.ATTACHE else None,
+        s, grade=grade, renewals=0, renewal_starts=(), ended_by=None,
+        service_start=s.service_start or day, service_end=None, grades=(*s.grades, (day, grade)),
+        # an attaché in office in 1948 exempted from probation (Art. 27) is on no term
+        term_end=add_years(day, 1) if grade == Grade.ATTACHE and not e.probation_exempted
+        else None,
         status=Status.SERVING if e.transitional else Status.APPOINTED,
         sworn=s.sworn or e.transitional, pledged=s.pledged or e.transitional,
         probation_exempted=e.probation_exempted,
@@ -137,25 +139,30 @@ def agent_appointed(s: CareerState, e: AgentAppointed, ck: Check) -> CareerState
 
 
 def renewed(s: CareerState, e: AppointmentRenewed, ck: Check) -> CareerState:
-    """Art. 7: a serving attaché's one-year term is renewed before it ends."""
-    ok = ck.require(s.grade == Grade.ATTACHE and s.status in IN_SERVICE, "Art. 7",
-                    "not_a_serving_attache", "only a serving attaché's appointment is renewed")
-    if ok and s.term_end:
-        ck.require(add_years(s.term_end, -1) < e.effective_date <= s.term_end, "Art. 7",
-                   "renewal_outside_term",
-                   f"the renewal must take effect within the current term, ending {s.term_end}",
-                   "effective_date")
-    term_end = add_years(s.term_end, 1) if s.term_end else None
-    return evolve(s, renewals=s.renewals + 1, term_end=term_end)
+    """Art. 7: a serving attaché's appointment is renewed for a year from the end of the
+    current term, whenever it is decided while the term runs; it counts for Art. 8 only
+    from that end (``timeline``)."""
+    ck.require(s.grade == Grade.ATTACHE and s.status in IN_SERVICE, "Art. 7",
+               "not_a_serving_attache", "only a serving attaché's appointment is renewed, "
+               f"and only while the term runs; the agent is {s.status}")
+    if not s.term_end:
+        return s
+    return evolve(s, renewal_starts=(*s.renewal_starts, s.term_end),
+                  term_end=add_years(s.term_end, 1))
 
 
 def lapsed(s: CareerState, e: TermLapsed, ck: Check) -> CareerState:
-    """Art. 7: a term that ends without renewal ends the attaché's service."""
+    """Art. 7: a term that ends without renewal ends the attaché's service, on the day
+    the term is over. The record derives it (``timeline``); recording the lapse is the
+    decision that says so, refused when it contradicts that derived end."""
+    if s.status == Status.LAPSED and s.ended_by == "Art. 7":
+        return s  # the term was over by this date: the decision agrees, nothing changes
     ok = ck.require(s.grade == Grade.ATTACHE and s.status in IN_SERVICE, "Art. 7",
                     "not_a_serving_attache", "only a serving attaché's term can lapse")
     if ok and s.term_end:
         ck.require(e.effective_date >= s.term_end, "Art. 7", "term_still_running",
-                   f"the term runs until {s.term_end}", "effective_date")
+                   f"the term runs until {s.term_end}: it has not lapsed on "
+                   f"{e.effective_date}", "effective_date")
     return leave_service(s, Status.LAPSED, e.effective_date)
 
 
@@ -197,9 +204,12 @@ def promoted(s: CareerState, e: Promoted, ck: Check) -> CareerState:
     ck.require(current is not None and grade.rank > current.rank, e.legal_basis,
                "not_a_promotion", f"{grade} is not above the current grade {current}", "to_grade")
     if current == Grade.ATTACHE and grade == Grade.SECRETAIRE:
+        decided = len(s.renewal_starts) - s.renewals
         ck.require(s.renewals >= 3 or s.probation_exempted, "Art. 8", "too_few_renewals",
                    f"Art. 8: an attaché is promoted secretary once renewed three times; "
-                   f"renewed {s.renewals} times", "to_grade")
+                   f"{s.renewals} renewals have taken effect by {e.effective_date}"
+                   + (f" ({decided} more decided, from {s.renewal_starts[s.renewals]})"
+                      if decided else ""), "to_grade")
     elif current == Grade.ATTACHE and grade != Grade.ENVOYE:
         ck.require(False, "Art. 8", "attache_promoted_secretary_first",
                    "an attaché is promoted secretary of legation (Art. 8)", "to_grade")
@@ -210,7 +220,8 @@ def promoted(s: CareerState, e: Promoted, ck: Check) -> CareerState:
         ck.require(bool(e.council_deliberation_ref), "Art. 11", "council_deliberation_required",
                    "Art. 11: envoys are appointed after deliberation of the Government in "
                    "Council", "council_deliberation_ref")
-    return evolve(s, grade=grade, term_end=None, grades=(*s.grades, (e.effective_date, grade)))
+    return evolve(s, grade=grade, term_end=None, renewal_starts=s.renewal_starts[:s.renewals],
+                  grades=(*s.grades, (e.effective_date, grade)))
 
 
 def title_conferred(s: CareerState, e: TitleConferred, ck: Check) -> CareerState:

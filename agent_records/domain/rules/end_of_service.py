@@ -36,7 +36,10 @@ def resigned(s: CareerState, e: Resigned, ck: Check) -> CareerState:
 
 
 def retired(s: CareerState, e: Retired, ck: Check) -> CareerState:
-    """Retirement under the civil-service pension law (Art. 21)."""
+    """Retirement under the civil-service pension law (Art. 21); once the age limit has
+    ended the activity (``timeline``) the retirement decision agrees with it."""
+    if s.status == Status.RETIRED and s.ended_by == "Art. 21":
+        return s
     ck.require(s.in_service, "Art. 21", "not_in_service",
                f"only an agent in service retires; the agent is {s.status}")
     return leave_service(s, Status.RETIRED, e.effective_date)

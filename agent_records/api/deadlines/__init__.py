@@ -1,0 +1,1 @@
+"""What falls due: ``dueBetween`` over the ``deadlines`` view."""
