@@ -17,6 +17,7 @@ from agent_records.domain.commands import (
     PledgeHonour,
     PostAgent,
     RegisterAgent,
+    RenewAppointment,
     SwearOath,
 )
 from agent_records.domain.values import (
@@ -55,8 +56,14 @@ def open_legation(app: AgentRecords, code: str = "BRU", city: str = "Bruxelles",
 
 
 def serving_attache(app: AgentRecords, *, born: str = "1920-03-01",
-                    appointed: str = "1948-07-01", post: str | None = "BRU") -> UUID:
-    """Registers, appoints, pledges, swears, enters functions and (optionally) posts."""
+                    appointed: str = "1948-07-01", post: str | None = "BRU",
+                    renewals: int = 0) -> UUID:
+    """Registers, appoints, pledges, swears, enters functions and (optionally) posts.
+
+    The appointment is for one year (Art. 7): without ``renewals`` the attaché is out of
+    service a year after ``appointed``. Each renewal, decided on the appointment day,
+    renews the term from the end of the current one, keeping a test's later facts in
+    service."""
     agent = app.handle(RegisterAgent(on("1948-06-01"), full_name="Jean Schmit",
                                      birth_date=date.fromisoformat(born), nationality="LU"))
     aid = agent.aggregate_id
@@ -65,6 +72,8 @@ def serving_attache(app: AgentRecords, *, born: str = "1920-03-01",
     app.handle(PledgeHonour(aid, on(day)))
     app.handle(SwearOath(aid, on(day)))
     app.handle(EnterFunctions(aid, on(day)))
+    for _ in range(renewals):
+        app.handle(RenewAppointment(aid, on(day, decision_reference="AGD-R")))
     if post:
         app.handle(PostAgent(aid, on(day), kind="abroad", post_code=post))
     return aid

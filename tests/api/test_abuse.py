@@ -28,7 +28,7 @@ from agent_records.api.cost import MAX_COST
 from agent_records.api.limits import MAX_BODY_BYTES, MAX_QUERY_CHARS
 from agent_records.bootstrap import open_records
 from agent_records.demo import Career, on
-from agent_records.domain.commands import AppointAttache
+from agent_records.domain.commands import AppointAttache, RenewAppointment
 from agent_records.domain.values import (
     AptitudeCertificate,
     ConductAttestation,
@@ -40,6 +40,8 @@ from tests.api.live import Live, serve
 
 GQL = "application/graphql-response+json"
 ATTACHES = 2_000
+RENEWALS = 4
+"""Renewals decided with each appointment: the terms run past the views' day (1952)."""
 HEALTH_LIMIT = 1.0
 """Seconds ``/healthz`` may take while an abusive request runs (issue 10)."""
 RSS_MARGIN_MB = 80
@@ -63,6 +65,8 @@ def backend_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 aptitude_certificate=AptitudeCertificate("Dr Faber", True, day),
                 conduct_attestation=ConductAttestation("Parquet général", day),
                 diplomas=(Diploma(DiplomaKind.DOCTORATE_IN_LAW, "LU", "Docteur"),)))
+            for _ in range(RENEWALS):  # still in their terms on the views' day (Art. 7)
+                app.handle(RenewAppointment(career.agent_id, on(day, f"AGD {day.year}/R")))
     finally:
         app.close()
     yield url

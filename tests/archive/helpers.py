@@ -31,6 +31,7 @@ from agent_records.domain.commands import (
     RecordMarriage,
     ReferToDiscipline,
     RegisterAgent,
+    RenewAppointment,
     RequestMarriageAuthorisation,
     SwearOath,
 )
@@ -82,6 +83,8 @@ def record_careers(app: AgentRecords) -> Careers:
     app.handle(PledgeHonour(aid, on(day)))
     app.handle(SwearOath(aid, on(day)))
     app.handle(EnterFunctions(aid, on(day)))
+    for _ in range(5):  # one-year terms (Art. 7), renewed to cover the facts below
+        app.handle(RenewAppointment(aid, on(day, decision_reference="AGD 1950/R")))
     out.posting_version = app.handle(PostAgent(aid, on(day), kind="abroad",
                                                post_code="PAR")).version
     out.posting_correction_version = app.handle(CorrectEvent(

@@ -48,7 +48,7 @@ def agents_serving_abroad(url: str, count: int) -> list[tuple[str, int]]:
     app = open_records(url)
     try:
         open_legation(app)
-        ids = [serving_attache(app) for _ in range(count)]
+        ids = [serving_attache(app, renewals=10) for _ in range(count)]
         return [(str(i), app.get_agent(i).version) for i in ids]
     finally:
         app.close()

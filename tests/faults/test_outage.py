@@ -105,7 +105,7 @@ def test_an_outage_is_reported_then_survived_without_loss_or_duplicates(
     setup = open_records(cluster.url)
     try:
         open_legation(setup)
-        agent_id = str(serving_attache(setup))
+        agent_id = str(serving_attache(setup, renewals=10))
     finally:
         setup.close()
     service = Service(cluster.url, tmp_path)

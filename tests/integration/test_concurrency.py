@@ -46,7 +46,7 @@ def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
 def one_agent(url: str, open_app: Callable[[str], AgentRecords]) -> tuple[AgentRecords, UUID]:
     app = open_app(url)
     open_legation(app)
-    return app, serving_attache(app)
+    return app, serving_attache(app, renewals=10)
 
 
 def leave_decision(day: date, writer: int) -> Decision:

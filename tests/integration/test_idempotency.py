@@ -52,7 +52,7 @@ def head(app: AgentRecords) -> int:
 
 def test_a_retry_returns_the_first_result_and_records_nothing(records: AgentRecords) -> None:
     open_legation(records)
-    aid = serving_attache(records)
+    aid = serving_attache(records, renewals=10)
     first = grant(records, aid, "k-1")
     before = head(records)
 
@@ -67,7 +67,7 @@ def test_a_key_reused_with_other_input_is_refused_and_records_nothing(
     records: AgentRecords
 ) -> None:
     open_legation(records)
-    aid = serving_attache(records)
+    aid = serving_attache(records, renewals=10)
     grant(records, aid, "k-1")
     before = head(records)
 
@@ -102,7 +102,7 @@ def test_a_malformed_key_is_invalid_input(records: AgentRecords, key: str) -> No
 
 def test_a_refused_command_keeps_its_key_free(records: AgentRecords) -> None:
     open_legation(records)
-    aid = serving_attache(records, post=None)
+    aid = serving_attache(records, post=None, renewals=10)
     records.handle(Retire(aid, on("1949-01-01")))
     with pytest.raises(RuleViolation) as refused:
         grant(records, aid, "k-refused")
@@ -115,7 +115,7 @@ def test_a_retry_through_another_instance_returns_the_first_result(
 ) -> None:
     first_app, second_app = open_app(store_url), open_app(store_url)
     open_legation(first_app)
-    aid = serving_attache(first_app)
+    aid = serving_attache(first_app, renewals=10)
     first = grant(first_app, aid, "k-2")
     before = head(second_app)
     assert grant(second_app, aid, "k-2") == first
@@ -151,7 +151,7 @@ def test_concurrent_duplicates_record_once(
 ) -> None:
     setup = open_app(store_url)
     open_legation(setup)
-    aid = serving_attache(setup)
+    aid = serving_attache(setup, renewals=10)
     apps = [open_app(store_url) for _ in range(6)]
     before = head(setup)
     barrier = threading.Barrier(len(apps), timeout=30)

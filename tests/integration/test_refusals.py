@@ -52,7 +52,7 @@ def functions_without_oath(app: AgentRecords) -> Refused:
 
 def foreign_spouse_without_exception(app: AgentRecords) -> Refused:
     open_legation(app)
-    aid = serving_attache(app)
+    aid = serving_attache(app, renewals=3)
     request = app.handle(RequestMarriageAuthorisation(aid, on("1950-02-01"), spouse_name="Anne Roy",
                                                       spouse_nationality="FR"))
     return aid, lambda: app.handle(AuthoriseMarriage(aid, on("1950-03-01"),

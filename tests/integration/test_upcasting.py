@@ -24,7 +24,7 @@ LEGACY_START, LEGACY_END = date(1949, 3, 1), date(1949, 3, 10)
 def v1_leave(app: AgentRecords) -> tuple[StoredEvent, dict]:
     """An attaché's record with a ``LeaveGranted`` appended as version 1 wrote it."""
     open_legation(app)
-    aid = serving_attache(app)
+    aid = serving_attache(app, renewals=10)
     version = app.get_agent(aid).version
     # The state version 1 stored: the audit metadata and the leave, no travel days, and no
     # class_version key (the mapper only writes one for class versions above 1).
@@ -103,7 +103,7 @@ def v1_charge(app: AgentRecords) -> StoredEvent:
     """An attaché's record with a ``ChargeDAffairesDesignated`` as version 1 wrote it
     (before the designation stated its ground)."""
     open_legation(app)
-    aid = serving_attache(app)
+    aid = serving_attache(app, renewals=10)
     state = {
         "timestamp": datetime.now(UTC),
         "effective_date": date(1950, 7, 1),
