@@ -39,13 +39,14 @@ class Site:
 
 
 def record(live: Live) -> Career:
-    """An attaché posted to Brussels, with a leave whose end date was corrected, and a
+    """An attaché posted to Brussels, renewed, with a leave whose end date was corrected, and a
     second person (a candidate) to search among."""
     career = Career()
     rec = Recorder(live, career)
     rec("OpenPost", "hr_officer", effectiveDate="1945-01-01", code=POST,
         name="Légation à Bruxelles", city="Bruxelles", country="BE", kind="legation")
     rec.attache("attache", "Jean Schmit", "1920-03-01", "1948-07-01")
+    rec.renewed_three_times("attache", 1949)  # in functions at the leave (Art. 7, 14)
     leave = rec.on("GrantLeave", "attache", "1950-08-01", "hr_officer", kind="ANNUAL",
                    endDate="1950-08-22", travelDays=2, grantedBy="MINISTER",
                    decisionReference="AM 1950/L1")
