@@ -25,6 +25,9 @@ from tests.api.career import POST, Career, Recorder
 from tests.api.live import Live, free_port
 
 START_TIMEOUT = 30.0
+TODAY = "1952-01-01"
+"""The day the read views are as of (``AGENT_RECORDS_TODAY``, as in ``tests/api``): the
+attaché's renewed term still runs (in the UTC day it has long ended, Art. 7)."""
 
 
 @dataclass
@@ -70,9 +73,17 @@ def token_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
 @pytest.fixture(scope="module", params=[pytest.param("sqlite", id="sqlite")])
 def site(request: pytest.FixtureRequest, token_file: tuple[Path, dict[str, str]],
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The service on a fresh SQLite store, its views as of ``TODAY``, with ``record``."""
     path, tokens = token_file
     store = f"sqlite:///{tmp_path_factory.mktemp('web')}/store.sqlite3"
-    app = create_app(ServiceSettings(store=store), TokenStore.load(path))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AGENT_RECORDS_TODAY", TODAY)
+        yield from serve(store, TokenStore.load(path), tokens)
+
+
+def serve(store: str, token_store: TokenStore, tokens: dict[str, str]) -> Iterator[Site]:
+    """The service in a thread until the generator is closed."""
+    app = create_app(ServiceSettings(store=store), token_store)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
