@@ -42,8 +42,9 @@ class Site:
 
 
 def record(live: Live) -> Career:
-    """An attaché posted to Brussels, renewed, with a leave whose end date was corrected, and a
-    second person (a candidate) to search among."""
+    """An attaché posted to Brussels, renewed, with a leave whose end date was corrected,
+    promoted secretary (as ``tests/api/career.py``'s, which stays in service under Art. 7);
+    and a second person (a candidate) to search among."""
     career = Career()
     rec = Recorder(live, career)
     rec("OpenPost", "hr_officer", effectiveDate="1945-01-01", code=POST,
@@ -58,6 +59,8 @@ def record(live: Live) -> Career:
                                correctedVersion=leave["version"],
                                changes={"end_date": "1950-08-19"}, annulled=False,
                                reason="end date misread from the ministerial decision")
+    rec.on("Promote", "attache", "1951-08-01", toGrade="SECRETAIRE",
+           appointingAuthority="SOVEREIGN", decisionReference="AGD 1951/G1")
     rec.register("candidate", "Paul Reuter", "1922-04-02")
     return career
 
@@ -83,7 +86,7 @@ def site(request: pytest.FixtureRequest, token_file: tuple[Path, dict[str, str]]
 
 def serve(store: str, token_store: TokenStore, tokens: dict[str, str]) -> Iterator[Site]:
     """The service in a thread until the generator is closed."""
-    app = create_app(ServiceSettings(store=store), token_store)
+    app = create_app(ServiceSettings.from_env(store), token_store)  # AGENT_RECORDS_TODAY
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))

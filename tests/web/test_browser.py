@@ -62,7 +62,7 @@ def sign_in(page: Page, site: Site, role: str, path: str = "/web/agents") -> Non
 def test_the_clerk_finds_an_agent_and_reads_the_dossier(page: Page, site: Site) -> None:
     sign_in(page, site, "hr_clerk")
     page.get_by_label("Name").fill("schmit")
-    page.get_by_label("Grade").select_option(label="attaché de Légation")
+    page.get_by_label("Grade").select_option(label="secrétaire de Légation")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#count")).to_have_text("1 agent found")
     page.get_by_role("link", name="Jean Schmit").click()
@@ -70,7 +70,7 @@ def test_the_clerk_finds_an_agent_and_reads_the_dossier(page: Page, site: Site) 
     expect(page.get_by_role("heading", level=1)).to_have_text("Jean Schmit")
     expect(page.locator('[data-field="sixtyFifthBirthday"]')).to_have_text("1985-03-01")
     history = page.locator("table.history tbody tr")
-    expect(history).to_have_count(site.career.correction["version"])
+    expect(history).to_have_count(site.career.correction["version"] + 1)  # and Promoted
     leave = page.locator(f"#v{site.career.leave_version}")
     expect(leave).to_have_class("corrected")
     expect(leave).to_contain_text("Art. 15")

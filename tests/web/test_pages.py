@@ -22,7 +22,8 @@ def clerk(site: Site) -> Iterator[httpx.Client]:
 @pytest.mark.parametrize(("query", "found"), [
     ({}, ["Jean Schmit", "Paul Reuter"]),
     ({"name": "reut"}, ["Paul Reuter"]),
-    ({"grade": "ATTACHE", "post": "bru"}, ["Jean Schmit"]),
+    ({"grade": "SECRETAIRE", "post": "bru"}, ["Jean Schmit"]),
+    ({"grade": "ATTACHE"}, []),
     ({"status": "CANDIDATE"}, ["Paul Reuter"]),
     ({"status": "NOT_A_STATUS"}, ["Jean Schmit", "Paul Reuter"]),  # ignored, not an error
     ({"name": "nobody"}, []),
@@ -53,6 +54,7 @@ def test_the_dossier_shows_history_corrections_and_leave(clerk: httpx.Client, si
     assert f'<tr id="v{leave}" class="corrected">' in page
     assert f'corrects <a href="#v{leave}">#{leave}</a>' in page
     assert f'corrected by <a href="#v{fix}">#{fix}</a>' in page
-    assert "Leave account for 1950" in page and "AM 1950/L1" in page
-    other_year = clerk.get(f"/web/agents/{site.career.attache}", params={"year": 1949}).text
-    assert "Leave account for 1949" in other_year
+    assert "AM 1950/L1" in page
+    assert "Leave account for 1951" in page  # the latest event's year (the promotion)
+    other_year = clerk.get(f"/web/agents/{site.career.attache}", params={"year": 1950}).text
+    assert "Leave account for 1950" in other_year
