@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TOOLS := .tools
 UV_VERSION := 0.13.9
 
-.PHONY: venv lock run test lint clean compose-tool bench
+.PHONY: venv lock run test lint clean compose-tool browser-tool bench
 
 venv: $(STAMP)
 
@@ -40,7 +40,7 @@ $(TOOLS)/bin/uv:
 run: venv
 	$(BIN)/agent-records serve --demo
 
-test: venv compose-tool
+test: venv compose-tool browser-tool
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -65,4 +65,15 @@ compose-tool:
 	      apt-get install -y -qq --no-install-recommends docker-compose; \
 	  else \
 	    echo "docker-compose is missing: tests/deploy will fail; run: sudo apt-get install docker-compose"; \
+	  fi; }
+
+# Debian's chromium runs the web pages' browser tests (tests/web, Playwright pointed at
+# /usr/bin/chromium; Playwright's own browser download is never used).
+browser-tool:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends chromium; \
+	  else \
+	    echo "chromium is missing: tests/web's browser tests are skipped; run: sudo apt-get install chromium"; \
 	  fi; }

@@ -163,10 +163,10 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
     """
     import uvicorn
 
-    from agent_records.api.app import create_app
     from agent_records.api.auth import ensure_demo_tokens, tokens_path
     from agent_records.api.http import HTTP_PROTOCOL
     from agent_records.api.services import ServiceSettings
+    from agent_records.web.app import create_app
 
     settings = ServiceSettings.from_env(args.store)
     if args.workers < 1:
@@ -186,7 +186,9 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
         raise ConfigurationError(f"no token file at {tokens_path()}: set AGENT_RECORDS_TOKENS "
                                  "or run with --demo")
     app.close()
-    banner = f"GraphiQL: http://{args.host}:{args.port}/graphql  (store {app.settings.display})"
+    base = f"http://{args.host}:{args.port}"
+    banner = (f"GraphiQL: {base}/graphql  web pages: {base}/web/  "
+              f"(store {app.settings.display})")
     if logs.json_logging():
         log.info("%s", banner)
     else:
@@ -198,7 +200,7 @@ def cmd_serve(app: AgentRecords, args: argparse.Namespace) -> int:
         return 0
     # worker processes import the app by name and read the store from the environment
     hand_store_to_workers(app.settings.url)
-    uvicorn.run("agent_records.api.app:create_app", factory=True, workers=args.workers,
+    uvicorn.run("agent_records.web.app:create_app", factory=True, workers=args.workers,
                 host=args.host, port=args.port, log_level="warning", http=HTTP_PROTOCOL,
                 log_config=log_config)
     return 0

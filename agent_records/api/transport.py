@@ -42,6 +42,8 @@ from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
 from agent_records.api.schema import PARSE_OPTIONS
 
+VENDOR = "/web/static/vendor/"
+"""Where the service serves GraphiQL's files (``web.app``, from ``agent_records/web/static``)."""
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 404: "NOT_FOUND",
@@ -109,6 +111,13 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         self.documents = documents
         self.time_budget = time_budget
         self.loops = ExecutionLoops()
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """strawberry's GraphiQL page, its scripts and styles served by the service (the
+        same files, ``agent_records/web/static/vendor/``: the page's integrity hashes
+        hold) instead of a public CDN that a network without internet cannot reach."""
+        return super().graphql_ide_html.replace("https://unpkg.com/", VENDOR)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """strawberry's rule (a GET without a query, accepting HTML), and no ``documentId``:

@@ -91,6 +91,7 @@ ORDERABLE = {"FULL_NAME": "full_name", "GRADE": "grade", "STATUS": "status",
 class AgentQuery:
     """Filters of ``agents(filter:)``; None means no condition."""
 
+    name_contains: str | None = None
     grade: str | None = None
     status: str | None = None
     post_code: str | None = None
@@ -107,6 +108,7 @@ FILTERED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "renewal_due_before": (("agents", "next_renewal_due"),),
     "reaching_65_before": (("agents", "sixty_fifth_birthday"), ("agents", "status")),
     "on_leave_on": (("leaves", "start_date"), ("leaves", "end_date")),
+    "name_contains": (("agents", "full_name"),),
 }
 """The (table, column) pairs each filter of ``AgentQuery`` reads: a caller who may not
 read one of them may not filter by it (a filter answers questions about its columns:
@@ -151,6 +153,11 @@ def _where(store: ViewStore, q: AgentQuery) -> tuple[str, list[Any]]:
         if value is not None:
             conds.append(f"a.{column} = ?")
             params.append(value)
+    if q.name_contains:
+        # the database lowers both sides: A-Z on SQLite, every letter on PostgreSQL
+        conds.append("lower(a.full_name) LIKE lower(?) ESCAPE '!'")
+        escaped = "".join("!" + c if c in "!%_" else c for c in q.name_contains)
+        params.append(f"%{escaped}%")
     if q.eligible_for_promotion is not None:
         conds.append("a.eligible_for_promotion = ?")
         params.append(int(q.eligible_for_promotion))

@@ -119,6 +119,19 @@ def test_agents_filters_and_order(live: Live, career: Career) -> None:
     assert latest == everyone[::-1]
 
 
+def test_agents_by_name(live: Live, career: Career) -> None:
+    """``nameContains``: a part of the name in any case; LIKE's wildcards are plain text."""
+    assert names(live, filter={"nameContains": "SCHMIT"}) == (["Jean Schmit"], 1)
+    assert names(live, filter={"nameContains": " er "}) == names(live, filter={
+        "nameContains": "er"})
+    assert names(live, filter={"nameContains": "er", "status": "RETIRED"}) == (
+        ["Marie Weber"], 1)
+    assert names(live, filter={"nameContains": "%"}) == ([], 0)
+    assert names(live, filter={"nameContains": "_"}) == ([], 0)
+    refused = live.query(AGENTS, {"filter": {"nameContains": "x" * 101}, "first": 5})
+    assert refused.codes() == ["BAD_USER_INPUT"] and "nameContains" in refused.text
+
+
 def test_agents_cursor_round_trip(live: Live) -> None:
     everyone, total = names(live)
     pages: list[str] = []

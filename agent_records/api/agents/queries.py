@@ -12,7 +12,7 @@ from strawberry.types import Info
 from agent_records.api.agents.types import Agent, LeaveBalance, balance, record_of
 from agent_records.api.auth import Principal
 from agent_records.api.context import ctx
-from agent_records.api.errors import withheld
+from agent_records.api.errors import PublicError, withheld
 from agent_records.api.threads import blocking
 from agent_records.api.types import (
     Grade,
@@ -43,6 +43,9 @@ class AgentOrder:
 
 @strawberry.input
 class AgentFilter:
+    name_contains: str | None = strawberry.field(default=None, description=(
+        "People whose full name contains this text, in any case (A-Z on SQLite, every "
+        "letter on PostgreSQL); at most 100 characters."))
     grade: Grade | None = None
     status: Status | None = None
     post_code: str | None = None
@@ -86,6 +89,19 @@ def _camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+MAX_NAME_SEARCH = 100
+
+
+def checked_name(text: str | None) -> str | None:
+    """``nameContains`` without its surrounding blanks (None when empty); a clear client
+    error beyond ``MAX_NAME_SEARCH`` characters."""
+    text = (text or "").strip()
+    if len(text) > MAX_NAME_SEARCH:
+        raise PublicError("BAD_USER_INPUT", f"filter.nameContains has {len(text)} "
+                          f"characters; the limit is {MAX_NAME_SEARCH}")
+    return text or None
+
+
 async def agent_page(info: Info, query: AgentQuery, order: AgentOrder, first: int,
                      after: str | None) -> AgentConnection:
     """One page of the agents view (``agents``, ``renewalsDue``): offset cursors."""
@@ -109,7 +125,8 @@ async def list_agents(info: Info, filter: AgentFilter | None = None,
                       order_by: AgentOrder | None = None, first: int = 20,
                       after: str | None = None) -> AgentConnection:
     f, order = filter or AgentFilter(), order_by or AgentOrder()
-    query = AgentQuery(grade=f.grade and f.grade.value, status=f.status and f.status.value,
+    query = AgentQuery(name_contains=checked_name(f.name_contains),
+                       grade=f.grade and f.grade.value, status=f.status and f.status.value,
                        post_code=f.post_code, eligible_for_promotion=f.eligible_for_promotion,
                        renewal_due_before=f.renewal_due_before,
                        reaching_65_before=f.reaching_65_before, on_leave_on=f.on_leave_on)
