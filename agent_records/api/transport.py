@@ -23,6 +23,8 @@ of the execution loops (``api.loops``), never on the server's own event loop.
 from __future__ import annotations
 
 import asyncio
+from functools import cache
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -42,7 +44,8 @@ from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
 from agent_records.api.schema import PARSE_OPTIONS
 
-VENDOR = "/web/static/vendor/"
+GRAPHIQL_PAGE = Path(__file__).resolve().parents[1] / "web" / "static" / "graphiql.html"
+"""strawberry's GraphiQL page with its assets at ``/web/static/vendor/`` (web serves them)."""
 """Where the service serves GraphiQL's files (``web.app``, from ``agent_records/web/static``)."""
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -114,10 +117,10 @@ class RecordsRouter(GraphQLRouter[Context, None]):
 
     @property
     def graphql_ide_html(self) -> str:
-        """strawberry's GraphiQL page, its scripts and styles served by the service (the
-        same files, ``agent_records/web/static/vendor/``: the page's integrity hashes
-        hold) instead of a public CDN that a network without internet cannot reach."""
-        return super().graphql_ide_html.replace("https://unpkg.com/", VENDOR)
+        """GraphiQL's page as the package ships it (``web/static/graphiql.html``): its
+        scripts and styles are the vendored files the service serves, so it loads on a
+        network without internet access."""
+        return graphiql_page()
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """strawberry's rule (a GET without a query, accepting HTML), and no ``documentId``:
@@ -228,3 +231,9 @@ class RecordsRouter(GraphQLRouter[Context, None]):
             raise Refused(405, "a mutation cannot be sent by GET; send it by POST",
                           {"Allow": "POST"})
         return operation
+
+
+@cache
+def graphiql_page() -> str:
+    """The GraphiQL page, read once."""
+    return GRAPHIQL_PAGE.read_text()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
 import httpx
@@ -11,6 +13,8 @@ from agent_records.web.render import STATIC
 from tests.web.conftest import Site
 
 ASSET = re.compile(r'(?:src|href)="([^"]+)"')
+TAG = re.compile(r"<(?:script|link)\b[^>]*>", re.S)
+ATTRIBUTE = re.compile(r'(src|href|integrity)="([^"]+)"')
 
 
 def test_every_script_and_style_of_graphiql_is_served_here(site: Site) -> None:
@@ -34,3 +38,21 @@ def test_the_vendored_files_are_minified_builds_only() -> None:
     assert all(".min." in p.name or p.parent.name == "dist" for p in code), code
     assert not [p for p in files if p.suffix == ".map"]
     assert sum(p.stat().st_size for p in files) < 5_000_000
+
+
+def test_each_vendored_file_matches_the_page_s_integrity_hash(site: Site) -> None:
+    """The page's subresource-integrity hashes are those of the files served: a vendored
+    file changed, or the page pointed at another version, would not load."""
+    with httpx.Client(base_url=site.url, timeout=30) as http:
+        page = http.get("/graphql", headers={"Accept": "text/html"}).text
+        checked = 0
+        for tag in TAG.findall(page):
+            found = dict(ATTRIBUTE.findall(tag))
+            asset = found.get("src") or found.get("href", "")
+            if not asset.startswith("/web/static/vendor/"):
+                continue
+            body = http.get(asset).content
+            digest = base64.b64encode(hashlib.sha384(body).digest()).decode()
+            assert found.get("integrity") == f"sha384-{digest}", asset
+            checked += 1
+        assert checked == 7
