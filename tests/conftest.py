@@ -15,6 +15,8 @@ import pytest
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
 from tests import backends
+from tests.integration import pgcluster
+from tests.prerequisites import missing
 
 
 @pytest.fixture
@@ -49,3 +51,18 @@ def records(store_url: str) -> Iterator[AgentRecords]:
         yield app
     finally:
         app.close()
+
+
+@pytest.fixture
+def private_cluster() -> Iterator[pgcluster.PrivateCluster]:
+    """A private PostgreSQL cluster on its own port, for outage tests: stopping and
+    starting it never touches the shared server."""
+    reason = pgcluster.unavailable_reason()
+    if reason:
+        missing(f"private PostgreSQL cluster: {reason}")
+    cluster = pgcluster.PrivateCluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.close()

@@ -5,7 +5,8 @@ this one guards against a drift between that copy and the reference.
 
 npm installs the package into a temporary folder (2 packages, a few seconds; from the
 npm cache when it has them); without node/npm, or when the install fails (offline), the
-test is skipped with the reason.
+test is skipped with the reason on a developer's machine and fails in CI
+(``tests/prerequisites.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.live import Live
+from tests.prerequisites import missing
 
 PACKAGES = ["graphql-http@1.23.1", "graphql@16"]
 SCRIPT = """
@@ -45,13 +47,13 @@ def auditor(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with graphql-http installed and the audit script."""
     npm, node = shutil.which("npm"), shutil.which("node")
     if not npm or not node:
-        pytest.skip("node and npm are not installed")
+        missing("node and npm are not installed")
     folder = tmp_path_factory.mktemp("graphql-http")
     done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefer-offline",
                            *PACKAGES], cwd=folder, capture_output=True, text=True,
                           timeout=180, check=False)
     if done.returncode != 0:
-        pytest.skip(f"npm could not install {PACKAGES}: {done.stderr.strip()[-300:]}")
+        missing(f"npm could not install {PACKAGES}: {done.stderr.strip()[-300:]}")
     (folder / "audit.js").write_text(SCRIPT)
     return folder
 

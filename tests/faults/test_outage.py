@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +25,7 @@ from tests.faults.service import (
     classify,
     leave_day,
 )
-from tests.integration.pgcluster import PrivateCluster, unavailable_reason
+from tests.integration.pgcluster import PrivateCluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
 
@@ -53,18 +53,6 @@ def answered(client: Client, path: str, status: int) -> tuple[int, Any] | None:
     got = client.get(path)
     return got if got[0] == status else None
 
-
-@pytest.fixture
-def cluster() -> Iterator[PrivateCluster]:
-    reason = unavailable_reason()
-    if reason:
-        pytest.skip(f"private PostgreSQL cluster: {reason}")
-    made = PrivateCluster()
-    try:
-        made.start()
-        yield made
-    finally:
-        made.close()
 
 
 class Writer(threading.Thread):
@@ -100,15 +88,15 @@ class Writer(threading.Thread):
 
 
 def test_an_outage_is_reported_then_survived_without_loss_or_duplicates(
-    cluster: PrivateCluster, tmp_path: Path
+    private_cluster: PrivateCluster, tmp_path: Path
 ) -> None:
-    setup = open_records(cluster.url)
+    setup = open_records(private_cluster.url)
     try:
         open_legation(setup)
         agent_id = str(serving_attache(setup, renewals=10))
     finally:
         setup.close()
-    service = Service(cluster.url, tmp_path)
+    service = Service(private_cluster.url, tmp_path)
     outcomes: list[tuple[int, str, Any]] = []
     main = service.client()
     writer = Writer(service.client(), agent_id, first=100)
@@ -120,7 +108,7 @@ def test_an_outage_is_reported_then_survived_without_loss_or_duplicates(
         writer.start()
         until(lambda: writer.count("ack") >= 3, 30, "the writer records before the outage")
 
-        cluster.stop()  # mid-run: the writer keeps going
+        private_cluster.stop()  # mid-run: the writer keeps going
         down_since = len(writer.outcomes)
         _, ready = until(lambda: answered(main, "/readyz", 503), 20,
                          "/readyz answers 503 during the outage")
@@ -140,7 +128,7 @@ def test_an_outage_is_reported_then_survived_without_loss_or_duplicates(
               "the writer is told the store is unavailable")
         assert service.alive(), service.log()
 
-        cluster.start()
+        private_cluster.start()
         until(lambda: answered(main, "/readyz", 200), 60, "/readyz recovers without a restart")
         back_since = len(writer.outcomes)
         until(lambda: writer.count("ack", back_since) >= 3, 60, "the writer records again")
@@ -159,5 +147,5 @@ def test_an_outage_is_reported_then_survived_without_loss_or_duplicates(
 
     unexpected = [o for o in outcomes if o[1] != "ack" and not unavailable(o[1], o[2])]
     assert not unexpected, f"answers other than stored or store-unavailable: {unexpected}"
-    assert_stored_exactly_once(cluster.url, [
+    assert_stored_exactly_once(private_cluster.url, [
         Outcome(agent_id, leave_day(n), kind, detail) for n, kind, detail in outcomes])

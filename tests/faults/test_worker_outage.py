@@ -8,7 +8,6 @@ it was: every view reaches the head with each event applied once, and no traceba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from agent_records.bootstrap import open_records
 from agent_records.readside import VIEWS, named
 from projections.engine.runner import Worker
 from tests.careers import open_legation, serving_attache
-from tests.integration.pgcluster import PrivateCluster, unavailable_reason
+from tests.integration.pgcluster import PrivateCluster
 from tests.projections.helpers import (
     assert_audit_complete,
     assert_equals_rebuild,
@@ -31,18 +30,6 @@ from tests.projections.helpers import (
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
 OUTAGES = 2
 
-
-@pytest.fixture
-def cluster() -> Iterator[PrivateCluster]:
-    reason = unavailable_reason()
-    if reason:
-        pytest.skip(f"private PostgreSQL cluster: {reason}")
-    made = PrivateCluster()
-    try:
-        made.start()
-        yield made
-    finally:
-        made.close()
 
 
 def record(url: str, code: str) -> int:
@@ -66,23 +53,24 @@ def caught_up(url: str, head: int) -> bool:
 
 
 def test_the_worker_survives_restarts_and_resumes_where_it_was(
-        cluster: PrivateCluster, tmp_path: Path) -> None:
+        private_cluster: PrivateCluster, tmp_path: Path) -> None:
     log = tmp_path / "worker.log"
-    head = record(cluster.url, "AAA")
-    proc = start_worker(cluster.url, log)
+    head = record(private_cluster.url, "AAA")
+    proc = start_worker(private_cluster.url, log)
     try:
         wait_following(proc, log)
-        wait_for(lambda: caught_up(cluster.url, head), 60, "the first catch-up", interval=0.2)
+        wait_for(lambda: caught_up(private_cluster.url, head), 60, "the first catch-up",
+                 interval=0.2)
         for n in range(OUTAGES):
-            cluster.stop()
+            private_cluster.stop()
             wait_for(lambda n=n: log.read_text().count("store unavailable since") == n + 1,
                      30, "the worker to notice the outage", interval=0.2)
             assert proc.poll() is None, log.read_text()
-            cluster.start()
-            head = record(cluster.url, f"B{n}X")
+            private_cluster.start()
+            head = record(private_cluster.url, f"B{n}X")
             wait_for(lambda n=n: log.read_text().count("store back after") == n + 1, 60,
                      "the worker to be back", interval=0.2)
-            wait_for(lambda h=head: caught_up(cluster.url, h), 60, "the catch-up after it",
+            wait_for(lambda h=head: caught_up(private_cluster.url, h), 60, "the catch-up after it",
                      interval=0.2)
         status = terminate(proc)
     finally:
@@ -94,7 +82,7 @@ def test_the_worker_survives_restarts_and_resumes_where_it_was(
     assert output.count("store back after") == OUTAGES, output
     lines = [line for line in output.splitlines() if "store " in line]
     assert len(lines) == 2 * OUTAGES, output  # one line each way, none per retry
-    app = open_records(cluster.url)
+    app = open_records(private_cluster.url)
     try:
         assert_audit_complete(app)  # each event applied once
         assert_equals_rebuild(app)

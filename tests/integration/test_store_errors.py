@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -113,18 +113,6 @@ def eventually(read: Callable[[], T], within: float) -> T:
             if time.monotonic() > deadline:
                 raise
 
-
-@pytest.fixture
-def private_cluster() -> Iterator[pgcluster.PrivateCluster]:
-    reason = pgcluster.unavailable_reason()
-    if reason:
-        pytest.skip(f"private PostgreSQL cluster: {reason}")
-    cluster = pgcluster.PrivateCluster()
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.close()
 
 
 @pytest.mark.postgres

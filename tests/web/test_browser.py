@@ -13,16 +13,16 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.prerequisites import missing
 from tests.web.browser import ARGS, CHROMIUM, TIMEOUT_MS, Offline
 from tests.web.conftest import Site
-
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None,
-    reason="Debian's chromium is missing (`make test` installs it: apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        missing("Debian's chromium is missing (`make test` installs it: apt-get install "
+                "chromium)")
     expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions (5 s else)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
