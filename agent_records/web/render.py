@@ -16,6 +16,10 @@ from agent_records.web.sessions import Session
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.add_extension("jinja2.ext.i18n")
+# Labels are marked for translation (`{% trans %}`, `_()`); until catalogues are loaded
+# they read as written (English).
+templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(grade=labels.grade, status=labels.status, words=labels.words)
 
 HEADERS = {
