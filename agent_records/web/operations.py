@@ -80,8 +80,9 @@ class Operations:
             if code != "FORBIDDEN" or error.path is None:
                 raise OperationFailed(str(code or "BAD_REQUEST"), error.message)
             withheld.add(_path(error.path))
-        if result.data is None:
-            raise OperationFailed("FORBIDDEN", "your role may not read this page")
+        if result.data is None:  # the whole answer withheld: the API's reason
+            raise OperationFailed("FORBIDDEN", result.errors[0].message if result.errors
+                                  else "your role may not read this page")
         return Answer(result.data, frozenset(withheld))
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ def query_variables(op: str, c: Career) -> dict[str, Any]:
     """The variables of each query file, on the reference careers."""
     return {
         "AgentCareer": {"id": c.attache, "first": 10},
+        "AgentTimeline": {"id": c.attache, "first": 10},
         "RecordAsOf": {"id": c.attache, "validAt": "1950-08-21", "knownAt": c.before_correction},
         "DisciplinaryFile": {"id": c.envoy},
         "PostRoster": {"code": POST, "on": "1952-07-10"},

@@ -1,0 +1,217 @@
+"""An agent's career as a timeline, laid out here and drawn as inline SVG by a template.
+
+Built from the ``AgentTimeline`` operation's events as the signed-in role may read them:
+an event whose payload is withheld is drawn only when its type alone says what it is (an
+appointment as attaché, a renewal, the oath); marriage marks only for a role that reads
+marriage data (``domain.classification``); discipline only when its payload was readable.
+Corrections are applied (a corrected leave is drawn with its corrected end) and marked;
+an annulled event is drawn struck through. Lanes: the grade, one per post (postings as
+bands), leave, and the single events (oath, renewals, titles, marriage, retirement...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from agent_records.web import labels
+
+WIDTH, LEFT, RIGHT, TOP, LANE = 960, 130, 16, 28, 30
+"""The drawing's geometry in SVG units: total width, the lanes' label column, the right
+margin, the years' axis, and each lane's height."""
+
+GRADE_OF_TYPE = {"AttacheAppointed": "ATTACHE"}
+MARKS = {
+    "AgentRegistered": ("registered", "Registered"),
+    "HonourPledged": ("pledge", "Pledge of honour"),
+    "OathSworn": ("oath", "Oath sworn"),
+    "FunctionsEntered": ("functions", "Entered into functions"),
+    "AppointmentRenewed": ("renewal", "Appointment renewed"),
+    "TermLapsed": ("lapse", "Term lapsed"),
+    "TitleConferred": ("title", "Title conferred"),
+    "HonoraryTitleConferred": ("honorary", "Honorary title"),
+    "MarriageAuthorisationRequested": ("marriage", "Marriage authorisation requested"),
+    "MarriageAuthorised": ("marriage", "Marriage authorised"),
+    "MarriageAuthorisationRefused": ("marriage", "Marriage authorisation refused"),
+    "MarriageRecorded": ("marriage", "Marriage"),
+    "UrgencyLeaveNotified": ("notice", "Urgency leave notified"),
+    "HeadOfPostDesignated": ("head", "Head of post"),
+    "ChargeDAffairesDesignated": ("charge", "chargé d'affaires a.i."),
+    "Resigned": ("resignation", "Resigned"),
+    "Retired": ("retirement", "Retired"),
+    "ServiceExtended": ("extension", "Service extended beyond 65"),
+    "DisciplinaryReferral": ("discipline", "Referred to discipline"),
+    "DisciplinaryDecision": ("discipline", "Disciplinary decision"),
+}
+"""Events drawn as a mark on the events' lane: their kind (a CSS class) and label."""
+ENDINGS = {"TermLapsed", "Resigned", "Retired"}
+MARRIAGE = {k for k, (kind, _) in MARKS.items() if kind == "marriage"}
+NEEDS_PAYLOAD = {"DisciplinaryReferral", "DisciplinaryDecision", "AbsenceFromPostRecorded"}
+
+
+@dataclass
+class Item:
+    """One band (``end`` set) or mark (``end`` None) of the timeline, with its place."""
+
+    lane: str
+    kind: str
+    label: str
+    start: date
+    end: date | None
+    version: int
+    article: str
+    corrected_by: list[int] = field(default_factory=list)
+    annulled: bool = False
+    x: float = 0.0
+    width: float = 0.0
+    y: float = 0.0
+
+    @property
+    def text(self) -> str:
+        """The item in words: the SVG's ``<title>`` and the text alternative's line."""
+        when = f"{self.start} to {self.end}" if self.end else f"{self.start}"
+        extra = "".join(f"; corrected by #{v}" for v in self.corrected_by)
+        if self.annulled:
+            extra += "; annulled"
+        return f"{self.label}: {when} ({self.article}, event #{self.version}{extra})"
+
+
+@dataclass
+class Timeline:
+    """The laid-out timeline: lanes (name, y), items, year ticks (year, x), height."""
+
+    lanes: list[tuple[str, float]]
+    items: list[Item]
+    ticks: list[tuple[int, float]]
+    height: float
+    width: float = WIDTH
+    start: date | None = None
+    end: date | None = None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def corrected(events: list[dict[str, Any]]) -> dict[int, tuple[dict[str, Any], bool]]:
+    """Each correction's changes applied to the payload it corrects: version ->
+    (payload, annulled). A withheld payload or change stays as it was (None)."""
+    payloads: dict[int, tuple[dict[str, Any], bool]] = {
+        e["version"]: (dict(e["payload"] or {}), False) for e in events}
+    for e in events:
+        if e["type"] != "EventCorrected" or e["payload"] is None:
+            continue
+        target = e["payload"].get("corrected_version")
+        if target in payloads:
+            payload, annulled = payloads[target]
+            payload.update(e["payload"].get("changes") or {})
+            payloads[target] = (payload, annulled or bool(e["payload"].get("annulled")))
+    return payloads
+
+
+def items_of(events: list[dict[str, Any]], reads_marriage: bool, today: date
+             ) -> list[Item]:
+    """The bands and marks of a career, in the events' order; open bands end at the
+    career's end (retirement, resignation, lapse) or ``today``."""
+    fixed = corrected(events)
+    found: list[Item] = []
+    grade: Item | None = None
+    posting: Item | None = None
+    finish = today
+
+    def close(band: Item | None, on: date) -> None:
+        if band is not None and band.end is None:
+            band.end = max(on, band.start)
+
+    for e in events:
+        kind, version = e["type"], e["version"]
+        start = _date(e["effectiveDate"])
+        if start is None or kind == "EventCorrected":
+            continue
+        payload, annulled = fixed[version]
+        readable = e["payload"] is not None
+        common = {"version": version, "article": e.get("legalBasis") or "",
+                  "corrected_by": list(e.get("correctedBy") or []), "annulled": annulled}
+        new_grade = GRADE_OF_TYPE.get(kind) or (
+            (payload.get("grade") if kind == "AgentAppointed" else None)
+            or (payload.get("to_grade") if kind == "Promoted" else None))
+        if new_grade:
+            close(grade, start)
+            grade = Item("Grade", "grade", labels.grade(str(new_grade).upper()), start, None,
+                         **common)
+            grade.end = None
+            found.append(grade)
+        elif kind == "Posted" and readable:
+            close(posting, start)
+            lane = payload.get("post_code") or labels.words(str(payload.get("kind")))
+            posting = Item(str(lane), "posting", f"Posted: {lane}", start,
+                           _date(payload.get("until")), **common)
+            found.append(posting)
+            if posting.end is not None:
+                posting = None
+        elif kind in ("LeaveGranted", "AbsenceFromPostRecorded") and readable:
+            label = ("Leave (" + labels.words(str(payload.get("kind"))) + ")"
+                     if kind == "LeaveGranted" else "Absence without leave")
+            end = _date(payload.get("end_date")) or start
+            found.append(Item("Leave", "leave" if kind == "LeaveGranted" else "absence",
+                              label, start, end, **common))
+        elif kind in MARKS:
+            if kind in MARRIAGE and not reads_marriage:
+                continue
+            if kind in NEEDS_PAYLOAD and not readable:
+                continue
+            mark, label = MARKS[kind]
+            if kind == "HonoraryTitleConferred" and payload.get("title"):
+                label = f"{label}: {payload['title']}"
+            if kind == "TitleConferred" and payload.get("title"):
+                label = f"{label}: {labels.grade(str(payload['title']).upper())}"
+            found.append(Item("Events", mark, label, start, None, **common))
+            if kind in ENDINGS:
+                finish = start
+                close(grade, start)
+                close(posting, start)
+    close(grade, finish)
+    close(posting, finish)
+    return found
+
+
+def lay_out(items: list[Item], today: date) -> Timeline:
+    """Places the items: x by date over whole years, y by lane (grade, posts in the order
+    first served, leave, events)."""
+    if not items:
+        return Timeline([], [], [], TOP)
+    dates = [d for i in items for d in (i.start, i.end) if d is not None]
+    first = date(min(dates).year, 1, 1)
+    last = date(max(max(dates), min(today, max(dates) + timedelta(days=366))).year + 1, 1, 1)
+    span = max((last - first).days, 1)
+    scale = (WIDTH - LEFT - RIGHT) / span
+
+    def x(d: date) -> float:
+        return round(LEFT + (d - first).days * scale, 1)
+
+    order = ["Grade", *_unique(i.lane for i in items if i.kind == "posting"), "Leave", "Events"]
+    lanes = [lane for lane in order if any(i.lane == lane for i in items)]
+    y = {lane: TOP + n * LANE for n, lane in enumerate(lanes)}
+    for item in items:
+        item.x, item.y = x(item.start), y[item.lane]
+        item.width = max(x(item.end) - item.x, 2.0) if item.end else 0.0
+    years = last.year - first.year
+    step = 1 if years <= 12 else 5 if years <= 60 else 10
+    ticks = [(year, x(date(year, 1, 1))) for year in range(first.year, last.year + 1)
+             if year % step == 0 or year == first.year]
+    return Timeline([(lane, y[lane]) for lane in lanes], items, ticks,
+                    TOP + len(lanes) * LANE + 8, start=first, end=last)
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def timeline(events: list[dict[str, Any]], reads_marriage: bool, today: date) -> Timeline:
+    """The laid-out timeline of a career's events (``AgentTimeline``'s nodes)."""
+    return lay_out(items_of(events, reads_marriage, today), today)
