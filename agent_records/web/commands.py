@@ -156,6 +156,8 @@ def _read(f: FormField, path: str, form: dict[str, str], errors: dict[str, str])
     raw = form.get(path, "").strip()
     if f.kind == "bool":
         return raw == "true"
+    if raw == "" and f.initial and "." in path:
+        raw = f.initial  # a value object's field left empty: its default (years of study)
     if raw == "":
         if f.required and f.kind != "text":
             errors[path] = "required"
