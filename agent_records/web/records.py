@@ -65,7 +65,8 @@ def render_form(request: Request, session: Session, form: CommandForm, agent: An
     refusals next to their fields."""
     values = {"idempotencyKey": uuid.uuid4().hex, **values}
     return page(request, "command.html", session, status, form=form, agent=agent,
-                values=values, errors=errors or {}, general=general or [])
+                values=values, errors=errors or {}, general=general or [],
+                label_of={f.name: f.label for f in form.fields})
 
 
 async def agent_of(agent_id: str, session: Session, services: Services,
