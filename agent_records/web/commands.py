@@ -98,6 +98,10 @@ def form_field(name: str, hint: Any, default: Any = MISSING) -> FormField:
                      help=describe(name, tp if tp in (date, int) else str))
 
 
+DECREE_TERMS = {"charge d affaires": "chargé d'affaires a.i.", "attache": "attaché"}
+"""The decree's terms in command names, as the decree writes them (in every language)."""
+
+
 @dataclass(frozen=True)
 class CommandForm:
     """A command's form: its mutation, its URL name and its fields in order."""
@@ -118,8 +122,12 @@ class CommandForm:
 
     @property
     def title(self) -> str:
-        return self.operation[0] + "".join(" " + ch.lower() if ch.isupper() else ch
-                                           for ch in self.operation[1:])
+        """The command in words, the decree's terms in French (``Appoint attaché``)."""
+        words = self.operation[0] + "".join(" " + ch.lower() if ch.isupper() else ch
+                                            for ch in self.operation[1:])
+        for plain, term in DECREE_TERMS.items():
+            words = words.replace(plain, term)
+        return words
 
     @property
     def about(self) -> str:

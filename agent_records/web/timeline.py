@@ -149,15 +149,16 @@ def items_of(events: list[dict[str, Any]], reads_marriage: bool, today: date
         elif kind == "Posted" and readable:
             close(posting, start)
             lane = payload.get("post_code") or labels.words(str(payload.get("kind")))
+            until = _date(payload.get("until"))
             posting = Item(str(lane), "posting", f"Posted: {lane}", start,
-                           _date(payload.get("until")), **common)
+                           max(until, start) if until else None, **common)
             found.append(posting)
             if posting.end is not None:
                 posting = None
         elif kind in ("LeaveGranted", "AbsenceFromPostRecorded") and readable:
             label = ("Leave (" + labels.words(str(payload.get("kind"))) + ")"
                      if kind == "LeaveGranted" else "Absence without leave")
-            end = _date(payload.get("end_date")) or start
+            end = max(_date(payload.get("end_date")) or start, start)
             found.append(Item("Leave", "leave" if kind == "LeaveGranted" else "absence",
                               label, start, end, **common))
         elif kind in MARKS:

@@ -60,7 +60,7 @@ def test_hr_records_a_career_through_the_forms(page: Page, site: Site) -> None:
             "diplomas.0.country": "LU", "diplomas.0.title": "Docteur en droit"}
 
     # without the aptitude certificate: refused beside its fieldset, nothing recorded
-    record(page, "Appoint attache", art6)
+    record(page, "Appoint attaché", art6)
     refusal = page.locator("#field-aptitudeCertificate .field-error")
     expect(refusal).to_contain_text("physical-aptitude certificate")
     expect(refusal.locator(".article")).to_have_text("(Art. 6)")
@@ -69,7 +69,7 @@ def test_hr_records_a_career_through_the_forms(page: Page, site: Site) -> None:
     page.goto(dossier)
     expect(page.locator("table.history tbody tr")).to_have_count(1)
 
-    record(page, "Appoint attache", art6 | {
+    record(page, "Appoint attaché", art6 | {
         "aptitudeCertificate.doctor": "Dr Weber",
         "aptitudeCertificate.doctorDesignatedByMinister": "true",
         "aptitudeCertificate.issuedOn": "1949-01-20"})

@@ -168,3 +168,29 @@ def test_a_form_without_its_csrf_token_is_refused(clients: dict[str, httpx.Clien
         "effectiveDate": "1951-12-01"})
     assert answer.status_code == 403 and "CSRF" in answer.text
     assert site.live.head() == head
+
+
+def test_a_posted_form_becomes_the_mutation_input() -> None:
+    """Empty optional value objects and unused diploma groups are left out; a group's
+    empty whole number takes its default; what cannot be read is named."""
+    form = FORMS["appoint-attache"]
+    data, errors = form.read({
+        "effectiveDate": "1949-02-01", "appointingAuthority": "SOVEREIGN",
+        "conductAttestation.issuedBy": "Parquet", "conductAttestation.issuedOn": "1949-01-01",
+        "diplomas.0.kind": "UNIVERSITY", "diplomas.0.country": "LU",
+        "diplomas.0.title": "Licence", "diplomas.0.yearsOfStudy": "",
+        "diplomas.1.kind": "", "diplomas.1.country": "", "reason": "",
+        "idempotencyKey": "k1"}, "agent")
+    assert errors == {}
+    assert data == {"agentId": "agent", "effectiveDate": "1949-02-01",
+                    "appointingAuthority": "SOVEREIGN",
+                    "conductAttestation": {"issuedBy": "Parquet", "issuedOn": "1949-01-01"},
+                    "diplomas": [{"kind": "UNIVERSITY", "country": "LU", "title": "Licence",
+                                  "yearsOfStudy": 0}],
+                    "idempotencyKey": "k1"}
+    _, errors = FORMS["correct-event"].read({
+        "effectiveDate": "yesterday", "correctedVersion": "two", "changes": "[1]"}, "agent")
+    assert set(errors) == {"effectiveDate", "correctedVersion", "changes"}
+    _, errors = FORMS["grant-leave"].read({"effectiveDate": "1950-01-01", "kind": "LONG",
+                                           "travelDays": "0", "grantedBy": "MINISTER"}, "a")
+    assert errors == {"kind": "not one of the choices offered", "endDate": "required"}
