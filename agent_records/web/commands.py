@@ -133,7 +133,8 @@ class CommandForm:
     def about(self) -> str:
         """The event's first line and article, as the mutation describes it."""
         event = self.mutation.command.EVENT
-        return f"{(event.__doc__ or '').splitlines()[0]} ({event.ARTICLE})"
+        first = (event.__doc__ or "").splitlines()[0]
+        return first if "Art." in first else f"{first} ({event.ARTICLE})"
 
     @property
     def permission(self) -> Permission:
