@@ -152,6 +152,9 @@ class CommandForm:
                 data[f.name] = value
         key = form.get("idempotencyKey", "").strip()
         data["idempotencyKey"] = key or None
+        seen = form.get("expectedVersion", "").strip()
+        if self.mutation.on_agent and seen.isdigit():
+            data["expectedVersion"] = int(seen)  # refused if the record moved meanwhile
         return data, errors
 
 

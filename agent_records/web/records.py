@@ -64,6 +64,8 @@ def render_form(request: Request, session: Session, form: CommandForm, agent: An
     """The form with ``values`` typed, a fresh idempotency key unless one is kept, and the
     refusals next to their fields."""
     values = {"idempotencyKey": uuid.uuid4().hex, **values}
+    if agent is not None:  # the version the clerk sees: refused if another writer moves it
+        values["expectedVersion"] = str(agent["version"])
     return page(request, "command.html", session, status, form=form, agent=agent,
                 values=values, errors=errors or {}, general=general or [],
                 label_of={f.name: f.label for f in form.fields})
@@ -71,10 +73,15 @@ def render_form(request: Request, session: Session, form: CommandForm, agent: An
 
 async def agent_of(agent_id: str, session: Session, services: Services,
                    operations: Operations) -> dict[str, Any] | None:
-    answer = await operations.run("AgentCareer", {"id": agent_id, "first": 1},
-                                  session.principal, services)
-    agent: dict[str, Any] | None = answer.data["agent"]
-    return agent
+    """The agent's name and the version of its record (the store's, not a read view's,
+    which may lag behind it when projections run in another process)."""
+    answer = await operations.run("RecordAsOf", {"id": agent_id}, session.principal,
+                                  services)
+    agent = answer.data["agent"]
+    if agent is None or agent["asOf"] is None:
+        return None
+    return {"id": agent["id"], "fullName": agent["fullName"],
+            "version": agent["asOf"]["version"]}
 
 
 def form_named(slug: str, on_agent: bool) -> CommandForm | None:

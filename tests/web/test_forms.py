@@ -194,3 +194,32 @@ def test_a_posted_form_becomes_the_mutation_input() -> None:
     _, errors = FORMS["grant-leave"].read({"effectiveDate": "1950-01-01", "kind": "LONG",
                                            "travelDays": "0", "grantedBy": "MINISTER"}, "a")
     assert errors == {"kind": "not one of the choices offered", "endDate": "required"}
+
+
+def test_a_form_filled_against_a_record_that_moved_is_refused(
+        clients: dict[str, httpx.Client], site: Site) -> None:
+    """The clerk records on the agent while the officer's form is open: the form is
+    refused (the API's concurrency conflict), nothing recorded, and shown again against
+    the record as it now stands, so sending it again records it."""
+    http, path = clients["hr_officer"], url("AuthoriseMarriage", site)
+    page = http.get(path)
+    opened = re.search(r'name="expectedVersion" value="(\d+)"', page.text)
+    assert opened is not None
+    asked = site.live.record("RequestMarriageAuthorisation", {
+        "agentId": site.career.attache, "effectiveDate": "1951-10-01",
+        "spouseName": "Anne Muller", "spouseNationality": "LU"}, role="hr_clerk")
+    values = {"csrf": csrf_of(page.text), "effectiveDate": "1951-10-15",
+              "requestVersion": str(asked["version"])}
+    head = site.live.head()
+    refused = http.post(path, data={**values, "expectedVersion": opened.group(1),
+                                    "idempotencyKey": "conflict-1"})
+    assert refused.status_code == 422 and "is at version" in refused.text
+    assert site.live.head() == head
+    again = re.search(r'name="expectedVersion" value="(\d+)"', refused.text)
+    assert again is not None and int(again.group(1)) == int(opened.group(1)) + 1
+    key = KEY.search(refused.text)
+    assert key is not None and key.group(1) != "conflict-1"
+    sent = http.post(path, data={**values, "expectedVersion": again.group(1),
+                                 "idempotencyKey": key.group(1)})
+    assert sent.status_code == 303, sent.text[sent.text.find("error-summary"):][:600]
+    assert site.live.head() == head + 1
