@@ -22,6 +22,10 @@ WIDTH, LEFT, RIGHT, TOP, LANE = 960, 130, 16, 28, 30
 """The drawing's geometry in SVG units: total width, the lanes' label column, the right
 margin, the years' axis, and each lane's height."""
 
+MARK_GAP = 11.0
+"""The least distance between two marks' centres: marks closer in time are set apart
+(their ``<title>`` and the text alternative keep their exact dates)."""
+
 GRADE_OF_TYPE = {"AttacheAppointed": "ATTACHE"}
 MARKS = {
     "AgentRegistered": ("registered", "Registered"),
@@ -201,6 +205,11 @@ def lay_out(items: list[Item], today: date) -> Timeline:
     for item in items:
         item.x, item.y = x(item.start), y[item.lane]
         item.width = max(x(item.end) - item.x, 2.0) if item.end else 0.0
+    previous = -MARK_GAP
+    for mark in sorted((i for i in items if i.end is None), key=lambda i: (i.x, i.version)):
+        # marks of one day side by side, not on top of each other
+        mark.x = min(max(mark.x, previous + MARK_GAP), WIDTH - RIGHT)
+        previous = mark.x
     years = last.year - first.year
     step = 1 if years <= 12 else 5 if years <= 60 else 10
     ticks = [(year, x(date(year, 1, 1))) for year in range(first.year, last.year + 1)
