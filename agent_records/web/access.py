@@ -13,10 +13,12 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from agent_records.api.auth import TokenStore
+from agent_records.api.dependencies import ServicesDep
 from agent_records.web.forms import NotAForm, read_form
 from agent_records.web.render import page, refusal
 from agent_records.web.sessions import (
@@ -53,10 +55,12 @@ def sessions_of(request: Request) -> Sessions:
     return sessions
 
 
-async def get_session(request: Request) -> Session:
-    """The live session of the request's cookie, or ``SignInRequired``."""
+async def get_session(request: Request, services: ServicesDep) -> Session:
+    """The live session of the request's cookie (read from the store in a thread), or
+    ``SignInRequired``."""
     session_id = request.cookies.get(COOKIE, "")
-    session = sessions_of(request).get(session_id) if session_id else None
+    session = await run_in_threadpool(sessions_of(request).get, services.views,
+                                      session_id) if session_id else None
     if session is None:
         raise SignInRequired(request.url.path, expired=bool(session_id))
     return session
@@ -119,7 +123,7 @@ async def sign_in_form(request: Request, next: str | None = None, expired: bool 
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
+async def sign_in(request: Request, services: ServicesDep) -> Response:
     """Exchanges a valid bearer token for a session; 401 and the form again otherwise."""
     form = await checked_form(request, request.cookies.get(SIGN_IN_COOKIE, ""))
     tokens: TokenStore = request.app.state.tokens
@@ -127,7 +131,8 @@ async def sign_in(request: Request) -> Response:
     if principal is None:
         return page(request, "sign_in.html", None, 401, csrf=form["csrf"],
                     next=safe_next(form.get("next")), error="This token is not valid.")
-    session_id, _ = sessions_of(request).open(principal)
+    session_id, _ = await run_in_threadpool(sessions_of(request).open, services.views,
+                                            principal)
     response = RedirectResponse(safe_next(form.get("next")), 303)
     _cookie(request, response, COOKIE, session_id, int(sessions_of(request).lifetime))
     response.delete_cookie(SIGN_IN_COOKIE, path=PATH)
@@ -135,10 +140,12 @@ async def sign_in(request: Request) -> Response:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, session: SessionDep) -> Response:
-    """Forgets the session on the server and clears its cookie."""
+async def sign_out(request: Request, session: SessionDep, services: ServicesDep
+                   ) -> Response:
+    """Deletes the session's row and clears its cookie."""
     await checked_form(request, session.csrf)
-    sessions_of(request).close(request.cookies.get(COOKIE, ""))
+    await run_in_threadpool(sessions_of(request).close, services.views,
+                            request.cookies.get(COOKIE, ""))
     response = RedirectResponse(f"{PATH}/sign-in?signed_out=1", 303)
     response.delete_cookie(COOKIE, path=PATH)
     return response

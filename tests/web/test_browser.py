@@ -99,7 +99,7 @@ def test_sign_out_ends_the_session(page: Page, site: Site) -> None:
 
 def test_an_expired_session_sends_back_to_sign_in(page: Page, site: Site) -> None:
     sign_in(page, site, "auditor")
-    site.app.state.web_sessions.expire_all()
+    site.app.state.web_sessions.expire_all(site.app.state.services.views)
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("status")).to_have_text("Your session has expired: sign in again.")
     page.get_by_label("Your access token").fill(site.live.tokens["auditor"])
