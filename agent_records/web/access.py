@@ -20,6 +20,8 @@ from starlette.responses import RedirectResponse, Response
 from agent_records.api.auth import TokenStore
 from agent_records.api.dependencies import ServicesDep
 from agent_records.web.forms import NotAForm, read_form
+from agent_records.web.languages import CHOSEN_FOR, LANGUAGES, Text
+from agent_records.web.languages import COOKIE as LANGUAGE_COOKIE
 from agent_records.web.render import page, refusal
 from agent_records.web.sessions import (
     COOKIE,
@@ -45,8 +47,8 @@ class SignInRequired(Exception):
 class FormRefused(Exception):
     """A posted form refused before anything is done: status and reason."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, message: Text) -> None:
+        super().__init__(message.message)
         self.status, self.message = status, message
 
 
@@ -55,14 +57,19 @@ def sessions_of(request: Request) -> Sessions:
     return sessions
 
 
-async def get_session(request: Request, services: ServicesDep) -> Session:
-    """The live session of the request's cookie (read from the store in a thread), or
-    ``SignInRequired``."""
+async def find_session(request: Request, services: ServicesDep) -> Session | None:
+    """The live session of the request's cookie (read from the store in a thread)."""
     session_id = request.cookies.get(COOKIE, "")
-    session = await run_in_threadpool(sessions_of(request).get, services.views,
-                                      session_id) if session_id else None
+    if not session_id:
+        return None
+    return await run_in_threadpool(sessions_of(request).get, services.views, session_id)
+
+
+async def get_session(request: Request, services: ServicesDep) -> Session:
+    """The live session of the request's cookie, or ``SignInRequired``."""
+    session = await find_session(request, services)
     if session is None:
-        raise SignInRequired(request.url.path, expired=bool(session_id))
+        raise SignInRequired(request.url.path, expired=bool(request.cookies.get(COOKIE)))
     return session
 
 
@@ -74,10 +81,11 @@ async def checked_form(request: Request, expected: str) -> dict[str, str]:
     try:
         form = await read_form(request)
     except NotAForm as exc:
-        raise FormRefused(415, str(exc)) from None
+        raise FormRefused(415, Text("send the form as %(form)s (Content-Type: %(sent)s)",
+                                    {"form": exc.args[0], "sent": exc.args[1]})) from None
     if not csrf_matches(expected, form.get("csrf")):
-        raise FormRefused(403, "the form's CSRF token is missing or wrong: reload the page "
-                               "and send the form again")
+        raise FormRefused(403, Text("the form's CSRF token is missing or wrong: reload the "
+                                    "page and send the form again"))
     return form
 
 
@@ -114,8 +122,8 @@ async def sign_in_form(request: Request, next: str | None = None, expired: bool 
                        signed_out: bool = False) -> Response:
     """The sign-in form, with a fresh CSRF token (field and cookie)."""
     csrf = secrets.token_urlsafe(32)
-    notice = "Your session has expired: sign in again." if expired else \
-        "You are signed out." if signed_out else None
+    notice = Text("Your session has expired: sign in again.") if expired else \
+        Text("You are signed out.") if signed_out else None
     response = page(request, "sign_in.html", None, csrf=csrf, next=safe_next(next),
                     notice=notice)
     _cookie(request, response, SIGN_IN_COOKIE, csrf, 3600)
@@ -130,7 +138,7 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
     principal = tokens.authenticate(form.get("token", "").strip())
     if principal is None:
         return page(request, "sign_in.html", None, 401, csrf=form["csrf"],
-                    next=safe_next(form.get("next")), error="This token is not valid.")
+                    next=safe_next(form.get("next")), error=Text("This token is not valid."))
     session_id, _ = await run_in_threadpool(sessions_of(request).open, services.views,
                                             principal)
     response = RedirectResponse(safe_next(form.get("next")), 303)
@@ -148,4 +156,21 @@ async def sign_out(request: Request, session: SessionDep, services: ServicesDep
                             request.cookies.get(COOKIE, ""))
     response = RedirectResponse(f"{PATH}/sign-in?signed_out=1", 303)
     response.delete_cookie(COOKIE, path=PATH)
+    return response
+
+
+@router.post("/language")
+async def switch_language(request: Request, services: ServicesDep) -> Response:
+    """The language switch: remembers the chosen language in a cookie and goes back to the
+    page. Its form carries the session's CSRF token, or the sign-in form's before."""
+    session = await find_session(request, services)
+    expected = session.csrf if session else request.cookies.get(SIGN_IN_COOKIE, "")
+    form = await checked_form(request, expected)
+    language = form.get("language", "")
+    if language not in LANGUAGES:
+        raise FormRefused(400, Text("the pages are in %(languages)s, not %(language)r",
+                                    {"languages": ", ".join(LANGUAGES),
+                                     "language": language[:20]}))
+    response = RedirectResponse(safe_next(form.get("next")), 303)
+    _cookie(request, response, LANGUAGE_COOKIE, language, CHOSEN_FOR)
     return response

@@ -81,6 +81,9 @@ def site(request: pytest.FixtureRequest, token_file: tuple[Path, dict[str, str]]
     store = f"sqlite:///{tmp_path_factory.mktemp('web')}/store.sqlite3"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AGENT_RECORDS_TODAY", TODAY)
+        # English unless the browser or the switch asks otherwise (the default is French:
+        # tests/web/test_languages.py); the tests read the labels as written
+        env.setenv("AGENT_RECORDS_WEB_LANGUAGE", "en")
         yield from serve(store, TokenStore.load(path), tokens)
 
 
