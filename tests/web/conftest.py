@@ -23,6 +23,7 @@ from agent_records.api.services import ServiceSettings
 from agent_records.web.app import create_app
 from tests.api.career import POST, Career, Recorder
 from tests.api.live import Live, free_port
+from tests.web.browser import browser  # noqa: F401  (the fixture, for every module here)
 
 START_TIMEOUT = 30.0
 TODAY = "1952-01-01"

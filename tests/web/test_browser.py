@@ -7,29 +7,13 @@ No timing assertion: every wait is Playwright's, bounded by ``TIMEOUT_MS``.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.prerequisites import missing
-from tests.web.browser import ARGS, CHROMIUM, TIMEOUT_MS, Offline
+from tests.web.browser import TIMEOUT_MS, Offline
 from tests.web.conftest import Site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        missing("Debian's chromium is missing (`make test` installs it: apt-get install "
-                "chromium)")
-    expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions (5 s else)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
