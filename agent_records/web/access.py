@@ -47,8 +47,8 @@ class SignInRequired(Exception):
 class FormRefused(Exception):
     """A posted form refused before anything is done: status and reason."""
 
-    def __init__(self, status: int, message: Text) -> None:
-        super().__init__(message.message)
+    def __init__(self, status: int, message: Text | str) -> None:
+        super().__init__(message if isinstance(message, str) else message.message)
         self.status, self.message = status, message
 
 

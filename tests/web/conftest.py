@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,15 @@ def site(request: pytest.FixtureRequest, token_file: tuple[Path, dict[str, str]]
 def serve(store: str, token_store: TokenStore, tokens: dict[str, str]) -> Iterator[Site]:
     """The service in a thread until the generator is closed."""
     app = create_app(ServiceSettings.from_env(store), token_store)  # AGENT_RECORDS_TODAY
+    with running(app) as url:
+        live = Live(url, tokens)
+        yield Site(app, live.url, live, record(live))
+
+
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread (its lifespan run) while the block runs; its
+    URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
@@ -101,8 +111,7 @@ def serve(store: str, token_store: TokenStore, tokens: dict[str, str]) -> Iterat
         assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
         time.sleep(0.05)
     try:
-        live = Live(f"http://127.0.0.1:{port}", tokens)
-        yield Site(app, live.url, live, record(live))
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

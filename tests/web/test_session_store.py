@@ -5,13 +5,19 @@ the row, and the table holds the id's hash, never the id."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
-from agent_records.api.auth import Principal, Role
+from agent_records.api.auth import Principal, Role, TokenStore
+from agent_records.api.services import ServiceSettings
 from agent_records.bootstrap import open_records
-from agent_records.web.sessions import TABLE, Sessions
+from agent_records.web.app import create_app
+from agent_records.web.sessions import COOKIE, TABLE, Sessions
 from projections.engine.store import ViewStore
+from tests.web.conftest import running
+from tests.web.test_sessions import csrf_of, sign_in
 
 
 @pytest.fixture
@@ -75,3 +81,22 @@ def test_the_table_holds_the_hash_of_the_id_never_the_id(
     session_id, _ = Sessions().open(one, Principal("p", Role.COUNCIL))
     rows = one.rows(f"SELECT key FROM {one.table(TABLE)}")
     assert [len(r["key"]) for r in rows] == [64] and rows[0]["key"] != session_id
+
+
+def test_a_browser_signed_in_on_one_worker_is_served_by_another(
+        store_url: str, token_file: tuple[Path, dict[str, str]]) -> None:
+    """Two services on one database, as ``serve --workers 2``: the cookie one gives is a
+    session for the other, and signing out on the other ends it on both."""
+    path, tokens = token_file
+    first = create_app(ServiceSettings.from_env(store_url), TokenStore.load(path))
+    second = create_app(ServiceSettings.from_env(store_url), TokenStore.load(path))
+    with running(first) as one, running(second) as other, \
+            httpx.Client(base_url=one, timeout=30) as http_one, \
+            httpx.Client(base_url=other, timeout=30) as http_other:
+        assert sign_in(http_one, tokens["council"]).status_code == 303
+        http_other.cookies.set(COOKIE, http_one.cookies[COOKIE], path="/web")
+        page = http_other.get("/web/agents")
+        assert page.status_code == 200 and 'id="role">council<' in page.text
+        out = http_other.post("/web/sign-out", data={"csrf": csrf_of(page.text)})
+        assert out.status_code == 303
+        assert http_one.get("/web/agents").status_code == 303  # to the sign-in form
