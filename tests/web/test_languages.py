@@ -10,10 +10,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from jinja2 import DictLoader
 
 from agent_records.config import Settings
 from agent_records.web import catalogue
 from agent_records.web.languages import COOKIE, accepted, choose, translations
+from agent_records.web.render import rendering, templates
 from tests.web.conftest import Site
 from tests.web.test_sessions import csrf_of, sign_in
 
@@ -45,6 +47,22 @@ def test_the_catalogue_compiles_in_memory() -> None:
     assert french.ngettext("%(num)d agent found", "%(num)d agents found", 2) == \
         "%(num)d agents trouvés"
     assert translations("en").gettext("Find an agent") == "Find an agent"
+
+
+def test_a_macro_imported_from_another_template_translates_too() -> None:
+    """The gettext functions are the environment's, in the language of the rendering:
+    an imported macro (which does not see the page's context) translates as well; a
+    literal's date is written at each rendering, not once when the template compiles."""
+    env = templates.env.overlay(loader=DictLoader({
+        "m.html": '{% macro label() %}{{ _("Find an agent") }}{% endmacro %}',
+        "p.html": '{% import "m.html" as m %}{{ m.label() }}, {{ "1985-03-01" | day }}'}))
+    for language, expected in [("fr", "Rechercher un agent, 1 mars 1985"),
+                               ("en", "Find an agent, 1 March 1985")]:
+        token = rendering.set(language)
+        try:
+            assert env.get_template("p.html").render() == expected
+        finally:
+            rendering.reset(token)
 
 
 @pytest.mark.parametrize(("chosen", "header", "default", "language"), [
