@@ -25,6 +25,7 @@ import hmac
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,18 +66,18 @@ class Sessions:
     def __init__(self, lifetime: float = LIFETIME, clock: Callable[[], float] = time.time
                  ) -> None:
         self.lifetime, self.clock = lifetime, clock
-        self._ready: set[int] = set()
+        self._ready: weakref.WeakSet[ViewStore] = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def _table(self, views: ViewStore) -> str:
         """The table's name, created at the first use on ``views`` (every process may)."""
-        if id(views) not in self._ready:
+        if views not in self._ready:
             with self._lock, views.ddl_lock(), views.transaction() as sql:
                 sql.execute(f"CREATE TABLE IF NOT EXISTS {views.table(TABLE)} ("
                             "key TEXT NOT NULL PRIMARY KEY, principal TEXT NOT NULL, "
                             "role TEXT NOT NULL, csrf TEXT NOT NULL, "
                             "expires DOUBLE PRECISION NOT NULL)")
-                self._ready.add(id(views))
+                self._ready.add(views)
         return views.table(TABLE)
 
     def open(self, views: ViewStore, principal: Principal) -> tuple[str, Session]:
