@@ -3,22 +3,32 @@
 Every query file of ``graphql/operations/`` runs over HTTP in-process (FastAPI's test
 client, the council's token) and the CLI's reads (``show``, ``projections status``) run
 through ``agent_records.cli.main``, on a store of generated careers (the benchmarks'
-bulk generator: 1,500 careers, ~23,000 events, projected, then ``ANALYZE``), while every
+bulk generator; projected by the rebuild, then ``ANALYZE``), while every
 statement sent to the database is recorded: on PostgreSQL by wrapping
 ``psycopg.Cursor.execute``, on SQLite by each connection's trace callback (which gives
 the statement with its parameters bound). Each recorded ``SELECT`` is then explained
 with the very parameters it ran with (``EXPLAIN (FORMAT JSON)``; ``EXPLAIN QUERY PLAN``).
 
+The store: ``CAREERS`` generated careers (~23,000 events); on PostgreSQL copied up to
+``PG_EVENTS``.
+
 The rule: no sequential scan (PostgreSQL ``Seq Scan``; SQLite ``SCAN t`` without an
 index) of a table of the store's schema that grows with the log: the event table, the
-ledger, the audit log and every read view with rows per event or per agent. Allowed:
-the small fixed tables (``SMALL``: one row per post, per view, per stopped view, the
-store's identity) and the catalogues (``information_schema``, ``sqlite_master``).
+ledger, the audit log and every read view with rows per event or per agent, once it
+holds ``FEW`` rows or more (below that the table is a few pages, which the planner
+rightly reads whole, index or not: the heads of post, the breaches of this store).
+Allowed: the small fixed tables (``SMALL``: one row per post, per view, per stopped
+view, the store's identity) and the catalogues (``information_schema``,
+``sqlite_master``). A filter's count grows with its matches, not with the log: the
+variables pick selective values, as a reader would (an actor with a few entries; every
+generated event is the loader's, and counting those is reading the whole log).
 The planner is left free (``enable_seqscan`` stays on: turning it off would hide the
 very plans this test looks for); the store is large enough, with statistics, that a
 scan where an index serves would be chosen only for want of the index.
 
-Exempt, with their reason: ``agent-records verify`` and ``export`` read the whole log by
+Exempt, with their reason: ``EXEMPT`` (a read whose answer is a share of a growing table,
+where reading that table whole is the better plan); ``agent-records verify`` and
+``export`` read the whole log by
 nature (one pass in position order); the projection worker's catch-up reads the log
 by position (the unique index of ``notification_id``), not a documented read.
 """
@@ -45,16 +55,28 @@ from agent_records.api.services import ServiceSettings
 from agent_records.bootstrap import open_records
 from agent_records.readside import named
 from bench.common import generate
+from bench.tenmillion import copy_careers
 from projections.engine.runner import Worker
 from tests import backends
 from tests.api.live import OPERATIONS, operations
 
 CAREERS = 1_500
+PG_EVENTS = 120_000
+"""On PostgreSQL the careers are then copied (fresh ids, ``bench/tenmillion.py``) up to
+this many events: with ~1,500 agents the planner rightly reads the whole ``agents``
+table for a roster's 20 ids; with ~8,000 it takes the index, as in a real store."""
 SMALL = frozenset({"posts", "projection_stops", "store_identity", "tracking",
                    "agentrecords_tracking",
                    "projections_tracking", "__migration__"})
 """Tables that do not grow with the log: one row per post, per view, per stopped view,
 the store's identity, the library's migration mark."""
+EXEMPT = {("PostRoster", "agents"): "the whole roster of a post on a day is a share of all "
+          "agents (here ~600 of ~8,000); their rows are looked up by id and the planner "
+          "reads the agents table whole when that is cheaper. The answer grows with the "
+          "store by nature: PostRosterPage is the bounded read (checked here)."}
+"""(operation, table): why that operation may read that table whole."""
+FEW = 1_000
+"""Rows below which a growing table may be read whole (a few pages)."""
 POST = "BRU"
 pytestmark = pytest.mark.timeout(1200)  # the store is made once per backend, in the first
 QUERIES = sorted(p.stem for p in OPERATIONS.glob("*.graphql")
@@ -90,6 +112,9 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         app = open_records(url)
         try:
             generate(app, CAREERS)
+            if schema:  # the planner's choices depend on the tables' sizes: more agents
+                copy_careers(backends.PG_DSN, app.recorder.events_table_name, PG_EVENTS,
+                             schema)
             worker = Worker(app, named())
             worker.rebuild_all()  # the bulk path: the incremental one takes minutes here
             worker.run_once()  # the ledger (sealed, never rebuilt)
@@ -203,7 +228,13 @@ def growing_tables(conn: Any, store: Store) -> set[str]:
                             "table_schema = %s", (store.schema,)).fetchall()
     else:
         rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    return {r[0] for r in rows} - SMALL
+    big = set()
+    for (name,) in rows:
+        if name not in SMALL:
+            quoted = f'"{store.schema}"."{name}"' if store.schema else f'"{name}"'
+            if conn.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0] >= FEW:
+                big.add(name)
+    return big
 
 
 def variables(op: str, agent: str) -> dict[str, Any]:
@@ -219,7 +250,7 @@ def variables(op: str, agent: str) -> dict[str, Any]:
         "DueBetween": {"from": "1959-01-01", "to": "1960-12-31", "first": 10},
         "LeaveBalance": {"agentId": agent, "year": 1960},
         "AuditTrailByAgent": {"agentId": agent, "first": 5},
-        "AuditTrailByActor": {"actorId": "demo-loader", "recordedTo": "2030-01-01T00:00:00Z"},
+        "AuditTrailByActor": {"actorId": "demo-hr-officer", "recordedTo": "2030-01-01T00:00:00Z"},
         "AuditTrail": {"filter": {"article": "Art. 13"}, "first": 10},
         "AgentsEligibleForPromotion": {"eligible": False, "grade": "ATTACHE"},
         "Agents": {"filter": {"postCode": POST}, "orderBy": {"field": "GRADE"}, "first": 5},
@@ -245,7 +276,8 @@ def test_query_plans_do_not_scan_the_log(store: Store, op: str,
     with recording(store.backend, monkeypatch) as statements:
         run_query(store, op)
     assert reads(statements), "no statement recorded"
-    assert scans(store, statements) == []
+    assert [s for s in scans(store, statements)
+            if (op, s.split(":", 1)[0]) not in EXEMPT] == []
 
 
 CLI_READS: dict[str, Callable[[Store], list[str]]] = {
