@@ -3,6 +3,7 @@ and the page a refusal shows."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ templates.env.add_extension("jinja2.ext.i18n")
 # they read as written (English).
 templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters.update(grade=labels.grade, status=labels.status, words=labels.words)
+templates.env.globals["printed_at"] = lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
 
 HEADERS = {
     # no script on the pages; forms post only here; never framed (clickjacking)

@@ -1,0 +1,212 @@
+"""The council's and the archives' pages over HTTP (httpx): the audit trail's filters
+(both time axes), the breaches and the disciplinary file refused to every role but the
+council, the integrity status and an inclusion proof, and the export form's CSRF token,
+refusals and the personal-data rule."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agent_records.web import council as council_pages
+from tests.web.conftest import Site
+from tests.web.council_site import CouncilSite, council_site
+from tests.web.test_sessions import csrf_of, sign_in
+
+ROWS = re.compile(r'<tr id="p(\d+)"')
+
+
+@pytest.fixture(scope="module")
+def council(token_file: tuple[Path, dict[str, str]],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[CouncilSite]:
+    yield from council_site(token_file, tmp_path_factory.mktemp("council"))
+
+
+@pytest.fixture(scope="module")
+def site(council: CouncilSite) -> Site:
+    return council.site
+
+
+def as_role(site: Site, role: str) -> httpx.Client:
+    http = httpx.Client(base_url=site.url, follow_redirects=False, timeout=30)
+    sign_in(http, site.live.tokens[role])
+    return http
+
+
+@pytest.fixture(scope="module")
+def members(site: Site) -> Iterator[dict[str, httpx.Client]]:
+    clients = {role: as_role(site, role) for role in
+               ("council", "archivist", "auditor", "hr_officer", "hr_clerk")}
+    yield clients
+    for http in clients.values():
+        http.close()
+
+
+def positions(html: str) -> list[int]:
+    return [int(p) for p in ROWS.findall(html)]
+
+
+def test_the_audit_trail_filters_on_every_field(members: dict[str, httpx.Client],
+                                                site: Site) -> None:
+    http = members["auditor"]
+    everything = positions(http.get("/web/audit").text)
+    assert everything == sorted(everything) and len(everything) > 10
+    attache = site.career.attache
+    by_agent = http.get("/web/audit", params={"agent": attache}).text
+    assert f"/web/agents/{attache}" in by_agent and site.career.candidate not in by_agent
+    cases = {
+        "post": ({"post": "bru"}, "PostOpened"),
+        "actor": ({"actor": "demo-council"}, "DisciplinaryDecision"),
+        "article": ({"article": "Art. 24"}, "DisciplinaryDecision"),
+        "event_type": ({"event_type": "Promoted"}, "AGD 1951/G1"),
+    }
+    for name, (query, shown) in cases.items():
+        page = http.get("/web/audit", params=query)
+        assert page.status_code == 200 and shown in page.text, name
+        assert 0 < len(positions(page.text)) < len(everything), name
+    effective = positions(http.get("/web/audit", params={
+        "effective_from": "1951-08-01", "effective_to": "1951-12-31"}).text)
+    assert effective and set(effective) < set(everything)
+    later = positions(http.get("/web/audit", params={"recorded_from": "2999-01-01T00:00"}).text)
+    assert later == []
+    until_now = positions(http.get("/web/audit", params={
+        "recorded_from": "2000-01-01T00:00", "recorded_to": "2999-01-01T00:00"}).text)
+    assert until_now == everything
+
+
+def test_the_audit_trail_pages_on_the_log_position(members: dict[str, httpx.Client],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(council_pages, "AUDIT_PAGE", 5)  # the service runs in this process
+    http = members["council"]
+    first = http.get("/web/audit", params={"agent": "", "article": ""}).text
+    assert len(positions(first)) == 5
+    link = re.search(r'rel="next" href="([^"]+)"', first)
+    assert link
+    second = positions(http.get(link.group(1).replace("&amp;", "&")).text)
+    assert len(second) == 5 and min(second) > max(positions(first))
+
+
+def test_a_bad_date_in_the_filters_is_refused_naming_it(members: dict[str, httpx.Client]
+                                                        ) -> None:
+    page = members["auditor"].get("/web/audit", params={"effective_from": "1951-13-01"})
+    assert page.status_code == 400 and "effective from" in page.text
+
+
+@pytest.mark.parametrize("path", ["/web/audit", "/web/integrity", "/web/breaches"])
+def test_the_hr_roles_are_refused_the_council_pages(members: dict[str, httpx.Client],
+                                                    path: str) -> None:
+    page = members["hr_clerk"].get(path)
+    assert page.status_code == 403
+    assert "your role may not read or do this" in page.text
+
+
+@pytest.mark.parametrize("role", ["auditor", "archivist", "hr_officer"])
+def test_the_breaches_and_disciplinary_file_are_the_councils(
+        members: dict[str, httpx.Client], site: Site, role: str) -> None:
+    breaches = members[role].get("/web/breaches")
+    assert breaches.status_code == 403 and "breaches (discipline data)" in breaches.text
+    file = members[role].get(f"/web/agents/{site.career.attache}/discipline")
+    assert file.status_code == 403 and "(discipline data)" in file.text
+    assert "married without" not in file.text and "Greta Braun" not in file.text
+
+
+def test_the_council_sees_the_breaches_and_the_file(members: dict[str, httpx.Client],
+                                                    council: CouncilSite, site: Site) -> None:
+    http = members["council"]
+    page = http.get("/web/breaches").text
+    assert "marriage without authorisation" in page and "Jean Schmit" in page
+    assert f"/web/agents/{site.career.attache}/discipline" in page
+    none = http.get("/web/breaches", params={"code": "absent_without_leave"}).text
+    assert 'id="count" role="status">0 breaches' in none
+    file = http.get(f"/web/agents/{site.career.attache}/discipline").text
+    assert f"#{council.referral}" in file and "reprimand" in file and "1951-12-20" in file
+    assert "Greta Braun" in file and "married without" not in file  # facts: not in the view
+
+
+def test_the_integrity_status_and_an_inclusion_proof(members: dict[str, httpx.Client]
+                                                     ) -> None:
+    http = members["auditor"]
+    status = http.get("/web/integrity").text
+    assert "OK: the hash chain holds" in status and "— " in status  # the signed note
+    proof = http.get("/web/integrity/proof", params={"position": "3"})
+    assert proof.status_code == 200 and "Verified: the event at position 3" in proof.text
+    beyond = http.get("/web/integrity/proof", params={"position": "99999"})
+    assert beyond.status_code == 400 and "position 99999 is not in checkpoint" in beyond.text
+    bad = http.get("/web/integrity/proof", params={"position": "x"})
+    assert bad.status_code == 400 and "not a log position" in bad.text
+
+
+def export_form(http: httpx.Client) -> str:
+    return csrf_of(http.get("/web/exports").text)
+
+
+def wait_done(http: httpx.Client, location: str) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = http.get(location)
+        assert page.status_code == 200, page.text
+        if 'id="download"' in page.text:
+            assert 'http-equiv="refresh"' not in page.text
+            return page.text
+        assert 'http-equiv="refresh" content="1"' in page.text
+        time.sleep(0.2)
+    raise AssertionError("the export did not finish")
+
+
+def test_the_export_form_needs_its_csrf_token(members: dict[str, httpx.Client]) -> None:
+    http = members["archivist"]
+    for sent in ({}, {"csrf": "wrong"}):
+        refused = http.post("/web/exports", data={"format": "jsonl", **sent})
+        assert refused.status_code == 403 and "CSRF" in refused.text
+
+
+def test_personal_data_only_for_the_council(members: dict[str, httpx.Client]) -> None:
+    archivist = members["archivist"]
+    form = archivist.get("/web/exports").text
+    assert 'name="personal"' not in form and "personal-withheld" in form
+    refused = archivist.post("/web/exports", data={"csrf": csrf_of(form), "format": "jsonl",
+                                                   "personal": "yes"})
+    assert refused.status_code == 403
+    assert "the role archivist may not export personal data" in refused.text
+    assert 'name="personal"' in members["council"].get("/web/exports").text
+    auditor = members["auditor"].get("/web/exports")
+    assert auditor.status_code == 403 and "may not export the record" in auditor.text
+
+
+def test_a_bad_selection_is_refused_naming_the_field(members: dict[str, httpx.Client]
+                                                     ) -> None:
+    http = members["archivist"]
+    answer = http.post("/web/exports", data={"csrf": export_form(http), "format": "jsonl",
+                                             "effective_from": "1950-13-01"})
+    assert answer.status_code == 400 and "effective-from" in answer.text
+
+
+def test_an_archivist_export_withholds_personal_data(members: dict[str, httpx.Client],
+                                                     council: CouncilSite, site: Site
+                                                     ) -> None:
+    http = members["archivist"]
+    started = http.post("/web/exports", data={"csrf": export_form(http), "format": "jsonl",
+                                              "agent": site.career.attache})
+    assert started.status_code == 303
+    done = wait_done(http, started.headers["location"])
+    size = int(re.search(r'id="bytes">(\d+)<', done).group(1))  # type: ignore[union-attr]
+    link = re.search(r'id="download" href="([^"]+)"', done).group(1)  # type: ignore[union-attr]
+    assert members["council"].get(link).status_code == 404  # not the council's export
+    body = http.get(link)
+    assert body.status_code == 200 and len(body.content) == size
+    assert body.headers["x-agent-records-personal-data"] == "withheld"
+    lines = [json.loads(line) for line in body.text.splitlines()]
+    assert lines and {line["stream_id"] for line in lines} == {site.career.attache}
+    assert "Greta Braun" not in body.text and "1920-03-01" not in body.text
+    assert any(line["redacted"] for line in lines)
+    assert http.get(link).status_code == 404  # deleted once downloaded
+    deadline = time.monotonic() + 10  # deleted just after the response's last byte
+    while any((council.data / "web-exports").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any((council.data / "web-exports").iterdir())
