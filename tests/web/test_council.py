@@ -1,23 +1,37 @@
-"""The council's and the archives' pages over HTTP (httpx): the audit trail's filters
-(both time axes), the breaches and the disciplinary file refused to every role but the
-council, the integrity status and an inclusion proof, and the export form's CSRF token,
-refusals and the personal-data rule."""
+"""The council's and the archives' pages, over HTTP (httpx) and in a real browser
+(Debian's chromium, headless), on one service (``council_site``): the audit trail's
+filters (both time axes) and pages, the breaches and the disciplinary file refused to
+every role but the council, the integrity status and an inclusion proof checked from
+its form, the export form's CSRF token, refusals and personal-data rule, and exports
+from the form to the download: the archivist's bag verifies, and nothing personal is in
+its JSON Lines. The browser tests print a disciplinary file (print media) and watch the
+export's page refresh itself (no script).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import bagit
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 
 from agent_records.web import council as council_pages
 from tests.web.conftest import Site
 from tests.web.council_site import CouncilSite, council_site
-from tests.web.test_sessions import csrf_of, sign_in
+from tests.web.test_browser import browser, offline, page, sign_in
+from tests.web.test_sessions import csrf_of
+from tests.web.test_sessions import sign_in as http_sign_in
+
+__all__ = ["browser", "offline", "page"]  # the browser's fixtures (test_browser.py)
 
 ROWS = re.compile(r'<tr id="p(\d+)"')
 
@@ -35,7 +49,7 @@ def site(council: CouncilSite) -> Site:
 
 def as_role(site: Site, role: str) -> httpx.Client:
     http = httpx.Client(base_url=site.url, follow_redirects=False, timeout=30)
-    sign_in(http, site.live.tokens[role])
+    http_sign_in(http, site.live.tokens[role])
     return http
 
 
@@ -210,3 +224,73 @@ def test_an_archivist_export_withholds_personal_data(members: dict[str, httpx.Cl
     while any((council.data / "web-exports").iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any((council.data / "web-exports").iterdir())
+
+
+def test_the_council_filters_the_trail_and_reads_a_file(page: Page, site: Site) -> None:
+    sign_in(page, site, "council", "/web/audit")
+    page.get_by_label("Article").fill("Art. 24")
+    page.get_by_label("Event type").select_option("DisciplinaryDecision")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#count")).to_have_text("1 entry matches")
+    expect(page.locator("table.audit tbody")).to_contain_text("demo-council")
+    page.get_by_label("Article").fill("")
+    page.get_by_label("Event type").select_option("")
+    page.locator("#effective_from").fill("1951-11-01")
+    page.locator("#effective_to").fill("1951-11-30")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.audit tbody")).to_contain_text("MarriageRecorded")
+    expect(page.locator("table.audit tbody")).not_to_contain_text("Promoted")
+    page.get_by_role("link", name="Breaches").click()
+    expect(page.locator("#count")).to_have_text("1 breach on record")
+    page.get_by_role("link", name="Jean Schmit").click()
+    expect(page).to_have_url(f"{site.url}/web/agents/{site.career.attache}/discipline")
+    expect(page.locator("table.referrals")).to_contain_text("reprimand")
+    page.emulate_media(media="print")
+    expect(page.locator("header nav")).to_be_hidden()
+    expect(page.locator(".printed")).to_be_visible()
+    expect(page.locator(".printed")).to_contain_text("by demo-council (council)")
+    link = page.locator("main p.screen-only")
+    expect(link).to_be_hidden()
+    page.pdf()  # prints without error (headless chromium)
+
+
+def test_the_auditor_checks_a_proof_and_is_refused_the_file(page: Page, site: Site) -> None:
+    sign_in(page, site, "auditor", "/web/integrity")
+    expect(page.locator("#verdict")).to_contain_text("OK")
+    expect(page.locator("table.checkpoints tbody tr")).to_have_count(1)
+    page.get_by_label("Log position").fill("4")
+    page.get_by_role("button", name="Check the inclusion proof").click()
+    expect(page.locator("#proof-result")).to_contain_text(
+        "Verified: the event at position 4 is in the signed checkpoint")
+    expect(page.get_by_role("link", name="Breaches")).to_have_count(0)
+    answer = page.goto(f"{site.url}/web/agents/{site.career.attache}/discipline")
+    assert answer is not None and answer.status == 403
+    expect(page.get_by_role("alert")).to_contain_text(
+        "your role may not read or do this: disciplinaryRecord (discipline data)")
+
+
+def test_the_archivist_exports_a_bag_that_verifies(page: Page, site: Site,
+                                                   tmp_path: Path) -> None:
+    sign_in(page, site, "archivist", "/web/exports")
+    expect(page.locator("#personal-withheld")).to_be_visible()
+    page.get_by_label("BagIt bag").check()
+    page.get_by_role("button", name="Make the export").click()
+    expect(page.locator("#export-state")).to_contain_text("Done", timeout=60_000)  # refreshes
+    expect(page.locator("#written")).not_to_have_text("0")
+    size = int(page.locator("#bytes").inner_text())
+    with page.expect_download() as started:
+        page.locator("#download").click()
+    download = started.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.stat().st_size == size and saved.name.endswith("bag.tar")
+    with tarfile.open(saved) as archive:
+        archive.extractall(tmp_path / "out", filter="data")
+    bag = tmp_path / "out" / "agent-records-bag"
+    assert bagit.Bag(str(bag)).validate(processes=1)
+    assert "Agent-Records-Personal-Data: withheld" in (bag / "bag-info.txt").read_text()
+    checked = subprocess.run([sys.executable, "-I", str(bag / "data" / "verify_export.py"),
+                              str(bag / "data")], capture_output=True, text=True,
+                             timeout=120, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "Greta Braun" not in (bag / "data" / "events.jsonl").read_text()
