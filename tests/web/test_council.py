@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from agent_records.api.services import Services
 from agent_records.web import council as council_pages
+from agent_records.web import exports
 from tests.web.conftest import Site
 from tests.web.council_site import CouncilSite, council_site
 from tests.web.test_browser import browser, offline, page, sign_in
@@ -201,6 +204,20 @@ def test_a_bad_selection_is_refused_naming_the_field(members: dict[str, httpx.Cl
     assert answer.status_code == 400 and "effective-from" in answer.text
 
 
+def test_the_councils_csv_export_includes_personal_data(members: dict[str, httpx.Client],
+                                                        site: Site) -> None:
+    http = members["council"]
+    started = http.post("/web/exports", data={"csrf": export_form(http), "format": "csv",
+                                              "agent": site.career.attache,
+                                              "personal": "yes"})
+    assert started.status_code == 303
+    link = re.search(r'id="download" href="([^"]+)"', wait_done(http, started.headers["location"]))
+    body = http.get(link.group(1))  # type: ignore[union-attr]
+    assert body.headers["x-agent-records-personal-data"] == "included"
+    assert body.headers["content-type"].startswith("text/csv")
+    assert "Greta Braun" in body.text and "1920-03-01" in body.text
+
+
 def test_an_archivist_export_withholds_personal_data(members: dict[str, httpx.Client],
                                                      council: CouncilSite, site: Site
                                                      ) -> None:
@@ -269,13 +286,26 @@ def test_the_auditor_checks_a_proof_and_is_refused_the_file(page: Page, site: Si
         "your role may not read or do this: disciplinaryRecord (discipline data)")
 
 
-def test_the_archivist_exports_a_bag_that_verifies(page: Page, site: Site,
-                                                   tmp_path: Path) -> None:
+def test_the_archivist_exports_a_bag_that_verifies(page: Page, site: Site, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export waits until the test has seen its page say it is being made: the page
+    then turns to "Done" by its own refresh (``<meta http-equiv="refresh">``, no script,
+    under the pages' Content-Security-Policy)."""
+    gate, write = threading.Event(), exports.write
+
+    def held(services: Services, job: exports.Job) -> Path:
+        gate.wait(60)
+        return write(services, job)
+
+    monkeypatch.setattr(exports, "write", held)  # the service runs in this process
     sign_in(page, site, "archivist", "/web/exports")
     expect(page.locator("#personal-withheld")).to_be_visible()
     page.get_by_label("BagIt bag").check()
     page.get_by_role("button", name="Make the export").click()
-    expect(page.locator("#export-state")).to_contain_text("Done", timeout=60_000)  # refreshes
+    expect(page.locator("#export-state")).to_contain_text("Being made")
+    assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "1"
+    gate.set()
+    expect(page.locator("#export-state")).to_contain_text("Done", timeout=60_000)
     expect(page.locator("#written")).not_to_have_text("0")
     size = int(page.locator("#bytes").inner_text())
     with page.expect_download() as started:
