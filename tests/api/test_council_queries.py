@@ -81,9 +81,10 @@ def signed(live: Live, career: Career) -> None:
 
 
 def test_an_inclusion_proof_is_verified_by_the_service(live: Live, signed: None) -> None:
-    found = live.data("{ verification { ok checkpoints { size root } } }")["verification"]
+    found = live.data("{ verification { ok checkpoints { size root published } } }")["verification"]
     assert found["ok"]
     latest = found["checkpoints"][-1]
+    assert latest["published"]
     for position in (1, 2, 7):
         proof = live.data(PROOF, {"p": position}, role="auditor")["inclusionProof"]
         assert proof["verified"] and proof["position"] == position

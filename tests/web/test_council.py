@@ -151,6 +151,7 @@ def test_the_integrity_status_and_an_inclusion_proof(members: dict[str, httpx.Cl
     http = members["auditor"]
     status = http.get("/web/integrity").text
     assert "OK: the hash chain holds" in status and "— " in status  # the signed note
+    assert "yes, off the database" in status
     proof = http.get("/web/integrity/proof", params={"position": "3"})
     assert proof.status_code == 200 and "Verified: the event at position 3" in proof.text
     beyond = http.get("/web/integrity/proof", params={"position": "99999"})

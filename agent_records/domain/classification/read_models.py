@@ -107,7 +107,7 @@ API_FIELDS: dict[str, dict[str, DataClass]] = {
                             "checkedAt checkpoints"),
     "InclusionProof": _all(A, "position index treeSize eventHash root proof verified"),
     "SignedCheckpoint": _all(A, "size position root chainHead note createdAt verified "
-                                "message"),
+                                "message published"),
     "RecordPayload": _all(A, "id version recordedAt correlationId userErrors warnings agent"),
     "UserError": _all(A, "field code message article"),
 }
