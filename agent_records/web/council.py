@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -103,7 +104,7 @@ async def audit_trail(request: Request, session: SessionDep, services: ServicesD
         answer = await operations.run("AuditTrail", variables, session.principal, services)
     except OperationFailed as failed:
         return _refused(request, session, "Audit trail refused", failed)
-    query = "&".join(f"{k}={v}" for k, v in form.items() if v)
+    query = urlencode({k: v for k, v in form.items() if v})
     return page(request, "audit.html", session, trail=answer.data["auditTrail"], form=form,
                 query=query, event_types=EVENT_TYPES)
 
