@@ -135,17 +135,21 @@ class Exports:
         return job
 
     def _run(self, services: Services, job: Job) -> None:
+        """Writes the export; the job says done (or why not) only once its folder holds
+        the file (or nothing: a failed export's folder is deleted first)."""
+        file, error = None, None
         try:
-            job.file = write(services, job)
-            job.done = True
+            file = write(services, job)
         except (ExportError, InfrastructureError) as exc:
-            job.error = str(exc)
+            error = str(exc)
         except Exception:
             log.exception("web export %s failed", job.id)
-            job.error = f"the export failed; the service's log has the details (job {job.id})"
-        job.finished = self.clock()
-        if job.error:
+            error = f"the export failed; the service's log has the details (job {job.id})"
+        if error:
             shutil.rmtree(job.folder, ignore_errors=True)
+        job.file, job.error = file, error
+        job.done = error is None
+        job.finished = self.clock()
 
     def get(self, job_id: str, owner: str) -> Job | None:
         """The job ``job_id`` of ``owner``; None for anyone else's, or an expired one."""
