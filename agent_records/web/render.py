@@ -13,6 +13,7 @@ a ``<time datetime>``).
 from __future__ import annotations
 
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     _gettext, _ngettext, newstyle=True)
 templates.env.filters.update(grade=labels.grade, status=_words, words=_words, day=_day,
                              instant=_instant, tr=_translated)
+templates.env.globals["printed_at"] = lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
 
 HEADERS = {
     # no script on the pages; forms post only here; never framed (clickjacking)
