@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TOOLS := .tools
 UV_VERSION := 0.13.9
 
-.PHONY: venv lock run test lint clean compose-tool browser-tool bench
+.PHONY: venv lock run test lint clean compose-tool browser-tool bench messages screenshots
 
 venv: $(STAMP)
 
@@ -44,6 +44,15 @@ test: venv compose-tool browser-tool
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The web pages' French catalogue in step with their labels (babel.cfg): adds new labels
+# to agent_records/web/locale/fr/LC_MESSAGES/messages.po and lists the untranslated ones.
+messages: venv
+	$(BIN)/python -m agent_records.web.catalogue
+
+# PNGs of the main web pages for the README (docs/screenshots.py: the demo service, chromium).
+screenshots: venv browser-tool
+	$(BIN)/python docs/screenshots.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ SOURCE = Path(__file__).resolve().parents[1]
 """The source tree, where ``graphql/`` is (the Docker image points elsewhere)."""
 Mode = Literal["development", "production"]
 Projections = Literal["inline", "external"]
+Language = Literal["fr", "en"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class Settings:
         "AGENT_RECORDS_TODAY", "utc",
         "the day the read views are as of: `utc` (the UTC day), or a fixed `YYYY-MM-DD` "
         "for demonstrations and tests"))
+
+    web_language: Language = field(metadata=_about(
+        "AGENT_RECORDS_WEB_LANGUAGE", "fr",
+        "the web pages' language when the browser states no preference the pages speak "
+        "and the user chose none: `fr` (the ministry's administrative language) or `en`"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""

@@ -23,12 +23,14 @@ from strawberry.types import ExecutionContext
 from strawberry.types.execution import ParseOptions
 
 from agent_records.api.agents import queries as agent_queries
+from agent_records.api.audit import breaches as breach_queries
 from agent_records.api.audit import queries as audit_queries
 from agent_records.api.classified import guard
 from agent_records.api.cost import MAX_DEPTH
 from agent_records.api.deadlines import queries as deadline_queries
 from agent_records.api.errors import MaskInternalErrors, log_errors
 from agent_records.api.execution import ValidationByText
+from agent_records.api.integrity import proofs as proof_queries
 from agent_records.api.integrity import queries as integrity_queries
 from agent_records.api.mutations import mutation_type
 from agent_records.api.posts import queries as post_queries
@@ -65,6 +67,8 @@ class Query:
     audit_trail = audit_queries.audit_trail
     projection_status = status_queries.projection_status
     verification = integrity_queries.verification
+    inclusion_proof = proof_queries.inclusion_proof
+    breaches = breach_queries.breaches
     due_between = deadline_queries.due_between_field
 
 

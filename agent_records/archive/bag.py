@@ -19,7 +19,7 @@ from typing import Any
 from agent_records.application import AgentRecords
 from agent_records.archive import verify_export
 from agent_records.archive.docs import SOFTWARE, data_dictionary, premis, readme
-from agent_records.archive.export import Progress, Summary, export, sealed_head
+from agent_records.archive.export import Progress, Summary, Watch, export, sealed_head
 from agent_records.archive.formats import CsvSink, JsonlSink, schema_text
 from agent_records.archive.records import ExportError, Selection, personal_kinds
 from agent_records.config import settings
@@ -110,7 +110,7 @@ def bag_info(summary: Summary, note: str, created: datetime) -> dict[str, str]:
 
 
 def write_bag(app: AgentRecords, out: Path, selection: Selection, personal: bool,
-              progress: Progress | None = None) -> Summary:
+              progress: Progress | None = None, watch: Watch | None = None) -> Summary:
     """Exports the selection as a bag at ``out`` (which must not exist or be empty)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"{out} already exists and is not an empty folder")
@@ -119,7 +119,7 @@ def write_bag(app: AgentRecords, out: Path, selection: Selection, personal: bool
     data = partial / "data"
     data.mkdir(parents=True)
     try:
-        summary = _fill(app, partial, data, selection, personal, progress)
+        summary = _fill(app, partial, data, selection, personal, progress, watch)
         if out.exists():
             out.rmdir()
         os.replace(partial, out)
@@ -130,13 +130,13 @@ def write_bag(app: AgentRecords, out: Path, selection: Selection, personal: bool
 
 
 def _fill(app: AgentRecords, bag: Path, data: Path, selection: Selection, personal: bool,
-          progress: Progress | None) -> Summary:
+          progress: Progress | None, watch: Watch | None) -> Summary:
     note = latest_checkpoint(app)
     store, head = sealed = sealed_head(app)
     with (data / "events.jsonl").open("wb") as jsonl, \
             (data / "events.csv").open("w", encoding="utf-8", newline="") as table:
         summary = export(app, [JsonlSink(jsonl), CsvSink(table)], selection, personal,
-                         progress, sealed)
+                         progress, sealed, watch)
     write_ledger(store, data / "ledger.csv", head.position)
     created = datetime.now(UTC)
     info = bag_info(summary, note, created)

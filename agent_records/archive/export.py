@@ -30,6 +30,11 @@ from agent_records.integrity.service import seal
 from projections.engine.store import ViewStore
 
 Progress = Callable[[int, int], None]
+"""Called with the position reached and the head's, now and then (the CLI's bar)."""
+Watch = Callable[["Summary"], None]
+"""Called with the summary so far every ``WATCH_EVERY`` events and at the end: what a
+page shows of an export running in the service (events written, position reached)."""
+WATCH_EVERY = 50
 SCHEMA_NAME = "event.schema.json"
 CHUNK = 64 * 1024
 
@@ -86,8 +91,8 @@ def sealed_head(app: AgentRecords, sealing: bool = True, store: ViewStore | None
 
 
 def export(app: AgentRecords, sinks: list[Sink], selection: Selection, personal: bool,
-           progress: Progress | None = None, sealed: tuple[ViewStore, Head] | None = None
-           ) -> Summary:
+           progress: Progress | None = None, sealed: tuple[ViewStore, Head] | None = None,
+           watch: Watch | None = None) -> Summary:
     """Writes the selected records to every sink in one pass over the log."""
     store, head = sealed or sealed_head(app)
     summary = Summary(selection, personal, head)
@@ -102,9 +107,13 @@ def export(app: AgentRecords, sinks: list[Sink], selection: Selection, personal:
         summary.redacted_lines += bool(line["redacted"])
         if progress and summary.count % 5000 == 0:
             progress(line["position"], head.position)
+        if watch and summary.count % WATCH_EVERY == 0:
+            watch(summary)
     if progress:
         progress(head.position, head.position)
     summary.seconds = time.monotonic() - started
+    if watch:
+        watch(summary)
     return summary
 
 
@@ -130,19 +139,20 @@ def write_schema(folder: Path) -> Path:
 
 
 def write_jsonl(app: AgentRecords, out: Path, selection: Selection, personal: bool,
-                progress: Progress | None = None) -> Summary:
+                progress: Progress | None = None, watch: Watch | None = None
+                ) -> Summary:
     """A JSON Lines export, with the JSON Schema of a line beside it."""
     with replacing(out) as handle:
-        summary = export(app, [JsonlSink(handle)], selection, personal, progress)
+        summary = export(app, [JsonlSink(handle)], selection, personal, progress, watch=watch)
     summary.files = [out, write_schema(out.parent)]
     return summary
 
 
 def write_csv(app: AgentRecords, out: Path, selection: Selection, personal: bool,
-              progress: Progress | None = None) -> Summary:
+              progress: Progress | None = None, watch: Watch | None = None) -> Summary:
     """A CSV export (RFC 4180, UTF-8), with the JSON Schema of a line beside it."""
     with replacing(out, "w", encoding="utf-8", newline="") as handle:
-        summary = export(app, [CsvSink(handle)], selection, personal, progress)
+        summary = export(app, [CsvSink(handle)], selection, personal, progress, watch=watch)
     summary.files = [out, write_schema(out.parent)]
     return summary
 

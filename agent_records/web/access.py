@@ -13,11 +13,15 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from agent_records.api.auth import TokenStore
+from agent_records.api.dependencies import ServicesDep
 from agent_records.web.forms import NotAForm, read_form
+from agent_records.web.languages import CHOSEN_FOR, LANGUAGES, Text
+from agent_records.web.languages import COOKIE as LANGUAGE_COOKIE
 from agent_records.web.render import page, refusal
 from agent_records.web.sessions import (
     COOKIE,
@@ -43,8 +47,8 @@ class SignInRequired(Exception):
 class FormRefused(Exception):
     """A posted form refused before anything is done: status and reason."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, message: Text | str) -> None:
+        super().__init__(message if isinstance(message, str) else message.message)
         self.status, self.message = status, message
 
 
@@ -53,12 +57,19 @@ def sessions_of(request: Request) -> Sessions:
     return sessions
 
 
-async def get_session(request: Request) -> Session:
-    """The live session of the request's cookie, or ``SignInRequired``."""
+async def find_session(request: Request, services: ServicesDep) -> Session | None:
+    """The live session of the request's cookie (read from the store in a thread)."""
     session_id = request.cookies.get(COOKIE, "")
-    session = sessions_of(request).get(session_id) if session_id else None
+    if not session_id:
+        return None
+    return await run_in_threadpool(sessions_of(request).get, services.views, session_id)
+
+
+async def get_session(request: Request, services: ServicesDep) -> Session:
+    """The live session of the request's cookie, or ``SignInRequired``."""
+    session = await find_session(request, services)
     if session is None:
-        raise SignInRequired(request.url.path, expired=bool(session_id))
+        raise SignInRequired(request.url.path, expired=bool(request.cookies.get(COOKIE)))
     return session
 
 
@@ -70,10 +81,11 @@ async def checked_form(request: Request, expected: str) -> dict[str, str]:
     try:
         form = await read_form(request)
     except NotAForm as exc:
-        raise FormRefused(415, str(exc)) from None
+        raise FormRefused(415, Text("send the form as %(form)s (Content-Type: %(sent)s)",
+                                    {"form": exc.args[0], "sent": exc.args[1]})) from None
     if not csrf_matches(expected, form.get("csrf")):
-        raise FormRefused(403, "the form's CSRF token is missing or wrong: reload the page "
-                               "and send the form again")
+        raise FormRefused(403, Text("the form's CSRF token is missing or wrong: reload the "
+                                    "page and send the form again"))
     return form
 
 
@@ -110,8 +122,8 @@ async def sign_in_form(request: Request, next: str | None = None, expired: bool 
                        signed_out: bool = False) -> Response:
     """The sign-in form, with a fresh CSRF token (field and cookie)."""
     csrf = secrets.token_urlsafe(32)
-    notice = "Your session has expired: sign in again." if expired else \
-        "You are signed out." if signed_out else None
+    notice = Text("Your session has expired: sign in again.") if expired else \
+        Text("You are signed out.") if signed_out else None
     response = page(request, "sign_in.html", None, csrf=csrf, next=safe_next(next),
                     notice=notice)
     _cookie(request, response, SIGN_IN_COOKIE, csrf, 3600)
@@ -119,15 +131,16 @@ async def sign_in_form(request: Request, next: str | None = None, expired: bool 
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
+async def sign_in(request: Request, services: ServicesDep) -> Response:
     """Exchanges a valid bearer token for a session; 401 and the form again otherwise."""
     form = await checked_form(request, request.cookies.get(SIGN_IN_COOKIE, ""))
     tokens: TokenStore = request.app.state.tokens
     principal = tokens.authenticate(form.get("token", "").strip())
     if principal is None:
         return page(request, "sign_in.html", None, 401, csrf=form["csrf"],
-                    next=safe_next(form.get("next")), error="This token is not valid.")
-    session_id, _ = sessions_of(request).open(principal)
+                    next=safe_next(form.get("next")), error=Text("This token is not valid."))
+    session_id, _ = await run_in_threadpool(sessions_of(request).open, services.views,
+                                            principal)
     response = RedirectResponse(safe_next(form.get("next")), 303)
     _cookie(request, response, COOKIE, session_id, int(sessions_of(request).lifetime))
     response.delete_cookie(SIGN_IN_COOKIE, path=PATH)
@@ -135,10 +148,29 @@ async def sign_in(request: Request) -> Response:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, session: SessionDep) -> Response:
-    """Forgets the session on the server and clears its cookie."""
+async def sign_out(request: Request, session: SessionDep, services: ServicesDep
+                   ) -> Response:
+    """Deletes the session's row and clears its cookie."""
     await checked_form(request, session.csrf)
-    sessions_of(request).close(request.cookies.get(COOKIE, ""))
+    await run_in_threadpool(sessions_of(request).close, services.views,
+                            request.cookies.get(COOKIE, ""))
     response = RedirectResponse(f"{PATH}/sign-in?signed_out=1", 303)
     response.delete_cookie(COOKIE, path=PATH)
+    return response
+
+
+@router.post("/language")
+async def switch_language(request: Request, services: ServicesDep) -> Response:
+    """The language switch: remembers the chosen language in a cookie and goes back to the
+    page. Its form carries the session's CSRF token, or the sign-in form's before."""
+    session = await find_session(request, services)
+    expected = session.csrf if session else request.cookies.get(SIGN_IN_COOKIE, "")
+    form = await checked_form(request, expected)
+    language = form.get("language", "")
+    if language not in LANGUAGES:
+        raise FormRefused(400, Text("the pages are in %(languages)s, not %(language)r",
+                                    {"languages": ", ".join(LANGUAGES),
+                                     "language": language[:20]}))
+    response = RedirectResponse(safe_next(form.get("next")), 303)
+    _cookie(request, response, LANGUAGE_COOKIE, language, CHOSEN_FOR)
     return response

@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from agent_records.api import app as api
 from agent_records.api.auth import TokenStore
 from agent_records.api.services import ServiceSettings
-from agent_records.web import access, pages, posts, records
+from agent_records.config import settings as current_settings
+from agent_records.web import access, archives, council, pages, posts, records
 from agent_records.web.operations import Operations
 from agent_records.web.render import STATIC
 from agent_records.web.sessions import PATH, Sessions
@@ -25,9 +26,12 @@ def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | Non
     """The API with the pages under ``/web`` and their static files (GraphiQL's too)."""
     app = api.create_app(settings, tokens)
     app.state.web_sessions = Sessions()
+    app.state.web_language = current_settings().web_language
     app.state.web_operations = Operations()
     app.include_router(access.router)
     app.include_router(pages.router)
+    app.include_router(council.router)
+    app.include_router(archives.router)
     app.include_router(records.router)
     app.include_router(posts.router)
     app.mount(f"{PATH}/static", StaticFiles(directory=STATIC), name="static")

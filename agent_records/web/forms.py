@@ -12,13 +12,13 @@ FORM = "application/x-www-form-urlencoded"
 
 
 class NotAForm(Exception):
-    """The POST was not an URL-encoded form."""
+    """The POST was not an URL-encoded form: the expected media type and the one sent."""
 
 
 async def read_form(request: Request) -> dict[str, str]:
     """The form's fields, each its first value (empty fields kept as "")."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != FORM:
-        raise NotAForm(f"send the form as {FORM} (Content-Type: {media or 'none'})")
+        raise NotAForm(FORM, media or "none")
     fields = parse_qs((await request.body()).decode(errors="replace"), keep_blank_values=True)
     return {name: values[0] for name, values in fields.items()}

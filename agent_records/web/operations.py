@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -45,6 +45,8 @@ class Answer:
 
     data: dict[str, Any]
     withheld: frozenset[str]
+    reasons: dict[str, str] = field(default_factory=dict)
+    """The API's message for each withheld path (a page refused for it shows it)."""
 
     def hides(self, path: str) -> bool:
         return path in self.withheld
@@ -74,16 +76,16 @@ class Operations:
         except TimeoutError:
             raise OperationFailed("TIME_BUDGET_EXCEEDED", "the page took longer than its "
                                   "time budget; narrow the search") from None
-        withheld = set()
+        reasons: dict[str, str] = {}
         for error in result.errors or ():
             code = (error.extensions or {}).get("code")
             if code != "FORBIDDEN" or error.path is None:
                 raise OperationFailed(str(code or "BAD_REQUEST"), error.message)
-            withheld.add(_path(error.path))
-        if result.data is None:  # the whole answer withheld: the API's reason
-            raise OperationFailed("FORBIDDEN", result.errors[0].message if result.errors
-                                  else "your role may not read this page")
-        return Answer(result.data, frozenset(withheld))
+            reasons.setdefault(_path(error.path), error.message)
+        if result.data is None:  # a refused root field: its own message, naming why
+            raise OperationFailed("FORBIDDEN", next(iter(reasons.values()), "your role may "
+                                                    "not read this page"))
+        return Answer(result.data, frozenset(reasons), reasons)
 
     def close(self) -> None:
         self.loops.close()

@@ -16,6 +16,7 @@ from agent_records.api.dependencies import ServicesDep
 from agent_records.web import dossier as more
 from agent_records.web import labels
 from agent_records.web.access import HOME, SessionDep
+from agent_records.web.languages import Text
 from agent_records.web.operations import OperationFailed, Operations
 from agent_records.web.render import page, refusal
 from agent_records.web.sessions import PATH
@@ -88,7 +89,7 @@ async def dossier(request: Request, agent_id: str, session: SessionDep,
         agent = career.data["agent"]
         if agent is None:
             return refusal(request, session, 404, "No such agent",
-                           f"no agent {agent_id} is on record")
+                           Text("no agent %(id)s is on record", {"id": agent_id}))
         events = [e["node"] for e in agent["history"]["edges"]]
         year = year or (int(events[-1]["effectiveDate"][:4]) if events else None)
         leave = None

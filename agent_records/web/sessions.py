@@ -1,12 +1,16 @@
-"""Sign-in sessions: a bearer token exchanged for a cookie, kept in the process's memory.
+"""Sign-in sessions: a bearer token exchanged for a cookie, kept in the store.
 
 The cookie holds a random session id (HttpOnly, SameSite=Strict, ``Secure`` when the
 request came over HTTPS, path ``/web``); the server keeps, under the id's SHA-256, who
 signed in, the session's CSRF token and when it expires. Nothing else is in the cookie,
-and sign-out forgets the session on the server, so a copied cookie dies with it.
+and sign-out deletes the session's row, so a copied cookie dies with it.
 
-Kept in memory: a restart signs everyone out, and with ``serve --workers N`` (N > 1)
-each worker process knows only its own sessions (README, "Web pages").
+The rows are a table of the store's own database (``web_sessions``, beside the read
+views, on SQLite and PostgreSQL alike), so every worker process of ``serve --workers N``
+and every replica on the same database knows every session, and a restart signs nobody
+out. A row holds the SHA-256 of the id, never the id: reading the table does not give a
+cookie. An expired row is deleted when it is next asked for, and every sign-in deletes
+the expired rows of all sessions.
 
 Every form carries a CSRF token in a hidden field, checked in constant time on POST:
 the session's own once signed in; before (the sign-in form), a random value also set
@@ -21,10 +25,13 @@ import hmac
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent_records.api.auth import Principal
+from agent_records.domain.classification import Role
+from projections.engine.store import ViewStore
 
 LIFETIME = 8 * 3600.0
 """Seconds a session lasts from sign-in (a working day); then the user signs in again."""
@@ -32,9 +39,11 @@ COOKIE = "agent_records_session"
 SIGN_IN_COOKIE = "agent_records_sign_in"
 """The double-submit cookie of the sign-in form's CSRF token."""
 PATH = "/web"
+TABLE = "web_sessions"
+ROLES = frozenset(role.value for role in Role)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Session:
     """Who signed in, the CSRF token of their forms, and when the session ends (epoch s)."""
 
@@ -48,46 +57,75 @@ def _key(session_id: str) -> str:
 
 
 class Sessions:
-    """The open sessions of this process, by the SHA-256 of their ids; thread-safe."""
+    """The sessions of a store's ``web_sessions`` table, by the SHA-256 of their ids.
+
+    Every method takes the store's ``ViewStore`` (the running service's
+    ``services.views``) and does blocking I/O: an ``async`` caller runs it in a thread.
+    """
 
     def __init__(self, lifetime: float = LIFETIME, clock: Callable[[], float] = time.time
                  ) -> None:
         self.lifetime, self.clock = lifetime, clock
-        self._open: dict[str, Session] = {}
+        self._ready: weakref.WeakSet[ViewStore] = weakref.WeakSet()
         self._lock = threading.Lock()
 
-    def open(self, principal: Principal) -> tuple[str, Session]:
+    def _table(self, views: ViewStore) -> str:
+        """The table's name, created at the first use on ``views`` (every process may)."""
+        if views not in self._ready:
+            with self._lock, views.ddl_lock(), views.transaction() as sql:
+                sql.execute(f"CREATE TABLE IF NOT EXISTS {views.table(TABLE)} ("
+                            "key TEXT NOT NULL PRIMARY KEY, principal TEXT NOT NULL, "
+                            "role TEXT NOT NULL, csrf TEXT NOT NULL, "
+                            "expires DOUBLE PRECISION NOT NULL)")
+                self._ready.add(views)
+        return views.table(TABLE)
+
+    def open(self, views: ViewStore, principal: Principal) -> tuple[str, Session]:
         """A new session for ``principal``: its id (for the cookie) and the session."""
         session_id = secrets.token_urlsafe(32)
-        session = Session(principal, secrets.token_urlsafe(32), self.clock() + self.lifetime)
-        with self._lock:
-            self._forget_expired()
-            self._open[_key(session_id)] = session
+        now = self.clock()
+        session = Session(principal, secrets.token_urlsafe(32), now + self.lifetime)
+        table = self._table(views)
+        with views.transaction() as sql:
+            sql.execute(f"DELETE FROM {table} WHERE expires <= ?", (now,))
+            sql.execute(f"INSERT INTO {table} (key, principal, role, csrf, expires) "
+                        "VALUES (?, ?, ?, ?, ?)", (_key(session_id), principal.id,
+                                                   principal.role.value, session.csrf,
+                                                   session.expires))
         return session_id, session
 
-    def get(self, session_id: str) -> Session | None:
-        """The live session of ``session_id``; None if unknown, closed or expired."""
-        with self._lock:
-            session = self._open.get(_key(session_id))
-            if session is not None and session.expires <= self.clock():
-                del self._open[_key(session_id)]
-                return None
-            return session
+    def get(self, views: ViewStore, session_id: str) -> Session | None:
+        """The live session of ``session_id``; None if unknown, closed or expired (an
+        expired row is deleted)."""
+        table = self._table(views)
+        found = views.rows(f"SELECT principal, role, csrf, expires FROM {table} "
+                           "WHERE key = ?", (_key(session_id),))
+        if not found:
+            return None
+        row = found[0]
+        if row["expires"] <= self.clock() or row["role"] not in ROLES:
+            self.close(views, session_id)
+            return None
+        return Session(Principal(row["principal"], Role(row["role"])), row["csrf"],
+                       float(row["expires"]))
 
-    def close(self, session_id: str) -> None:
-        with self._lock:
-            self._open.pop(_key(session_id), None)
+    def close(self, views: ViewStore, session_id: str) -> None:
+        """Deletes the session's row (sign-out)."""
+        table = self._table(views)
+        with views.transaction() as sql:
+            sql.execute(f"DELETE FROM {table} WHERE key = ?", (_key(session_id),))
 
-    def expire_all(self) -> None:
+    def expire_all(self, views: ViewStore) -> None:
         """Ends every session now, as if its time had run out (tests, an operator)."""
-        with self._lock:
-            for session in self._open.values():
-                session.expires = self.clock()
+        table = self._table(views)
+        with views.transaction() as sql:
+            sql.execute(f"UPDATE {table} SET expires = ? WHERE expires > ?",
+                        (self.clock(), self.clock()))
 
-    def _forget_expired(self) -> None:
-        now = self.clock()
-        for key in [k for k, s in self._open.items() if s.expires <= now]:
-            del self._open[key]
+    def count(self, views: ViewStore) -> int:
+        """How many rows the table holds, live or not yet deleted (tests, an operator)."""
+        rows = views.rows(f"SELECT count(*) AS n FROM {self._table(views)}")
+        return int(rows[0]["n"])
 
 
 def csrf_matches(expected: str, sent: str | None) -> bool:

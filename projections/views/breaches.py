@@ -67,3 +67,28 @@ def breaches_of(store: ViewStore, agent_ids: Sequence[str]) -> dict[str, list[Br
                             f"WHERE agent_id IN ({marks}) ORDER BY on_date, version", agent_ids):
             out[r["agent_id"]].append(BreachRow(**r))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class BreachesPage:
+    """A page of every agent's breaches, with the agent's name, and how many match."""
+
+    rows: list[tuple[BreachRow, str]]
+    total: int
+
+
+def breaches_page(store: ViewStore, code: str | None, offset: int, limit: int
+                  ) -> BreachesPage:
+    """Every agent's breaches (of one ``code`` if given), by date, agent and version, with
+    each agent's full name from the ``agents`` view: ``limit`` of them from ``offset``."""
+    where, params = ("WHERE b.code = ?", [code]) if code else ("", [])
+    table, agents = store.table(BREACHES.name), store.table("agents")
+    total = store.rows(f"SELECT COUNT(*) AS n FROM {table} b {where}", params)[0]["n"]
+    found = store.rows(
+        f"SELECT b.agent_id, b.version, b.code, b.article, b.on_date, b.message, "
+        f"a.full_name FROM {table} b LEFT JOIN {agents} a ON a.agent_id = b.agent_id "
+        f"{where} ORDER BY b.on_date, b.agent_id, b.version LIMIT ? OFFSET ?",
+        [*params, limit, offset])
+    rows = [(BreachRow(r["agent_id"], r["version"], r["code"], r["article"], r["on_date"],
+                       r["message"]), r["full_name"] or "") for r in found]
+    return BreachesPage(rows, int(total))

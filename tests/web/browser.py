@@ -8,10 +8,15 @@ so a test can assert that a page needed nothing beyond the service.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Route
+import pytest
+from playwright.sync_api import Browser, Route, expect, sync_playwright
+
+from tests.prerequisites import missing
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -34,3 +39,19 @@ class Offline:
         else:
             self.outside.append(url)
             route.abort()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, for a test module (``tests/web/conftest.py`` offers
+    it to every module of the folder)."""
+    if shutil.which(CHROMIUM) is None:
+        missing("Debian's chromium is missing (`make test` installs it: apt-get install "
+                "chromium)")
+    expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions (5 s else)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

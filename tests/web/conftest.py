@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from agent_records.api.services import ServiceSettings
 from agent_records.web.app import create_app
 from tests.api.career import POST, Career, Recorder
 from tests.api.live import Live, free_port
+from tests.web.browser import browser  # noqa: F401  (the fixture, for every module here)
 
 START_TIMEOUT = 30.0
 TODAY = "1952-01-01"
@@ -81,12 +83,24 @@ def site(request: pytest.FixtureRequest, token_file: tuple[Path, dict[str, str]]
     store = f"sqlite:///{tmp_path_factory.mktemp('web')}/store.sqlite3"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AGENT_RECORDS_TODAY", TODAY)
+        # English unless the browser or the switch asks otherwise (the default is French:
+        # tests/web/test_languages.py); the tests read the labels as written
+        env.setenv("AGENT_RECORDS_WEB_LANGUAGE", "en")
         yield from serve(store, TokenStore.load(path), tokens)
 
 
 def serve(store: str, token_store: TokenStore, tokens: dict[str, str]) -> Iterator[Site]:
     """The service in a thread until the generator is closed."""
     app = create_app(ServiceSettings.from_env(store), token_store)  # AGENT_RECORDS_TODAY
+    with running(app) as url:
+        live = Live(url, tokens)
+        yield Site(app, live.url, live, record(live))
+
+
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread (its lifespan run) while the block runs; its
+    URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
@@ -97,8 +111,7 @@ def serve(store: str, token_store: TokenStore, tokens: dict[str, str]) -> Iterat
         assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
         time.sleep(0.05)
     try:
-        live = Live(f"http://127.0.0.1:{port}", tokens)
-        yield Site(app, live.url, live, record(live))
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -31,6 +31,8 @@ class SignedCheckpoint:
     created_at: datetime
     verified: bool = strawberry.field(description="Signature valid and root matches the log.")
     message: str
+    published: bool = strawberry.field(
+        description="The same note is in the publication folder, off the database.")
 
 
 @strawberry.type(description="The hash chain recomputed from the stored events, now.")
@@ -66,4 +68,5 @@ def verification_now(app: AgentRecords, store: ViewStore) -> Verification:
             size=c["size"], position=c["position"], root=c["root"], chain_head=c["chain_head"],
             note=c["note"], created_at=datetime.fromisoformat(c["created_at"]),
             verified=checks.get(c["size"], (False, ""))[0],
-            message=checks.get(c["size"], (False, "not checked"))[1]) for c in saved])
+            message=checks.get(c["size"], (False, "not checked"))[1],
+            published=c["note"] in notes) for c in saved])

@@ -77,6 +77,9 @@ API_FIELDS: dict[str, dict[str, DataClass]] = {
                                "decidedOn"),
     "Referral": _all(D, "version body referredOn outcome decidedOn"),
     "Breach": _all(D, "version code article onDate message"),
+    "BreachEntry": _all(D, "agentId fullName version code article onDate message"),
+    "BreachEdge": _all(D, "cursor node"),
+    "BreachConnection": _all(D, "edges pageInfo totalCount"),
     "LeaveBalance": _all(C, "year entitlement carriedOver taken travelDays available"),
     "Event": _all(C, "version type effectiveDate payload")
     | _all(A, "recordedAt actorId actorRole legalBasis decisionReference reason "
@@ -102,8 +105,9 @@ API_FIELDS: dict[str, dict[str, DataClass]] = {
     "DeadlineConnection": _all(C, "edges pageInfo totalCount"),
     "Verification": _all(A, "ok count headPosition headHash unsealed brokenAt problem "
                             "checkedAt checkpoints"),
+    "InclusionProof": _all(A, "position index treeSize eventHash root proof verified"),
     "SignedCheckpoint": _all(A, "size position root chainHead note createdAt verified "
-                                "message"),
+                                "message published"),
     "RecordPayload": _all(A, "id version recordedAt correlationId userErrors warnings agent"),
     "UserError": _all(A, "field code message article"),
 }
