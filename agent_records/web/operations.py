@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import strawberry
+from graphql import OperationDefinitionNode, OperationType, parse
 from strawberry.types import ExecutionResult
 
 from agent_records.api.auth import Principal
@@ -76,7 +77,9 @@ class Operations:
         self.schema: strawberry.Schema = build_schema(introspection=False)
         self.loops = ExecutionLoops(loops)
         self.mutations = {name for name, text in self.documents.items()
-                          if text.lstrip().startswith("mutation")}
+                          if any(isinstance(d, OperationDefinitionNode)
+                                 and d.operation is OperationType.MUTATION
+                                 for d in parse(text).definitions)}
 
     async def run(self, name: str, variables: dict[str, Any], principal: Principal,
                   services: Services, session: Keeps | None = None) -> Answer:
