@@ -69,7 +69,8 @@ class Services:
     inline_projections: bool
     project_lock: threading.Lock = field(default_factory=threading.Lock)
     replica: ReadRouter[Services] | None = None
-    """Where reads go when a standby is configured (None: every read here)."""
+    """Where reads go when a standby is configured (None: every read here); the same
+    router on the primary's services and the standby's."""
     posts: PostDirectory = field(init=False)
     audit: AuditTrail = field(init=False)
     reads: RecordReads = field(init=False)
@@ -118,12 +119,13 @@ def read_router(primary: Services, settings: ServiceSettings) -> ReadRouter[Serv
     service starts while its standby is down), the primary's ``primary`` otherwise."""
     def standby() -> Services:
         records, worker = open_standby(settings.read_store, settings.today)
-        return Services(records, worker, inline_projections=False)
+        return Services(records, worker, inline_projections=False, replica=router)
 
     names = [view.tracking_name for view in primary.worker.views]
-    return ReadRouter(primary, standby, lambda side: side.views, names,
-                      url=parse_store(settings.read_store).display, wait=settings.read_wait,
-                      max_lag=settings.read_max_lag)
+    router = ReadRouter(primary, standby, lambda side: side.views, names,
+                        url=parse_store(settings.read_store).display, wait=settings.read_wait,
+                        max_lag=settings.read_max_lag)
+    return router
 
 
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from agent_records.api.app import create_app
 from agent_records.api.auth import TokenStore, ensure_demo_tokens
-from agent_records.api.services import ServiceSettings, Services
+from agent_records.api.services import Services, ServiceSettings
 from agent_records.bootstrap import open_records
 from tests.careers import open_legation, serving_attache
 from tests.integration.pgcluster import PrivateCluster

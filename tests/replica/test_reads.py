@@ -106,7 +106,7 @@ def test_a_session_never_reads_backwards_under_concurrent_writes(api: Api) -> No
         token, seen, reads = None, 0, 0
         while writer.is_alive() and reads < 200:
             if reads % 10 == 0:
-                mine, token = grant(api, aid, 100 + reads // 10)
+                mine, token = grant(api, aid, 40 + reads // 10)
                 seen = max(seen, mine)
             current, stamp = version(api, aid, token)
             assert current >= seen, f"read version {current} after {seen}"
