@@ -15,7 +15,9 @@ from agent_records.api.auth import TokenStore, ensure_demo_tokens
 from agent_records.api.services import Services, ServiceSettings
 from agent_records.bootstrap import open_records
 from tests.careers import open_legation, serving_attache
+from tests.integration import pgcluster
 from tests.integration.pgcluster import PrivateCluster
+from tests.prerequisites import missing
 
 SCHEMA = "records"
 TODAY = date(1952, 1, 1)
@@ -28,20 +30,38 @@ def store(*clusters: PrivateCluster, **query: str) -> str:
     return f"postgresql://postgres@{hosts}/postgres?schema={SCHEMA}{extra}"
 
 
-@pytest.fixture
-def pair(private_cluster: PrivateCluster) -> Iterator[tuple[PrivateCluster, PrivateCluster]]:
-    """A primary with an attaché on file, and its hot standby."""
-    records = open_records(store(private_cluster))
+def primary_cluster() -> PrivateCluster:
+    """A started private cluster (``private_cluster``'s, for a whole module)."""
+    if reason := pgcluster.unavailable_reason():
+        missing(f"private PostgreSQL cluster: {reason}")
+    cluster = PrivateCluster()
     try:
-        open_legation(records)
-        serving_attache(records, renewals=4)
-    finally:
-        records.close()
-    standby = private_cluster.standby()
+        cluster.start()
+    except BaseException:
+        cluster.close()
+        raise
+    return cluster
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[tuple[PrivateCluster, PrivateCluster]]:
+    """A primary with an attaché on file, and its hot standby (one pair per module: the
+    tests leave the standby running and replaying)."""
+    primary = primary_cluster()
     try:
-        yield private_cluster, standby
+        records = open_records(store(primary))
+        try:
+            open_legation(records)
+            serving_attache(records, renewals=4)
+        finally:
+            records.close()
+        standby = primary.standby()
+        try:
+            yield primary, standby
+        finally:
+            standby.close()
     finally:
-        standby.close()
+        primary.close()
 
 
 class Api:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
@@ -92,7 +91,7 @@ def test_a_session_never_reads_backwards_under_concurrent_writes(api: Api) -> No
 
     def write() -> None:
         n = 1
-        while not stop.is_set() and n < 40:
+        while not stop.is_set() and n < 19:
             try:
                 version_, _ = grant(api, aid, n)
                 written[0] = max(written[0], version_)
@@ -106,7 +105,7 @@ def test_a_session_never_reads_backwards_under_concurrent_writes(api: Api) -> No
         token, seen, reads = None, 0, 0
         while writer.is_alive() and reads < 200:
             if reads % 10 == 0:
-                mine, token = grant(api, aid, 40 + reads // 10)
+                mine, token = grant(api, aid, 20 + reads // 10)
                 seen = max(seen, mine)
             current, stamp = version(api, aid, token)
             assert current >= seen, f"read version {current} after {seen}"
@@ -128,7 +127,7 @@ def test_a_standby_behind_or_down_leaves_the_read_path_and_comes_back(
     replica.max_lag = 1.0
     aid = agent_id(api)
     replay(standby, on=False)
-    written, _ = grant(api, aid, 0)
+    written, _ = grant(api, aid, 19)
     time.sleep(1.2)  # the limit is 1 s of replay lag
     until(lambda: version(api, aid)[0] == written and replica.state == "behind", 10,
           "reads leave a standby beyond the lag limit")
@@ -145,4 +144,3 @@ def test_a_standby_behind_or_down_leaves_the_read_path_and_comes_back(
     standby.start()
     until(lambda: version(api, aid)[0] == written and replica.state == "reading", 20,
           "the standby is back in the read path after its restart")
-    assert date.today()  # the clock of the views is the test's own (TODAY)
