@@ -67,8 +67,8 @@ def pair() -> Iterator[tuple[PrivateCluster, PrivateCluster]]:
 class Api:
     """The service on the pair, in-process, called as an HR officer."""
 
-    def __init__(self, http: TestClient, token: str) -> None:
-        self.http, self.token = http, token
+    def __init__(self, http: TestClient, token: str, tokens: dict[str, str]) -> None:
+        self.http, self.token, self.tokens = http, token, tokens
 
     @property
     def services(self) -> Services:
@@ -95,4 +95,4 @@ def api(pair: tuple[PrivateCluster, PrivateCluster], tmp_path: Path) -> Iterator
                                read_store=store(standby), read_wait=2.0, read_max_lag=30.0)
     app = create_app(settings, TokenStore.load(tmp_path / "tokens.json"))
     with TestClient(app) as http:
-        yield Api(http, plain["demo-hr-officer"])
+        yield Api(http, plain["demo-hr-officer"], plain)

@@ -12,6 +12,7 @@ verifies across the switch, and the views equal their rebuild (each event applie
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -27,7 +28,7 @@ from agent_records.bootstrap import open_records
 from agent_records.domain.events import LeaveGranted
 from agent_records.readside import named
 from projections.engine.runner import Worker
-from tests.careers import serving_attache
+from tests.careers import open_legation, serving_attache
 from tests.faults.service import GRANT_LEAVE, Client, Service, classify, leave_day
 from tests.integration.pgcluster import PrivateCluster
 from tests.projections.helpers import (
@@ -38,10 +39,10 @@ from tests.projections.helpers import (
     lag,
     start_worker,
     terminate,
-    wait_for,
     wait_following,
+    wait_for,
 )
-from tests.replica.conftest import store
+from tests.replica.conftest import primary_cluster, store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(240)]
 AGENTS = 3
@@ -103,14 +104,12 @@ def stored_leaves(url: str, agents: list[str]) -> list[tuple[str, str]]:
 
 
 def test_failover_under_write_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
-    from tests.replica.conftest import primary_cluster
     primary = primary_cluster()
     standby: PrivateCluster | None = None
     service = worker = None
     try:
         records = open_records(store(primary))
         try:
-            from tests.careers import open_legation
             open_legation(records)
             agents = [str(serving_attache(records, renewals=4)) for _ in range(AGENTS)]
         finally:
@@ -138,7 +137,7 @@ def test_failover_under_write_load_loses_nothing_acknowledged(tmp_path: Path) ->
         writer.join(60)
         times = [t for t, _, _ in writer.acks]
         after = [t for t in times if t > switched]
-        outage = max(b - a for a, b in zip(times, times[1:], strict=False) if b > switched)
+        outage = max(b - a for a, b in itertools.pairwise(times) if b > switched)
         url = store(standby)
         acked = [(a, d) for _, a, d in writer.acks]
         stored = stored_leaves(url, agents)

@@ -8,14 +8,20 @@ the primary served.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from agent_records.api.auth import Principal
+from agent_records.domain.classification import Role
 from agent_records.replica.token import Token
+from agent_records.web.operations import Operations
 from tests.faults.service import GRANT_LEAVE, leave_day
 from tests.integration.pgcluster import PrivateCluster
 from tests.replica.conftest import Api
@@ -144,3 +150,45 @@ def test_a_standby_behind_or_down_leaves_the_read_path_and_comes_back(
     standby.start()
     until(lambda: version(api, aid)[0] == written and replica.state == "reading", 20,
           "the standby is back in the read path after its restart")
+
+
+def test_exports_and_pages_read_from_the_standby_once_it_has_the_write(
+        api: Api, pair: tuple[PrivateCluster, PrivateCluster]) -> None:
+    """An export is sealed on the primary and read from the standby once it has replayed
+    the seals; a page's read keeps the session's token and waits for it likewise."""
+    replica = api.services.replica
+    assert replica is not None
+    served = replica.waits.count
+    export = api.http.get("/export.jsonl", headers={
+        "Authorization": f"Bearer {api.tokens['demo-archivist']}"})
+    assert export.status_code == 200, export.text
+    lines = [json.loads(line) for line in export.text.splitlines()]
+    assert lines and lines[-1]["position"] == int(export.headers[
+        "x-agent-records-head-position"])
+    assert replica.waits.count == served + 1 and replica.waits.fallbacks == 0
+    session, aid = Session(), agent_id(api)
+    principal = Principal("hr", Role.HR_OFFICER)
+    pages = Operations(loops=1)
+    variables = {"id": aid, "first": 5, "after": None}
+    try:
+        asyncio.run(pages.run("AgentCareer", variables, principal, api.services, session))
+        seen = Token.parse(session.consistency)
+        assert seen is not None, "a page's read leaves its token in the session"
+        _, written = grant(api, aid, 39)  # as a page's own form would
+        session.consistency = written
+        waits = replica.waits.count
+        answer = asyncio.run(pages.run("AgentCareer", variables, principal, api.services,
+                                       session))
+        assert answer.data["agent"]["id"] == aid
+        assert replica.waits.count == waits + 1, "the page waited for the session's write"
+        kept = Token.parse(session.consistency)
+        assert kept is not None and kept >= Token.parse(written) and kept > seen
+    finally:
+        pages.close()
+
+
+@dataclass
+class Session:
+    """What a web session keeps between pages: the consistency token."""
+
+    consistency: str | None = None
