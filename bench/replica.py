@@ -147,7 +147,7 @@ def main(argv: list[str]) -> None:
         rows = [["primary alone", results["primary alone"], alone, 1.0],
                 ["primary + standby", results["primary + standby"], both, both / alone]]
         reads = table(f"Reads/s under {rate:g} writes/s ({readers} readers, {seconds:g} s "
-                      "each, 2 rounds)", ["reads from", "rounds", "median", "ratio"],
+                      f"each, {rounds} rounds)", ["reads from", "rounds", "median", "ratio"],
                       [[r[0], " / ".join(f"{x:.0f}" for x in r[1]), r[2], r[3]]
                        for r in rows])
         ryw = table("Read-your-writes: wait for the standby after a write (ms)",
