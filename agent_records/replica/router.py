@@ -95,7 +95,7 @@ class ReadRouter(Generic[S]):
         self.reopen_at = 0.0
         self.probe: Probe | None = None
         self.state, self.reason = "unavailable", "not probed yet"
-        self.lock = threading.Lock()
+        self.lock, self.opening = threading.Lock(), threading.Lock()
         self.waits = Waits()
 
     # The standby's state ---------------------------------------------------------------
@@ -103,11 +103,13 @@ class ReadRouter(Generic[S]):
     def side(self) -> S | None:
         """The standby's read side, opened on first use (None while it cannot be)."""
         if self.standby is None and time.monotonic() >= self.reopen_at:
-            try:
-                self.standby = self.open_standby()
-            except Exception as exc:  # a standby that cannot be opened is left out
-                self.reopen_at = time.monotonic() + REOPEN_EVERY
-                self.change("unavailable", f"{type(exc).__name__}: {exc}")
+            with self.opening:  # one opening for all the threads that read at once
+                if self.standby is None:
+                    try:
+                        self.standby = self.open_standby()
+                    except Exception as exc:  # a standby that cannot be opened is left out
+                        self.reopen_at = time.monotonic() + REOPEN_EVERY
+                        self.change("unavailable", f"{type(exc).__name__}: {exc}")
         return self.standby
 
     def look(self, fresh: bool = False) -> Probe | None:
