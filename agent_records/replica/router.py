@@ -94,7 +94,7 @@ class ReadRouter(Generic[S]):
         self.standby: S | None = None
         self.reopen_at = 0.0
         self.probe: Probe | None = None
-        self.state, self.reason = "unavailable", "not probed yet"
+        self.state, self.reason = "unprobed", "not probed yet"
         self.lock, self.opening = threading.Lock(), threading.Lock()
         self.waits = Waits()
 
@@ -117,7 +117,7 @@ class ReadRouter(Generic[S]):
         left out of the read path when it does not answer."""
         probe, now = self.probe, time.monotonic()
         if not fresh and probe is not None and now - probe.at < PROBE_EVERY:
-            return probe if self.state != "unavailable" else None
+            return probe if self.state in ("reading", "behind") else None
         standby = self.side()
         if standby is None:
             return None
@@ -141,7 +141,9 @@ class ReadRouter(Generic[S]):
             before, self.state, self.reason = self.state, state, reason
         if before == state:
             return
-        if state == "reading":
+        if before == "unprobed" and state == "reading":
+            log.info("standby %s is in the read path (%s)", self.url, reason)
+        elif state == "reading":
             log.warning("standby %s is in the read path again (%s)", self.url, reason)
         elif state == "behind":
             log.warning("standby %s left the read path, reads go to the primary: %s",
