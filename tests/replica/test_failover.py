@@ -60,6 +60,8 @@ class Writer(threading.Thread):
     client: Client
     agents: list[str]
     acks: list[tuple[float, str, str]] = field(default_factory=list)
+    sent: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    """Each acknowledged request (agent, day, idempotency key) and its answer."""
     errors: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -87,9 +89,10 @@ class Writer(threading.Thread):
         for n in range(60):
             for agent in self.agents:
                 day, key = leave_day(n).isoformat(), str(uuid.uuid4())
-                while self.grant(agent, day, key) is None:
+                while (answer := self.grant(agent, day, key)) is None:
                     time.sleep(0.05)  # same key: a retry never records twice
                 self.acks.append((time.monotonic(), agent, day))
+                self.sent.append((agent, day, key, answer))
                 if self.stop.wait(PACE):
                     return
 
@@ -138,6 +141,11 @@ def test_failover_under_write_load_loses_nothing_acknowledged(tmp_path: Path) ->
         times = [t for t, _, _ in writer.acks]
         after = [t for t in times if t > switched]
         outage = max(b - a for a, b in itertools.pairwise(times) if b > switched)
+        # an answer lost at the switch: the request sent again to the new primary, with its
+        # key, is answered with the first result (the keys were replicated with the events)
+        last = max(i for i, (t, _, _) in enumerate(writer.acks) if t <= switched)
+        agent, day, key, first = writer.sent[last]
+        assert writer.grant(agent, day, key) == first
         url = store(standby)
         acked = [(a, d) for _, a, d in writer.acks]
         stored = stored_leaves(url, agents)
