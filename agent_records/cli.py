@@ -22,7 +22,7 @@ from uuid import UUID
 from agent_records import logs
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
-from agent_records.config import hand_store_to_workers, settings, store_url
+from agent_records.config import hand_store_to_workers, parse_store, settings, store_url
 from agent_records.demo import load_demo
 from agent_records.domain.classification import DataClass, Role, for_role, reads, redacted
 from agent_records.domain.errors import DomainError
@@ -30,6 +30,8 @@ from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.domain.state import CareerState
 from agent_records.errors import ConfigurationError, InfrastructureError
 from agent_records.readside import VIEWS, named
+from agent_records.replica.router import ReadRouter
+from agent_records.replica.standby import open_standby
 from projections.engine.base import ProjectionStopped
 from projections.engine.runner import Worker
 
@@ -109,6 +111,24 @@ def _bar(label: str) -> Callable[[int, int], None]:
     return show
 
 
+def standby_line(worker: Worker, url: str) -> str:
+    """The standby of ``AGENT_RECORDS_READ_STORE``: its state, replay lag, lowest view."""
+    def standby() -> Worker:
+        return open_standby(url, settings().clock())[1]
+
+    current = settings()
+    router = ReadRouter(worker, standby, lambda w: w.store,
+                        [v.tracking_name for v in worker.views], url=parse_store(url).display,
+                        wait=current.read_wait, max_lag=current.read_max_lag)
+    s = router.status()
+    lag = (f"replay {s.lag_seconds:.1f} s, {s.lag_bytes} bytes behind, views at "
+           f"{min(s.positions.values(), default=0)}" if s.lag_seconds is not None
+           else s.reason)
+    if router.standby is not None:
+        router.standby.app.close()
+    return f"standby {s.url}: {s.state} ({lag})"
+
+
 def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
     """``projections run|status|rebuild [NAME]``."""
     names = [args.name] if getattr(args, "name", None) else None
@@ -119,6 +139,8 @@ def cmd_projections(app: AgentRecords, args: argparse.Namespace) -> int:
         print(f"{'projection':<12} {'position':>10} {'head':>10} {'lag':>8}")
         for st in worker.status():
             print(f"{st.name:<12} {st.position:>10} {st.head:>10} {st.lag:>8}")
+        if url := settings().read_store:
+            print(standby_line(worker, url))
         return 0
     if args.action == "rebuild":  # every rebuildable view (or NAME) in one pass
         label = names[0] if names else "all views"

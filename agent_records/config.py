@@ -7,7 +7,13 @@ a value that cannot be used is a ``ConfigurationError`` naming the variable.
 
 The store, ``AGENT_RECORDS_STORE``, is a URL:
 - ``sqlite:///path/to/file.sqlite3`` (default ``sqlite:///data/agent-records.sqlite3``);
-- ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``.
+- ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``;
+- ``postgresql://user@host1:port1,host2:port2/dbname?target_session_attrs=read-write``:
+  several hosts, libpq tries them in turn and keeps the first that accepts writes (the
+  primary, whichever it is after a failover: README "Replication and failover").
+
+``AGENT_RECORDS_READ_STORE``, a PostgreSQL URL of a hot standby of the store, sends the
+reads there (``agent_records.replica``).
 """
 
 from __future__ import annotations
@@ -92,6 +98,18 @@ class Settings:
         "AGENT_RECORDS_TODAY", "utc",
         "the day the read views are as of: `utc` (the UTC day), or a fixed `YYYY-MM-DD` "
         "for demonstrations and tests"))
+    read_store: str = field(metadata=_about(
+        "AGENT_RECORDS_READ_STORE", "",
+        "a hot standby of the PostgreSQL store (`postgresql://...`): GraphQL queries, the "
+        "web pages' reads and exports go there; empty: every read on the store"))
+    read_wait: float = field(metadata=_about(
+        "AGENT_RECORDS_READ_WAIT", "2",
+        "seconds a read presenting a consistency token waits for the standby to reach it "
+        "before the primary serves it"))
+    read_max_lag: float = field(metadata=_about(
+        "AGENT_RECORDS_READ_MAX_LAG", "30",
+        "seconds of replay lag beyond which the standby leaves the read path (it comes "
+        "back when it catches up)"))
 
     web_language: Language = field(metadata=_about(
         "AGENT_RECORDS_WEB_LANGUAGE", "fr",
@@ -198,6 +216,24 @@ class StoreSettings:
         return self.url
 
 
+TARGET_SESSION_ATTRS = "POSTGRES_TARGET_SESSION_ATTRS"
+"""Ours, not the library's: every connection to the store is made with it (libpq's
+``target_session_attrs``, e.g. ``read-write`` to find the primary among several hosts)."""
+
+
+def _hosts(hostlist: str) -> tuple[str, str]:
+    """libpq's comma-separated hosts and ports of ``host[:port],...`` (port 5432 when
+    not given): ``("h1,h2", "5432,5433")``."""
+    hosts, ports = [], []
+    for item in filter(None, hostlist.split(",")):
+        host, colon, port = item.rpartition(":")
+        if not (colon and port.isdigit()):
+            host, port = item, ""
+        hosts.append(host.strip("[]"))
+        ports.append(port or "5432")
+    return ",".join(hosts), ",".join(ports)
+
+
 def parse_store(url: str) -> StoreSettings:
     """Maps a store URL onto the eventsourcing library's own configuration variables."""
     parts = urlsplit(url)
@@ -210,16 +246,17 @@ def parse_store(url: str) -> StoreSettings:
         env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
         return StoreSettings(url, "sqlite", env)
     if parts.scheme in ("postgresql", "postgres"):
+        hosts, ports = _hosts(parts.netloc.rpartition("@")[2])
         dbname = parts.path.lstrip("/")
-        if not (parts.hostname and dbname and parts.username):
+        if not (hosts and dbname and parts.username):
             raise ConfigurationError(f"{STORE_VARIABLE}: expected "
                                      f"postgresql://user@host:port/dbname, got {url!r}")
         query = parse_qs(parts.query)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": dbname,
-            "POSTGRES_HOST": parts.hostname,
-            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_HOST": hosts,
+            "POSTGRES_PORT": ports,
             "POSTGRES_USER": unquote(parts.username),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
@@ -233,6 +270,8 @@ def parse_store(url: str) -> StoreSettings:
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
+        if "target_session_attrs" in query:  # libpq's, for a URL of several hosts
+            env[TARGET_SESSION_ATTRS] = query["target_session_attrs"][0]
         return StoreSettings(url, "postgres", env)
     given = repr(parts.scheme) if parts.scheme else f"{url!r} (no scheme)"
     raise ConfigurationError(f"{STORE_VARIABLE}: unsupported store {given}; use "

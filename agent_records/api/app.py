@@ -48,7 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop.set()
         if thread:
             thread.join(timeout=5)
-        services.records.close()
+        services.close()
 
 
 def graphql_router(settings: ServiceSettings) -> RecordsRouter:

@@ -32,9 +32,14 @@ class Context(BaseContext):
 
     def __init__(self, services: Services, principal: Principal, request_id: str) -> None:
         super().__init__()
-        self.services = services
         self.principal = principal
         self.request_id = request_id
+        self.use(services)
+
+    def use(self, services: Services) -> None:
+        """Reads from ``services`` (the primary's, or a standby's for a query:
+        ``api.transport``), with fresh DataLoaders on them."""
+        self.services = services
         self.agents: DataLoader[str, AgentRow | None] = DataLoader(
             partial(agents.rows, services))
         self.records: DataLoader[str, Agent] = DataLoader(partial(agents.records, services))

@@ -21,11 +21,13 @@ from datetime import date
 
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
-from agent_records.config import settings
+from agent_records.config import parse_store, settings
 from agent_records.errors import InfrastructureError
 from agent_records.integrity.sealer import LEDGER
 from agent_records.queries import RecordReads
 from agent_records.readside import named
+from agent_records.replica.router import ReadRouter
+from agent_records.replica.standby import open_standby
 from projections.engine.base import ProjectionStopped
 from projections.engine.runner import Worker
 from projections.engine.store import ViewStore
@@ -42,12 +44,18 @@ class ServiceSettings:
     inline_projections: bool = True
     today: Callable[[], date] | None = None
     """The clock of the read views (the UTC day when None; tests pass their own)."""
+    read_store: str = ""
+    """A hot standby's URL: the reads go there (``agent_records.replica``)."""
+    read_wait: float = 2.0
+    read_max_lag: float = 30.0
 
     @classmethod
     def from_env(cls, store: str | None = None) -> ServiceSettings:
         current = settings()
         return cls(store=store, production=current.production,
-                   inline_projections=current.inline_projections, today=current.clock())
+                   inline_projections=current.inline_projections, today=current.clock(),
+                   read_store=current.read_store, read_wait=current.read_wait,
+                   read_max_lag=current.read_max_lag)
 
 
 @dataclass
@@ -60,6 +68,9 @@ class Services:
     worker: Worker
     inline_projections: bool
     project_lock: threading.Lock = field(default_factory=threading.Lock)
+    replica: ReadRouter[Services] | None = None
+    """Where reads go when a standby is configured (None: every read here); the same
+    router on the primary's services and the standby's."""
     posts: PostDirectory = field(init=False)
     audit: AuditTrail = field(init=False)
     reads: RecordReads = field(init=False)
@@ -87,10 +98,34 @@ class Services:
             return self.worker.warnings()
 
 
+    def close(self) -> None:
+        """Closes the store, and the standby's when one was opened."""
+        if self.replica is not None and self.replica.standby is not None:
+            self.replica.standby.records.close()
+        self.records.close()
+
+
 def open_services(settings: ServiceSettings) -> Services:
     records = open_records(settings.store)
     worker = Worker(records, named(), today=settings.today)
-    return Services(records, worker, settings.inline_projections)
+    services = Services(records, worker, settings.inline_projections)
+    if settings.read_store:
+        services.replica = read_router(services, settings)
+    return services
+
+
+def read_router(primary: Services, settings: ServiceSettings) -> ReadRouter[Services]:
+    """Reads to the standby of ``settings.read_store`` (opened on first use, so that a
+    service starts while its standby is down), the primary's ``primary`` otherwise."""
+    def standby() -> Services:
+        records, worker = open_standby(settings.read_store, settings.today)
+        return Services(records, worker, inline_projections=False, replica=router)
+
+    names = [view.tracking_name for view in primary.worker.views]
+    router = ReadRouter(primary, standby, lambda side: side.views, names,
+                        url=parse_store(settings.read_store).display, wait=settings.read_wait,
+                        max_lag=settings.read_max_lag)
+    return router
 
 
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0

@@ -38,6 +38,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from agent_records.api.access import PAGE_ONLY, UNAUTHENTICATED, Unauthenticated
+from agent_records.api.consistency import consistent
 from agent_records.api.context import Context
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
@@ -190,9 +191,22 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         operation = await self.operation(request_data, request_adapter.method)
         if isinstance(operation, ExecutionResult):
             return operation
+        mutation = operation is not None and operation.operation is OperationType.MUTATION
+        replica = context.services.replica
+        if replica is None or operation is None:
+            return await self.execute(request, request_adapter, sub_response, context,
+                                      request_data, mutation)
+        return await consistent(replica, context, sub_response, request_data, mutation,
+                                lambda: self.execute(request, request_adapter, sub_response,
+                                                     context, request_data, mutation))
+
+    async def execute(self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
+                      sub_response: Response, context: Context,
+                      request_data: GraphQLRequestData, mutation: bool) -> ExecutionResult:
+        """Runs the operation on an execution loop; a query within its time budget."""
         run = self.loops.run(super().execute_single(request, request_adapter, sub_response,
-                                                    context, root_value, request_data))
-        if operation is not None and operation.operation is OperationType.MUTATION:
+                                                    context, None, request_data))
+        if mutation:
             return await run
         budget = asyncio.timeout(self.time_budget)
         try:

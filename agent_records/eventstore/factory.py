@@ -23,8 +23,9 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteFactory
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, EnvType, get_topic
 
+from agent_records.config import TARGET_SESSION_ATTRS
 from agent_records.eventstore.bulk import StreamingEventStore
 from agent_records.eventstore.encoding import FastJSONTranscoder, FastMapper
 from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
@@ -64,6 +65,16 @@ class RecordsPostgresFactory(RecordsParts, PostgresFactory):
     """The library's PostgreSQL factory; its recorder is the concurrent one."""
 
     application_recorder_class = ConcurrentApplicationRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        """The library's factory; its pool's connections are made with libpq's
+        ``target_session_attrs`` when the store URL names it (several hosts: the pool
+        finds the primary again after a failover). The library's datastore has no
+        parameter for it; its pool reads ``kwargs`` at each new connection."""
+        super().__init__(env)
+        attrs = self.env.get(TARGET_SESSION_ATTRS)
+        if attrs and isinstance(self.datastore.pool.kwargs, dict):
+            self.datastore.pool.kwargs["target_session_attrs"] = attrs
 
 
 FACTORIES = {"sqlite": get_topic(RecordsSQLiteFactory),

@@ -12,18 +12,28 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from agent_records.config import StoreSettings
+from agent_records.config import TARGET_SESSION_ATTRS, StoreSettings
 from agent_records.eventstore.errors import guard
+
+
+def connection_args(settings: StoreSettings, timeout: int = 5) -> dict[str, Any]:
+    """``psycopg.connect``'s arguments for the PostgreSQL server of ``settings``: every
+    connection of its own (outside the pools) is made with them, so that a URL of several
+    hosts finds the same server (``target_session_attrs``) as the pools do."""
+    env = settings.env
+    args: dict[str, Any] = {
+        "dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
+        "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
+        "password": env["POSTGRES_PASSWORD"] or None, "connect_timeout": timeout}
+    if TARGET_SESSION_ATTRS in env:
+        args["target_session_attrs"] = env[TARGET_SESSION_ATTRS]
+    return args
 
 
 def connect(settings: StoreSettings, timeout: int, **kwargs: Any) -> psycopg.Connection[Any]:
     """A connection of its own to the PostgreSQL server of ``settings``, outside any pool
     (to create the schema; to tell an outage from a busy pool)."""
-    env = settings.env
-    return psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                           port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                           password=env["POSTGRES_PASSWORD"] or None, connect_timeout=timeout,
-                           **kwargs)
+    return psycopg.connect(**connection_args(settings, timeout), **kwargs)
 
 
 def ensure_schema(settings: StoreSettings) -> None:

@@ -36,6 +36,7 @@ from agent_records.application import AgentRecords
 from agent_records.domain.agent import Agent
 from agent_records.eventstore.errors import UNAVAILABLE, StoreUnavailable
 from agent_records.eventstore.recorders.sql import postgres_recorder
+from agent_records.eventstore.schema import connection_args
 from projections.engine.base import (
     DAY_TRACKING,
     AgentStateView,
@@ -420,10 +421,7 @@ def _try_lock(conn: psycopg.Connection[Any], key: str) -> bool:
 
 
 def _pg_args(app: AgentRecords) -> dict[str, Any]:
-    env = app.settings.env
-    return {"dbname": env["POSTGRES_DBNAME"], "host": env["POSTGRES_HOST"],
-            "port": env["POSTGRES_PORT"], "user": env["POSTGRES_USER"],
-            "password": env["POSTGRES_PASSWORD"] or None, "connect_timeout": 5}
+    return connection_args(app.settings)
 
 
 def stopped_warning(name: str, position: int, event_type: str | None) -> str:

@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
@@ -25,6 +24,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from agent_records.application import AgentRecords
 from agent_records.domain.bounds import utc_today
 from agent_records.eventstore.errors import guard
+from agent_records.eventstore.schema import connect
 
 
 class SQLiteViews(SQLiteTrackingRecorder):
@@ -119,11 +119,7 @@ class ViewStore:
             return
         env = self.app.settings.env
         key = f"{env.get('POSTGRES_SCHEMA') or 'public'}:projections-ddl"
-        with guard(self.app.settings), psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5,
-                autocommit=True) as conn:
+        with guard(self.app.settings), connect(self.app.settings, 5, autocommit=True) as conn:
             conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
             yield  # released when the connection closes
 

@@ -85,9 +85,10 @@ def test_the_database_password_must_come_from_the_environment() -> None:
     assert PASSWORD not in text
 
 
-def test_three_services_database_api_and_projection_worker(config: dict[str, Any]) -> None:
+def test_four_services_database_standby_api_and_projection_worker(config: dict[str, Any]
+                                                                 ) -> None:
     services = config["services"]
-    assert set(services) == {"db", "api", "worker"}
+    assert set(services) == {"db", "standby", "api", "worker"}
     db = services["db"]
     assert db["image"] == "postgres:15"
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
@@ -123,7 +124,8 @@ def test_the_store_url_wires_api_and_worker_to_the_database(config: dict[str, An
         url = services[name]["environment"]["AGENT_RECORDS_STORE"]
         store = parse_store(url)
         assert (store.backend, store.env["POSTGRES_HOST"], store.env["POSTGRES_PORT"]) == (
-            "postgres", "db", "5432"), url
+            "postgres", "db,standby", "5432,5432"), url
+        assert store.env["POSTGRES_TARGET_SESSION_ATTRS"] == "read-write", "the primary"
         assert store.env["POSTGRES_DBNAME"] == db_env["POSTGRES_DB"]
         assert store.env["POSTGRES_USER"] == db_env["POSTGRES_USER"]
         assert store.env["POSTGRES_PASSWORD"] == PASSWORD
@@ -147,3 +149,21 @@ def test_the_image_runs_the_service_as_a_non_root_user() -> None:
     assert json.loads(cmd[4:])[:4] == ["agent-records", "serve", "--host", "0.0.0.0"]
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", "data"} <= ignored, "no local state or secrets in the image"
+
+
+def test_the_standby_replicates_the_database_and_serves_the_reads(config: dict[str, Any]
+                                                                  ) -> None:
+    """README "Replication and failover": the standby is made by ``pg_basebackup -R`` from
+    ``db``, which waits for it (synchronous); the service reads from it."""
+    services = config["services"]
+    standby, db = services["standby"], services["db"]
+    script = " ".join(standby["entrypoint"])
+    assert "pg_basebackup -h db -U records" in script and " -R " in script
+    assert "cluster_name=standby" in script
+    assert "synchronous_standby_names=standby" in " ".join(db["entrypoint"])
+    assert "host replication records" in " ".join(db["entrypoint"])
+    assert standby["depends_on"]["db"]["condition"] == "service_healthy"
+    [volume] = standby["volumes"]
+    assert volume.split(":")[0] in config["volumes"] and volume.split(":")[0] != "pgdata"
+    read = parse_store(services["api"]["environment"]["AGENT_RECORDS_READ_STORE"])
+    assert (read.env["POSTGRES_HOST"], read.env["POSTGRES_DBNAME"]) == ("standby", "records")

@@ -38,13 +38,39 @@ def free_port() -> int:
 class PrivateCluster:
     """A PostgreSQL 15 cluster on a free local port, trust authentication."""
 
-    def __init__(self) -> None:
+    def __init__(self, primary: PrivateCluster | None = None) -> None:
+        """A new cluster (``initdb``), or a hot standby of ``primary`` (``pg_basebackup
+        -R``: it streams the primary's WAL and answers reads; start it with ``start``)."""
         self.root = Path(tempfile.mkdtemp(prefix="agent-records-pg-"))
         shutil.chown(self.root, "postgres", "postgres")
         self.data = self.root / "data"
         self.port = free_port()
-        self._run(PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres",
-                  "--no-sync")
+        if primary is None:
+            self._run(PG_BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres",
+                      "--no-sync")
+        else:
+            self._run(PG_BIN / "pg_basebackup", "-D", self.data, "-R", "-X", "stream",
+                      "-h", "127.0.0.1", "-p", primary.port, "-U", "postgres",
+                      "-c", "fast", "--no-sync")
+
+    def standby(self) -> PrivateCluster:
+        """A hot standby of this (running) cluster, started."""
+        standby = PrivateCluster(self)
+        try:
+            standby.start()
+        except BaseException:
+            standby.close()
+            raise
+        return standby
+
+    def promote(self) -> None:
+        """Ends recovery: this standby becomes a primary (accepts writes)."""
+        self._ctl("promote")
+
+    def execute(self, statement: str) -> None:
+        """Runs one statement (as postgres, autocommit): ``ALTER SYSTEM`` and the like."""
+        self._run(PG_BIN / "psql", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres",
+                  "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", statement)
 
     @property
     def url(self) -> str:

@@ -30,11 +30,11 @@ from agent_records.web import council as council_pages
 from agent_records.web import exports
 from tests.web.conftest import Site
 from tests.web.council_site import CouncilSite, council_site
-from tests.web.test_browser import browser, offline, page, sign_in
+from tests.web.test_browser import offline, page, sign_in
 from tests.web.test_sessions import csrf_of
 from tests.web.test_sessions import sign_in as http_sign_in
 
-__all__ = ["browser", "offline", "page"]  # the browser's fixtures (test_browser.py)
+__all__ = ["offline", "page"]  # the browser's fixtures (test_browser.py)
 
 ROWS = re.compile(r'<tr id="p(\d+)"')
 

@@ -6,7 +6,9 @@ is read from the store (constant memory on both sides), with the same filters as
 (401 without a valid token, 403 without the permission); personal data (every class
 some role may not read, ``domain.classification.PERSONAL``) are included only on request
 and only for a role that reads every class of them; otherwise all are withheld, so the
-archivist never receives what the API hides from it.
+archivist never receives what the API hides from it. With a hot standby, the export
+is sealed on the primary and read from the standby once it has replayed those seals
+(``agent_records.replica``), from the primary otherwise.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ def export_jsonl(principal: PrincipalDep, services: ServicesDep, agent: str | No
             services.project()
     sealed = sealed_head(services.records, sealing=not services.inline_projections,
                          store=services.views)
+    if services.replica is not None:  # read on the standby once it has those seals
+        side, on_standby = services.replica.reading(services.replica.written())
+        if on_standby:
+            sealed = sealed_head(side.records, sealing=False, store=side.views)
     head = sealed[1]
     return StreamingResponse(
         stream_jsonl(sealed, selection, include_personal_data),

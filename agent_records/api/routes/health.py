@@ -2,10 +2,14 @@
 
 ``/healthz`` needs nothing but the process: it answers at once even when the store is
 gone or the service is under load (``tests/api/test_abuse.py``). ``/readyz`` asks the
-projection worker where each view stands, which reads the store.
+projection worker where each view stands, which reads the store; with a hot standby it
+also reports the standby (``standby``: in the read path or not, its replay lag). A
+standby behind or down does not make the service unready: the primary serves the reads.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -44,9 +48,20 @@ def readiness(services: Services) -> JSONResponse:
     for name, stop in stops.items():
         views[name] |= {"stoppedAt": stop.position, "eventType": stop.event_type,
                         "error": stop.error, "since": stop.since}
+    standby = standby_report(services)
     if stops:
         reason = "; ".join(f"projection {name} stopped at position {stop.position} on "
                            f"{stop.event_type}" for name, stop in stops.items())
-        return JSONResponse({"status": "stopped", "reason": reason, "projections": views},
-                            status_code=503)
-    return JSONResponse({"status": "ready", "projections": views})
+        return JSONResponse({"status": "stopped", "reason": reason, "projections": views}
+                            | standby, status_code=503)
+    return JSONResponse({"status": "ready", "projections": views} | standby)
+
+
+def standby_report(services: Services) -> dict[str, Any]:
+    """``{"standby": ...}`` with a standby configured, else nothing."""
+    if services.replica is None:
+        return {}
+    s = services.replica.status()
+    return {"standby": {"url": s.url, "state": s.state, "lagSeconds": s.lag_seconds,
+                        "lagBytes": s.lag_bytes, "replayLsn": s.replay_lsn,
+                        "positions": s.positions, "reason": s.reason}}

@@ -11,8 +11,14 @@ from agent_records.api.threads import blocking
 
 
 async def view_statuses(info: Info) -> list[ProjectionStatus]:
-    statuses = await blocking(ctx(info).services.worker.status)
-    return [projection_status_of(s) for s in statuses]
+    """The primary's views (where the worker projects), with the standby's when there is
+    one (a query may run on the standby: its replica router is the primary's)."""
+    services = ctx(info).services
+    replica = services.replica
+    primary = replica.primary if replica else services
+    statuses = await blocking(primary.worker.status)
+    standby = await blocking(replica.status) if replica else None
+    return [projection_status_of(s, standby) for s in statuses]
 
 
 projection_status = strawberry.field(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import strawberry
 
+from agent_records.replica.router import ReplicaStatus
 from projections.engine.runner import ViewStatus
 
 
@@ -29,11 +30,24 @@ class ProjectionStatus:
     as_of_day: date | None = strawberry.field(
         default=None, description="A view of agents' states: the day its rows are as of "
         "(terms ended, age limits reached up to that day); null for the others.")
+    standby_position: int | None = strawberry.field(
+        default=None, description="With a hot standby: this view's position there "
+        "(replicated); null without one, or when it does not answer.")
+    standby_lag_seconds: float | None = strawberry.field(
+        default=None, description="With a hot standby: how many seconds its replay is "
+        "behind what it received.")
+    standby_state: str | None = strawberry.field(
+        default=None, description="With a hot standby: reading (reads go there), behind "
+        "(beyond the lag limit: reads go to the primary) or unavailable.")
 
 
-def projection_status_of(s: ViewStatus) -> ProjectionStatus:
+def projection_status_of(s: ViewStatus, standby: ReplicaStatus | None = None
+                         ) -> ProjectionStatus:
     stop = s.stop
     return ProjectionStatus(
+        standby_position=standby.positions.get(s.name) if standby else None,
+        standby_lag_seconds=standby.lag_seconds if standby else None,
+        standby_state=standby.state if standby else None,
         name=s.name, position=s.position, head=s.head, lag=s.lag, state=s.state,
         stopped_at=stop.position if stop else None, event_type=stop.event_type if stop else None,
         error=stop.error if stop else None,

@@ -99,7 +99,8 @@ API_FIELDS: dict[str, dict[str, DataClass]] = {
     "AuditEdge": _all(A, "cursor node"),
     "AuditConnection": _all(A, "edges pageInfo totalCount"),
     "ProjectionStatus": _all(A, "name position head lag state stoppedAt eventType error "
-                                "stoppedSince asOfDay"),
+                                "stoppedSince asOfDay standbyPosition standbyLagSeconds "
+                                "standbyState"),
     "Deadline": _all(C, "kind agentId postCode article agent") | _all(ID, "dueOn detail"),
     "DeadlineEdge": _all(C, "cursor node"),
     "DeadlineConnection": _all(C, "edges pageInfo totalCount"),
