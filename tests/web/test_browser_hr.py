@@ -15,9 +15,9 @@ from playwright.sync_api import Page, expect
 
 from tests.api.career import POST
 from tests.web.conftest import Site
-from tests.web.test_browser import browser, offline, page, sign_in
+from tests.web.test_browser import offline, page, sign_in
 
-__all__ = ["browser", "offline", "page"]  # the browser fixtures, shared with test_browser
+__all__ = ["offline", "page"]  # the browser's fixtures (test_browser.py; chromium: conftest)
 DOSSIER = re.compile(r".*/web/agents/[0-9a-f-]{36}\?recorded=(\d+)$")
 
 
