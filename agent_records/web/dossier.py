@@ -17,6 +17,7 @@ from typing import Any
 from agent_records.api.services import Services
 from agent_records.domain.classification import DataClass
 from agent_records.web import labels
+from agent_records.web.languages import N_
 from agent_records.web.operations import Operations
 from agent_records.web.sessions import Session
 from agent_records.web.timeline import Timeline, timeline
@@ -24,9 +25,9 @@ from agent_records.web.timeline import Timeline, timeline
 TIMELINE_PAGES = 10
 """Pages of 100 events read for the timeline: a record of more than 1,000 events is drawn
 up to its 1,000th (no career comes near)."""
-SNAPSHOT = {"fullName": "Name", "grade": "Grade", "status": "Status", "postCode": "Post",
-            "headOfPost": "Head of post", "renewals": "Renewals",
-            "eligibleForPromotion": "Eligible for promotion"}
+SNAPSHOT = {"fullName": N_("Name"), "grade": N_("Grade"), "status": N_("Status"),
+            "postCode": N_("Post"), "headOfPost": N_("Head of post"),
+            "renewals": N_("Renewals"), "eligibleForPromotion": N_("Eligible for promotion")}
 """The fields of ``RecordAsOf``'s snapshot and their labels, in the dossier's order."""
 
 

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from agent_records.web import labels
+from agent_records.web.languages import N_
 
 WIDTH, LEFT, RIGHT, TOP, LANE = 960, 130, 16, 28, 30
 """The drawing's geometry in SVG units: total width, the lanes' label column, the right
@@ -28,28 +29,33 @@ MARK_GAP = 11.0
 
 GRADE_OF_TYPE = {"AttacheAppointed": "ATTACHE"}
 MARKS = {
-    "AgentRegistered": ("registered", "Registered"),
-    "HonourPledged": ("pledge", "Pledge of honour"),
-    "OathSworn": ("oath", "Oath sworn"),
-    "FunctionsEntered": ("functions", "Entered into functions"),
-    "AppointmentRenewed": ("renewal", "Appointment renewed"),
-    "TermLapsed": ("lapse", "Term lapsed"),
-    "TitleConferred": ("title", "Title conferred"),
-    "HonoraryTitleConferred": ("honorary", "Honorary title"),
-    "MarriageAuthorisationRequested": ("marriage", "Marriage authorisation requested"),
-    "MarriageAuthorised": ("marriage", "Marriage authorised"),
-    "MarriageAuthorisationRefused": ("marriage", "Marriage authorisation refused"),
-    "MarriageRecorded": ("marriage", "Marriage"),
-    "UrgencyLeaveNotified": ("notice", "Urgency leave notified"),
-    "HeadOfPostDesignated": ("head", "Head of post"),
+    "AgentRegistered": ("registered", N_("Registered")),
+    "HonourPledged": ("pledge", N_("Pledge of honour")),
+    "OathSworn": ("oath", N_("Oath sworn")),
+    "FunctionsEntered": ("functions", N_("Entered into functions")),
+    "AppointmentRenewed": ("renewal", N_("Appointment renewed")),
+    "TermLapsed": ("lapse", N_("Term lapsed")),
+    "TitleConferred": ("title", N_("Title conferred")),
+    "HonoraryTitleConferred": ("honorary", N_("Honorary title")),
+    "MarriageAuthorisationRequested": ("marriage", N_("Marriage authorisation requested")),
+    "MarriageAuthorised": ("marriage", N_("Marriage authorised")),
+    "MarriageAuthorisationRefused": ("marriage", N_("Marriage authorisation refused")),
+    "MarriageRecorded": ("marriage", N_("Marriage")),
+    "UrgencyLeaveNotified": ("notice", N_("Urgency leave notified")),
+    "HeadOfPostDesignated": ("head", N_("Head of post")),
     "ChargeDAffairesDesignated": ("charge", "chargé d'affaires a.i."),
-    "Resigned": ("resignation", "Resigned"),
-    "Retired": ("retirement", "Retired"),
-    "ServiceExtended": ("extension", "Service extended beyond 65"),
-    "DisciplinaryReferral": ("discipline", "Referred to discipline"),
-    "DisciplinaryDecision": ("discipline", "Disciplinary decision"),
+    "Resigned": ("resignation", N_("Resigned")),
+    "Retired": ("retirement", N_("Retired")),
+    "ServiceExtended": ("extension", N_("Service extended beyond 65")),
+    "DisciplinaryReferral": ("discipline", N_("Referred to discipline")),
+    "DisciplinaryDecision": ("discipline", N_("Disciplinary decision")),
 }
-"""Events drawn as a mark on the events' lane: their kind (a CSS class) and label."""
+"""Events drawn as a mark on the events' lane: their kind (a CSS class) and label (a
+msgid, translated where shown; the decree's term stays French)."""
+LEAVES = {"annual": N_("Annual leave"), "urgency": N_("Urgency leave"),
+          "exceptional": N_("Exceptional leave")}
+LANES = (N_("Grade"), N_("Leave"), N_("Events"))
+"""The lanes' names (msgids); a posting's lane is named by its post's code."""
 ENDINGS = {"TermLapsed", "Resigned", "Retired"}
 MARRIAGE = {k for k, (kind, _) in MARKS.items() if kind == "marriage"}
 NEEDS_PAYLOAD = {"DisciplinaryReferral", "DisciplinaryDecision", "AbsenceFromPostRecorded"}
@@ -62,12 +68,15 @@ class Item:
     lane: str
     kind: str
     label: str
+    """A msgid (or a grade's French name), translated where shown."""
     start: date
     end: date | None
     version: int
     article: str
     corrected_by: list[int] = field(default_factory=list)
     annulled: bool = False
+    detail: str = ""
+    """What follows the label untranslated (a post's code, a title)."""
     x: float = 0.0
     width: float = 0.0
     y: float = 0.0
@@ -79,7 +88,8 @@ class Item:
         extra = "".join(f"; corrected by #{v}" for v in self.corrected_by)
         if self.annulled:
             extra += "; annulled"
-        return f"{self.label}: {when} ({self.article}, event #{self.version}{extra})"
+        label = f"{self.label}: {self.detail}" if self.detail else self.label
+        return f"{label}: {when} ({self.article}, event #{self.version}{extra})"
 
 
 @dataclass
@@ -154,14 +164,14 @@ def items_of(events: list[dict[str, Any]], reads_marriage: bool, today: date
             close(posting, start)
             lane = payload.get("post_code") or labels.words(str(payload.get("kind")))
             until = _date(payload.get("until"))
-            posting = Item(str(lane), "posting", f"Posted: {lane}", start,
-                           max(until, start) if until else None, **common)
+            posting = Item(str(lane), "posting", N_("Posted"), start,
+                           max(until, start) if until else None, detail=str(lane), **common)
             found.append(posting)
             if posting.end is not None:
                 posting = None
         elif kind in ("LeaveGranted", "AbsenceFromPostRecorded") and readable:
-            label = ("Leave (" + labels.words(str(payload.get("kind"))) + ")"
-                     if kind == "LeaveGranted" else "Absence without leave")
+            label = (LEAVES.get(str(payload.get("kind")), N_("Leave"))
+                     if kind == "LeaveGranted" else N_("Absence without leave"))
             end = max(_date(payload.get("end_date")) or start, start)
             found.append(Item("Leave", "leave" if kind == "LeaveGranted" else "absence",
                               label, start, end, **common))
@@ -171,11 +181,12 @@ def items_of(events: list[dict[str, Any]], reads_marriage: bool, today: date
             if kind in NEEDS_PAYLOAD and not readable:
                 continue
             mark, label = MARKS[kind]
+            detail = ""
             if kind == "HonoraryTitleConferred" and payload.get("title"):
-                label = f"{label}: {payload['title']}"
+                detail = str(payload["title"])
             if kind == "TitleConferred" and payload.get("title"):
-                label = f"{label}: {labels.grade(str(payload['title']).upper())}"
-            found.append(Item("Events", mark, label, start, None, **common))
+                detail = labels.grade(str(payload["title"]).upper())
+            found.append(Item("Events", mark, label, start, None, detail=detail, **common))
             if kind in ENDINGS:
                 finish = start
                 close(grade, start)

@@ -64,11 +64,11 @@ def test_the_timeline_draws_the_career(clerk: httpx.Client, married: Site) -> No
     assert posting.startswith(f"Posted: {POST}: 1948-07-01 to 1952-01-01")  # until today
     leave = next((c, t) for c, k, _, t in found if k == "leave")
     assert "corrected" in leave[0]  # drawn with its corrected end, marked
-    assert leave[1].startswith("Leave (annual): 1950-08-01 to 1950-08-19")
+    assert leave[1].startswith("Annual leave: 1950-08-01 to 1950-08-19")
     assert f"corrected by #{married.career.correction['version']}" in leave[1]
     assert "marriage" not in kinds  # the clerk does not read marriage data
     words = page[page.index('id="timeline-text"'):]
-    assert "Leave (annual): 1950-08-01 to 1950-08-19" in words  # the text alternative
+    assert "Annual leave: 1950-08-01 to 1950-08-19" in words  # the text alternative
 
 
 def test_marriage_marks_only_for_a_role_that_reads_marriage(married: Site) -> None:
