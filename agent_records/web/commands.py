@@ -24,6 +24,7 @@ from agent_records.api.auth import Permission
 from agent_records.api.mutations import MUTATIONS, Mutation, camel
 from agent_records.domain import commands as c
 from agent_records.domain.bounds import describe
+from agent_records.web.command_labels import FIELDS, TITLES
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,10 @@ class FormField:
 
     @property
     def label(self) -> str:
-        """The field's name as words (``endDate`` -> ``End date``)."""
+        """The field's label (a msgid, ``web.command_labels``), else its name as words
+        (``endDate`` -> ``End date``)."""
+        if self.name in FIELDS:
+            return FIELDS[self.name]
         words = "".join(" " + ch.lower() if ch.isupper() else ch for ch in self.name)
         return words[:1].upper() + words[1:]
 
@@ -122,7 +126,10 @@ class CommandForm:
 
     @property
     def title(self) -> str:
-        """The command in words, the decree's terms in French (``Appoint attaché``)."""
+        """The command in words (a msgid, ``web.command_labels``), the decree's terms in
+        French (``Appoint attaché``)."""
+        if self.operation in TITLES:
+            return TITLES[self.operation]
         words = self.operation[0] + "".join(" " + ch.lower() if ch.isupper() else ch
                                             for ch in self.operation[1:])
         for plain, term in DECREE_TERMS.items():

@@ -15,6 +15,7 @@ import pytest
 from agent_records.api.auth import Permission
 from agent_records.api.mutations import MUTATIONS
 from agent_records.domain.commands import COMMANDS
+from agent_records.web.command_labels import FIELDS, TITLES
 from agent_records.web.commands import FORMS, FormField
 from tests.web.conftest import Site
 from tests.web.test_sessions import csrf_of, sign_in
@@ -223,3 +224,13 @@ def test_a_form_filled_against_a_record_that_moved_is_refused(
                                  "idempotencyKey": key.group(1)})
     assert sent.status_code == 303, sent.text[sent.text.find("error-summary"):][:600]
     assert site.live.head() == head + 1
+
+
+def test_every_field_and_command_has_a_label_to_translate() -> None:
+    """A new command or field needs its words in ``web/command_labels.py`` (then
+    ``make messages`` and its French)."""
+    def walk(fields: tuple[FormField, ...]) -> set[str]:
+        return {n for f in fields for n in {f.name} | walk(f.children)}
+    names = {n for form in FORMS.values() for n in walk(form.fields)}
+    assert names - set(FIELDS) == set()
+    assert {c.__name__ for c in COMMANDS} - set(TITLES) == set()
