@@ -91,6 +91,10 @@ class Settings:
         "AGENT_RECORDS_TODAY", "utc",
         "the day the read views are as of: `utc` (the UTC day), or a fixed `YYYY-MM-DD` "
         "for demonstrations and tests"))
+    answer_cache: int = field(metadata=_about(
+        "AGENT_RECORDS_ANSWER_CACHE", "1024",
+        "answers of trusted queries each process keeps, keyed by the store's and the "
+        "views' positions (never stale); 0 keeps none"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""

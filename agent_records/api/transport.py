@@ -23,6 +23,7 @@ of the execution loops (``api.loops``), never on the server's own event loop.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,11 +39,14 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from agent_records.api.access import PAGE_ONLY, UNAUTHENTICATED, Unauthenticated
+from agent_records.api.answers import AnswerKey, Answers, cacheable, read_state, request_key
 from agent_records.api.context import Context
+from agent_records.api.errors import PublicError, log_errors
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
 from agent_records.api.schema import PARSE_OPTIONS
+from agent_records.api.threads import blocking
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parents[1] / "web" / "static" / "graphiql.html"
 """strawberry's GraphiQL page with its assets at ``/web/static/vendor/`` (web serves them)."""
@@ -109,11 +113,13 @@ class RecordsRouter(GraphQLRouter[Context, None]):
     """strawberry's router with the HTTP semantics and limits of the module doc."""
 
     def __init__(self, *args: Any, documents: dict[str, str], time_budget: float,
-                 **kwargs: Any) -> None:
+                 answer_cache: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.documents = documents
         self.time_budget = time_budget
         self.loops = ExecutionLoops()
+        self.ids = {text: id for id, text in documents.items()}
+        self.answers = Answers(answer_cache)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -190,10 +196,48 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         operation = await self.operation(request_data, request_adapter.method)
         if isinstance(operation, ExecutionResult):
             return operation
-        run = self.loops.run(super().execute_single(request, request_adapter, sub_response,
-                                                    context, root_value, request_data))
+
+        def run() -> Coroutine[Any, Any, ExecutionResult]:
+            return self.loops.run(super(RecordsRouter, self).execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data))
+
         if operation is not None and operation.operation is OperationType.MUTATION:
-            return await run
+            return await run()
+        document = self.trusted_id(request_data)
+        if document is None or operation is None or not self.answers.size or \
+                not cacheable(operation):
+            return await self.within_budget(run())
+        return await self.kept(request_key(document, request_data.operation_name,
+                                           request_data.variables, context.principal.role),
+                               context, run)
+
+    def trusted_id(self, data: GraphQLRequestData) -> str | None:
+        """The id of the trusted document the request runs (by id or by its text)."""
+        wanted = (data.extensions or {}).get("documentId")
+        if data.query is None and isinstance(wanted, str) and wanted in self.documents:
+            return wanted
+        return self.ids.get(data.query) if data.query is not None else None
+
+    async def kept(self, key: AnswerKey, context: Context,
+                   run: Callable[[], Coroutine[Any, Any, ExecutionResult]]) -> ExecutionResult:
+        """The answer kept for ``key`` at the current state (``api.answers``), else ``run``'s,
+        kept for the next request at the same state."""
+        try:
+            state = await blocking(read_state, context.services.views)
+        except PublicError:  # the store is out of reach: the query reports it its way
+            return await self.within_budget(run())
+        answer = self.answers.get(key, state)
+        if answer is not None:
+            if answer.errors:
+                log_errors(answer.errors, context)
+            return answer
+        result = await self.within_budget(run())
+        self.answers.put(key, state, result)
+        return result
+
+    async def within_budget(self, run: Coroutine[Any, Any, ExecutionResult]
+                            ) -> ExecutionResult:
+        """``run``'s answer, or TIME_BUDGET_EXCEEDED when it takes longer than the budget."""
         budget = asyncio.timeout(self.time_budget)
         try:
             async with budget:
