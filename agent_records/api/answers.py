@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from graphql import FieldNode, OperationDefinitionNode, OperationType
+from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
 from agent_records.api.errors import error_code
@@ -80,16 +81,38 @@ def request_key(document: str, operation: str | None, variables: dict[str, Any] 
             json.dumps(variables or {}, sort_keys=True, separators=(",", ":")), role)
 
 
+class Encoded(dict[str, Any]):
+    """An answer as the router sends it (``process_result``'s mapping) with its JSON text,
+    encoded once when it is kept: a kept answer is neither formatted nor encoded again
+    (``transport.RecordsRouter.encode_json``)."""
+
+    def __init__(self, answer: GraphQLHTTPResponse) -> None:
+        super().__init__(answer)
+        self.text = json.dumps(answer, separators=(",", ":"))  # as strawberry encodes
+
+
+class Kept(ExecutionResult):
+    """A kept answer: the result (its errors are logged again on each hit) and its body."""
+
+    body: Encoded
+
+
+def kept(result: ExecutionResult) -> Kept:
+    answer = Kept(data=result.data, errors=result.errors, extensions=result.extensions)
+    answer.body = Encoded(process_result(result))
+    return answer
+
+
 class Answers:
     """An LRU map of (request, state) to answer, used from the server's event loop only
     (no lock); ``size`` 0 keeps nothing."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[AnswerKey, State], ExecutionResult] = OrderedDict()
+        self.entries: OrderedDict[tuple[AnswerKey, State], Kept] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, request: AnswerKey, state: State) -> ExecutionResult | None:
+    def get(self, request: AnswerKey, state: State) -> Kept | None:
         answer = self.entries.get((request, state))
         if answer is None:
             self.misses += 1
@@ -101,6 +124,6 @@ class Answers:
     def put(self, request: AnswerKey, state: State, result: ExecutionResult) -> None:
         if self.size <= 0 or not keepable(result):
             return
-        self.entries[(request, state)] = result
+        self.entries[(request, state)] = kept(result)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Coroutine
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
@@ -39,7 +39,15 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from agent_records.api.access import PAGE_ONLY, UNAUTHENTICATED, Unauthenticated
-from agent_records.api.answers import AnswerKey, Answers, cacheable, read_state, request_key
+from agent_records.api.answers import (
+    AnswerKey,
+    Answers,
+    Encoded,
+    Kept,
+    cacheable,
+    read_state,
+    request_key,
+)
 from agent_records.api.context import Context
 from agent_records.api.errors import PublicError, log_errors
 from agent_records.api.execution import parsed
@@ -178,8 +186,13 @@ class RecordsRouter(GraphQLRouter[Context, None]):
             raise Refused(400, "operationName must be a string or null")
         return data
 
+    def encode_json(self, data: object) -> str | bytes:
+        return data.text if isinstance(data, Encoded) else super().encode_json(data)
+
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:
+        if isinstance(result, Kept):  # it has data: no request error to answer 400
+            return cast(GraphQLHTTPResponse, result.body)
         answer = process_result(result)
         if request.state.media == GRAPHQL_RESPONSE and request_failed(result):
             answer.pop("data", None)
