@@ -108,12 +108,16 @@ def test_kept_answers_equal_fresh_ones(live: Live, fresh: Live, career: Career,
 
 def test_refusals_are_kept_per_role(live: Live, fresh: Live, career: Career) -> None:
     """The auditor's refused fields answer the same FORBIDDEN errors from a kept answer,
-    and the council's kept answer is not the auditor's."""
+    logged again, and the council's kept answer is not the auditor's."""
     for role in ("auditor", "council", "auditor"):
+        refusals = live.log().count("refused (FORBIDDEN, role auditor)")
         kept = live.op("DisciplinaryFile", {"id": career.envoy}, role=role, by_id=True)
         assert kept.json == fresh.op("DisciplinaryFile", {"id": career.envoy}, role=role,
                                      by_id=True).json
         assert ("FORBIDDEN" in kept.codes()) == (role == "auditor")
+        if role == "auditor":  # each refusal logged, the kept one too
+            assert live.log().count("refused (FORBIDDEN, role auditor)") == \
+                refusals + kept.codes().count("FORBIDDEN")
 
 
 def test_a_mutation_is_seen_at_once(live: Live, career: Career) -> None:
