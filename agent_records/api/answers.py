@@ -15,7 +15,9 @@ Kept: an operation whose root fields read only the store and the views (``CACHEA
 not ``projectionStatus`` or ``verification``, which read the stops and the clock), and an
 answer whose errors are all the client's (``KEPT_ERRORS``: a refused field, an unknown
 id, a bad argument), never an outage, an internal error or a time budget. A hit is
-logged like the request it repeats (``errors.log_errors``), refusals included.
+logged like the request it repeats (``errors.log_errors``), refusals included, and sends
+the JSON text encoded when the answer was kept (``Encoded``). The map is bounded by a
+count of answers (``AGENT_RECORDS_ANSWER_CACHE``), not by their size.
 """
 
 from __future__ import annotations
@@ -110,15 +112,11 @@ class Answers:
     def __init__(self, size: int) -> None:
         self.size = size
         self.entries: OrderedDict[tuple[AnswerKey, State], Kept] = OrderedDict()
-        self.hits = self.misses = 0
 
     def get(self, request: AnswerKey, state: State) -> Kept | None:
         answer = self.entries.get((request, state))
-        if answer is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self.entries.move_to_end((request, state))
+        if answer is not None:
+            self.entries.move_to_end((request, state))
         return answer
 
     def put(self, request: AnswerKey, state: State, result: ExecutionResult) -> None:

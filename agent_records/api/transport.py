@@ -17,7 +17,9 @@ Before strawberry runs the operation, the query text (or the trusted document a
 ``documentId`` names) is checked against ``MAX_QUERY_CHARS``, parsed in a thread (cached
 by text, ``api.execution``), and a document of several operations without an
 ``operationName`` is refused. A query then runs within ``query_time_budget()``, on one
-of the execution loops (``api.loops``), never on the server's own event loop.
+of the execution loops (``api.loops``), never on the server's own event loop; a trusted
+query answered before at the same state is answered from the kept answers instead
+(``api.answers``).
 """
 
 from __future__ import annotations
