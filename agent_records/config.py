@@ -115,6 +115,10 @@ class Settings:
         "AGENT_RECORDS_WEB_LANGUAGE", "fr",
         "the web pages' language when the browser states no preference the pages speak "
         "and the user chose none: `fr` (the ministry's administrative language) or `en`"))
+    answer_cache: int = field(metadata=_about(
+        "AGENT_RECORDS_ANSWER_CACHE", "1024",
+        "answers of trusted queries each process keeps, keyed by the store's and the "
+        "views' positions (never stale); 0 keeps none"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""

@@ -4,26 +4,34 @@
                             [--workers W[,W...]] [--store URL] [--queries K[,K...]]
 
 For each size (QUICK 1,000 agents; FULL 1,000, 10,000 and 100,000): generates a store
-(``bench/generate.py``'s bulk path), projects it once, then starts two services with
+(``bench/generate.py``'s bulk path), projects it once, then starts the services with
 uvicorn in subprocesses on that store (``--workers`` processes each, default 1 and 2, as
 ``agent-records serve --workers W``): the GraphQL service (``create_app``,
 ``AGENT_RECORDS_PROJECTIONS=external``, a council token) and ``bench/plain_api.py``
 (same read models, same fields, plain JSON), measured one after the other with the same
 number of workers. ``--store URL`` measures an existing, projected store instead of
 generating one (it is only read: nothing is projected, written or dropped there; a
-view behind the store head is reported). Eight client processes (keep-alive
-``http.client``) send each query for ``--seconds``:
-- career: ``AgentCareer`` (agent with post and the first 50 events of its history);
+view behind the store head is reported). Each GraphQL service runs twice: as it is
+(answers of trusted queries kept, ``api/answers.py``) and with
+``AGENT_RECORDS_ANSWER_CACHE=0`` (what a request costs when its answer is not kept),
+in the same run. Eight client processes (keep-alive ``http.client``) send each query for
+``--seconds``, the documented operations as trusted documents (by ``documentId``):
+- career: ``AgentCareer`` (agent with post and the first 50 events of its history, with
+  their seals);
 - roster: ``PostRoster`` (head of post, chargés and the whole roster of a post on a date);
 - roster (page): ``PostRosterPage`` (the first 50 of that roster, with its total);
-- audit (agent): ``AuditTrail`` filtered by agent, first 50;
+- audit (agent): ``AuditTrailByAgent``, first 50;
 - audit (all): ``AuditTrail`` without filter, first 50.
 Agent ids, posts and dates are drawn at random (fixed seed). The ratio is GraphQL's
 requests/s over the plain endpoint's (our GraphQL overhead: 1 = none). Each row notes
 the 1-minute load average after the case: the clients share the machine with the
 servers (and other work), so compare GraphQL and plain within one run. "CPU ms/req" is
 the server processes' CPU time (all workers) per request served: unlike latencies it
-hardly depends on the rest of the machine's load.
+hardly depends on the rest of the machine's load. "asked before" is the share of requests
+whose variables a client had sent before in the case: an upper bound of the kept
+answers served (each worker keeps its own). The last lines say, per case, whether the
+targets of issue 15 (2) are met: throughput >= 0.6 of plain's, career p99 <= 1.2 x
+plain's (and <= 25 ms).
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.api.auth import ensure_demo_tokens  # noqa: E402
+from agent_records.api.documents import document_id, load_operations  # noqa: E402
 from agent_records.api.http import HTTP_PROTOCOL  # noqa: E402
 from agent_records.bootstrap import open_records  # noqa: E402
 from agent_records.readside import named  # noqa: E402
@@ -73,54 +82,18 @@ CLIENTS = 8
 KINDS = ("career", "roster", "roster (page)", "audit (agent)", "audit (all)")
 PYTHON = sys.executable
 
-# The operations of graphql/operations/ (copied so that the benchmark stays comparable
-# while those files evolve).
-CAREER = """
-query AgentCareer($id: ID!, $first: Int! = 50, $after: String) {
-  agent(id: $id) {
-    id fullName category grade title status postCode
-    post { code name city country }
-    positionKind headOfPost oathSworn renewals nextRenewalDue eligibleForPromotion
-    sixtyFifthBirthday serviceLimit extensions version
-    history(first: $first, after: $after) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { version type effectiveDate recordedAt actorId actorRole
-        legalBasis decisionReference reason correlationId corrects correctedBy } }
-    }
-  }
-}"""
-ROSTER = """
-query PostRoster($code: String!, $on: Date!) {
-  post(code: $code) {
-    code name city country kind
-    headOfPost(on: $on) { ...Serving }
-    chargesDAffaires(on: $on) { ...Serving }
-    roster(on: $on) { ...Serving }
-  }
-}
-fragment Serving on RosterEntry { since until grade agent { id fullName grade status } }"""
-ROSTER_PAGE = """
-query PostRosterPage($code: String!, $on: Date!, $first: Int! = 50, $after: String) {
-  post(code: $code) {
-    code name
-    rosterPage(on: $on, first: $first, after: $after) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { since until grade agent { id fullName grade status } } }
-    }
-  }
-}"""
-AUDIT = """
-query AuditTrail($filter: AuditFilter, $first: Int! = 50, $after: String) {
-  auditTrail(filter: $filter, first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges { cursor node { position streamId streamKind version eventType effectiveDate
-      recordedAt actorId actorRole legalBasis decisionReference reason correlationId
-      postCode correctsVersion correctedBy } }
-  }
-}"""
+# The documented operations (graphql/operations/), sent as trusted documents by id, as
+# the web pages and production clients send them.
+OPERATIONS = load_operations(ROOT / "graphql" / "operations")
+DOCUMENTS = {"career": "AgentCareer", "roster": "PostRoster", "roster (page)": "PostRosterPage",
+             "audit (agent)": "AuditTrailByAgent", "audit (all)": "AuditTrail"}
+IDS = {kind: document_id(OPERATIONS[name]) for kind, name in DOCUMENTS.items()}
+CAREER, ROSTER = OPERATIONS["AgentCareer"], OPERATIONS["PostRoster"]
+AUDIT = OPERATIONS["AuditTrail"]
+APIS = ("graphql", "graphql (no cache)", "plain")
+"""The service as it runs (answers kept), the same without kept answers
+(``AGENT_RECORDS_ANSWER_CACHE=0``: what a request costs when its answer is not kept), and
+the plain JSON endpoint."""
 POSTS = ["BRU", "PAR", "HAG", "LON", "WAS", "BON", "ROM", "BER"]
 
 
@@ -172,42 +145,30 @@ def stop_service(proc: subprocess.Popen) -> None:
 def request_for(kind: str, api: str, rng: random.Random, ids: list[str]) -> tuple:
     """(method, path, body) of one request of ``kind`` to ``api`` (graphql or plain)."""
     day = f"{rng.randint(1950, 1980)}-{rng.randint(1, 12):02d}-15"
-    if kind == "career":
-        agent = rng.choice(ids)
-        if api == "plain":
-            return "GET", f"/career/{agent}?first=50", None
-        return "POST", "/graphql", {"query": CAREER, "variables": {"id": agent}}
-    if kind == "roster":
-        post = rng.choice(POSTS)
-        if api == "plain":
-            return "GET", f"/roster/{post}?on={day}", None
-        return "POST", "/graphql", {"query": ROSTER, "variables": {"code": post, "on": day}}
-    if kind == "roster (page)":
-        post = rng.choice(POSTS)
-        if api == "plain":
-            return "GET", f"/roster-page/{post}?on={day}&first=50", None
-        return "POST", "/graphql", {"query": ROSTER_PAGE, "variables": {"code": post,
-                                                                       "on": day}}
-    if kind == "audit (agent)":
-        agent = rng.choice(ids)
-        if api == "plain":
-            return "GET", f"/audit?agent_id={agent}&first=50", None
-        return "POST", "/graphql", {"query": AUDIT, "variables": {"filter": {"agentId": agent},
-                                                                 "first": 50}}
+    agent, post = rng.choice(ids), rng.choice(POSTS)
+    plain, variables = {
+        "career": (f"/career/{agent}?first=50", {"id": agent}),
+        "roster": (f"/roster/{post}?on={day}", {"code": post, "on": day}),
+        "roster (page)": (f"/roster-page/{post}?on={day}&first=50", {"code": post, "on": day}),
+        "audit (agent)": (f"/audit?agent_id={agent}&first=50", {"agentId": agent}),
+        "audit (all)": ("/audit?first=50", {"first": 50}),
+    }[kind]
     if api == "plain":
-        return "GET", "/audit?first=50", None
-    return "POST", "/graphql", {"query": AUDIT, "variables": {"first": 50}}
+        return "GET", plain, None
+    return "POST", "/graphql", {"extensions": {"documentId": IDS[kind]},
+                                "variables": variables}
 
 
-def client(args: tuple) -> list[float]:
-    """One client process: requests in a loop until the deadline; latencies in seconds."""
+def client(args: tuple) -> tuple[list[float], list[str]]:
+    """One client process: requests in a loop until the deadline; latencies in seconds
+    and what was asked (to count the requests asked before)."""
     port, token, kind, api, ids, seed, start_at, seconds = args
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     while time.time() < start_at:
         time.sleep(0.001)
-    latencies = []
+    latencies, asked = [], []
     end = start_at + seconds
     while time.time() < end:
         method, path, body = request_for(kind, api, rng, ids)
@@ -217,10 +178,11 @@ def client(args: tuple) -> list[float]:
         resp = conn.getresponse()
         payload = resp.read()
         latencies.append(time.perf_counter() - t)
-        if resp.status != 200 or (api == "graphql" and b'"errors"' in payload):
+        asked.append(path + (data or b"").decode())
+        if resp.status != 200 or (api != "plain" and b'"errors"' in payload):
             raise RuntimeError(f"{kind} via {api}: HTTP {resp.status} {payload[:300]!r}")
     conn.close()
-    return latencies
+    return latencies, asked
 
 
 def tree_cpu(pid: int) -> float:
@@ -256,8 +218,10 @@ def load(pool: Any, port: int, token: str, kind: str, api: str, ids: list[str],
     parts = pool.map(client, [(port, token, kind, api, ids, 1000 + c, start_at, seconds)
                               for c in range(clients)])
     cpu = tree_cpu(server_pid) - cpu
-    every = [x for p in parts for x in p]
+    every = [x for p, _ in parts for x in p]
+    asked = [x for _, a in parts for x in a]
     return {"requests": len(every), "req_per_s": len(every) / seconds,
+            "repeated": 1 - len(set(asked)) / max(len(asked), 1),
             "p50_ms": percentile(every, 50) * 1000, "p95_ms": percentile(every, 95) * 1000,
             "p99_ms": percentile(every, 99) * 1000,
             "server_cpu_ms": cpu * 1000 / max(len(every), 1)}
@@ -295,10 +259,13 @@ def measure(url: str, agents: int, events: int, cfg: dict[str, Any], token_dir: 
         try:
             services["graphql"] = start_service("agent_records.api.app:create_app", env,
                                                 workers)
+            services["graphql (no cache)"] = start_service(
+                "agent_records.api.app:create_app", {**env, "AGENT_RECORDS_ANSWER_CACHE": "0"},
+                workers)
             services["plain"] = start_service("bench.plain_api:create_app", env, workers)
             with multiprocessing.get_context("fork").Pool(clients) as pool:
                 for kind in cfg["kinds"]:
-                    for api in ("graphql", "plain"):
+                    for api in APIS:
                         log(f"  {kind} via {api}, {workers} worker(s), {clients} clients, "
                             f"{seconds:.0f} s ...")
                         proc, port = services[api]
@@ -334,6 +301,46 @@ def bench_store(url: str, cfg: dict[str, Any], token_dir: Path) -> list[dict]:
     return measure(url, len(ids), head, cfg, token_dir)
 
 
+def figures(results: list[dict], r: dict, api: str) -> dict:
+    """The row of ``api`` measured in the same case as ``r``."""
+    return next(p for p in results if p["api"] == api and p["agents"] == r["agents"]
+                and p["query"] == r["query"] and p["workers"] == r["workers"])
+
+
+def summary(results: list[dict], title: str) -> list[str]:
+    """Each case's table row, and the targets of issue 15 (2), met or not, per case."""
+    rows, verdicts = [], []
+    for r in results:
+        if r["api"] != "graphql":
+            continue
+        fresh, plain = figures(results, r, "graphql (no cache)"), figures(results, r, "plain")
+        ratio, fresh_ratio = (r["req_per_s"] / plain["req_per_s"],
+                              fresh["req_per_s"] / plain["req_per_s"])
+        p99 = r["p99_ms"] / plain["p99_ms"]
+        rows.append([r["agents"], r["query"], r["workers"], r["req_per_s"], r["p99_ms"],
+                     r["server_cpu_ms"], f"{r['repeated']:.0%}", fresh["req_per_s"],
+                     fresh["p99_ms"], fresh["server_cpu_ms"], plain["req_per_s"],
+                     plain["p99_ms"], plain["server_cpu_ms"], ratio, fresh_ratio, p99,
+                     fresh["p99_ms"] / plain["p99_ms"], f"{r['load_1m']:.1f}"])
+        case = f"{r['agents']:,} agents, {r['query']}, {r['workers']} worker(s)"
+        verdicts.append(f"- {case}: throughput {ratio:.2f} of plain (target >= 0.6: "
+                        f"{'met' if ratio >= 0.6 else 'NOT met'}; without kept answers "
+                        f"{fresh_ratio:.2f})")
+        if r["query"] == "career":
+            verdicts.append(f"- {case}: p99 {r['p99_ms']:.1f} ms = {p99:.2f} x plain's "
+                            f"{plain['p99_ms']:.1f} ms (target <= 1.2: "
+                            f"{'met' if p99 <= 1.2 else 'NOT met'}; <= 25 ms: "
+                            f"{'met' if r['p99_ms'] <= 25 else 'not met'})")
+    return [table(f"GraphQL over HTTP ({title}; ratio = GraphQL req/s over plain JSON req/s; "
+                  "'no cache': AGENT_RECORDS_ANSWER_CACHE=0; 'asked before': share of "
+                  "requests whose variables were sent before in the case)",
+                  ["agents", "query", "workers", "GraphQL req/s", "p99 ms", "CPU ms/req",
+                   "asked before", "no cache req/s", "no cache p99", "no cache CPU",
+                   "plain req/s", "plain p99", "plain CPU", "ratio", "ratio no cache",
+                   "p99 ratio", "p99 ratio no cache", "load 1m"], rows),
+            "Targets (issue 15, 2):\n" + "\n".join(verdicts) + "\n"]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     size = "full" if full_size(argv) else "quick"
@@ -354,23 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             for n in sizes:
                 results += bench_size(n, cfg, Path(tmp))
-    rows = []
-    for r in results:
-        if r["api"] != "graphql":
-            continue
-        plain = next(p for p in results if p["api"] == "plain" and p["agents"] == r["agents"]
-                     and p["query"] == r["query"] and p["workers"] == r["workers"])
-        rows.append([r["agents"], r["query"], r["workers"], r["req_per_s"], r["p50_ms"],
-                     r["p95_ms"], r["p99_ms"], r["server_cpu_ms"], plain["req_per_s"],
-                     plain["p50_ms"], plain["p99_ms"], plain["server_cpu_ms"],
-                     r["req_per_s"] / plain["req_per_s"], f"{r['load_1m']:.1f}"])
-    out = table(f"GraphQL over HTTP ({'store ' + store if store else size}: "
-                f"{cfg['clients']} concurrent clients, {cfg['seconds']:.0f} s per case; "
-                "ratio = GraphQL req/s over plain JSON req/s)",
-                ["agents", "query", "workers", "GraphQL req/s", "p50 ms", "p95 ms", "p99 ms",
-                 "CPU ms/req", "plain req/s", "plain p50", "plain p99", "plain CPU ms/req",
-                 "ratio", "load 1m"], rows)
-    save_result("graphql", "store" if store else size, [out], {"machine": server_facts(), **cfg,
+    out = summary(results, f"{'store ' + store if store else size}: {cfg['clients']} "
+                  f"concurrent clients, {cfg['seconds']:.0f} s per case")
+    save_result("graphql", "store" if store else size, out, {"machine": server_facts(), **cfg,
                                          "store": store, "results": results})
     return 0
 

@@ -20,6 +20,7 @@ from fastapi import FastAPI, HTTPException
 from agent_records.bootstrap import open_records
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import EventCorrected
+from agent_records.integrity.ledger_store import Seal, seals_of
 from agent_records.integrity.sealer import LEDGER
 from projections.engine.store import ViewStore
 from projections.views import posts as post_views
@@ -43,6 +44,12 @@ def serving(r: Tenure, people: dict[str, AgentRow]) -> dict[str, Any]:
     return {"since": r.since, "until": r.until, "grade": r.grade,
             "agent": {"id": a.agent_id, "full_name": a.full_name, "grade": a.grade,
                       "status": a.status} if a else None}
+
+
+def sealed(seal: Seal | None) -> dict[str, Any]:
+    """An event's place in the hash chain, as ``AgentCareer`` selects it."""
+    return {"position": seal.position if seal else None, "hash": seal.hash if seal else None,
+            "previous_hash": seal.previous if seal else None}
 
 
 def create_app() -> FastAPI:
@@ -80,6 +87,7 @@ def create_app() -> FastAPI:
             record = state["records"].get_agent(UUID(agent_id))
         except NotFound as exc:
             raise HTTPException(404, exc.message) from None
+        seals = seals_of(state["views"], agent_id)
         fixes: dict[int, list[int]] = {}
         for e in record.events:
             if isinstance(e, EventCorrected):
@@ -97,6 +105,7 @@ def create_app() -> FastAPI:
                 "reason": e.reason, "correlation_id": e.correlation_id,
                 "corrects": e.corrected_version if isinstance(e, EventCorrected) else None,
                 "corrected_by": fixes.get(e.originator_version, []),
+                **sealed(seals.get(e.originator_version)),
             } for e in chosen]}
         return out
 

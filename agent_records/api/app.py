@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from agent_records import config
 from agent_records.api.access import Unauthenticated, graphql_context, unauthenticated
 from agent_records.api.auth import TokenStore, tokens_path
 from agent_records.api.documents import load_documents, trusted_documents
@@ -58,6 +59,7 @@ def graphql_router(settings: ServiceSettings) -> RecordsRouter:
     schema = build_schema(introspection=not settings.production,
                           extra=[trusted_documents(documents, settings.production)])
     return RecordsRouter(schema, documents=documents, time_budget=query_time_budget(),
+                         answer_cache=config.settings().answer_cache,
                          graphql_ide=None if settings.production else "graphiql",
                          context_getter=graphql_context)
 

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from agent_records.api.answers import Kept
 from agent_records.api.context import Context
 from agent_records.api.services import Services
 from agent_records.replica.router import ReadRouter
@@ -60,6 +61,9 @@ async def consistent(replica: ReadRouter[Services], context: Context, sub_respon
     stamp = await asyncio.to_thread(replica.written if mutation else replica.served,
                                     *(() if mutation else (on_standby,)))
     if stamp is not None:
+        if isinstance(result, Kept):  # a kept answer is shared and its body encoded: a copy
+            result = ExecutionResult(data=result.data, errors=result.errors,
+                                     extensions=result.extensions)
         result.extensions = {**(result.extensions or {}), EXTENSION: str(stamp)}
         sub_response.headers[HEADER] = str(stamp)
     return result

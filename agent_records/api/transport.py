@@ -17,16 +17,19 @@ Before strawberry runs the operation, the query text (or the trusted document a
 ``documentId`` names) is checked against ``MAX_QUERY_CHARS``, parsed in a thread (cached
 by text, ``api.execution``), and a document of several operations without an
 ``operationName`` is refused. A query then runs within ``query_time_budget()``, on one
-of the execution loops (``api.loops``), never on the server's own event loop.
+of the execution loops (``api.loops``), never on the server's own event loop; a trusted
+query answered before at the same state is answered from the kept answers instead
+(``api.answers``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
@@ -38,12 +41,23 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from agent_records.api.access import PAGE_ONLY, UNAUTHENTICATED, Unauthenticated
+from agent_records.api.answers import (
+    AnswerKey,
+    Answers,
+    Encoded,
+    Kept,
+    cacheable,
+    read_state,
+    request_key,
+)
 from agent_records.api.consistency import consistent
 from agent_records.api.context import Context
+from agent_records.api.errors import PublicError, log_errors
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
 from agent_records.api.schema import PARSE_OPTIONS
+from agent_records.api.threads import blocking
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parents[1] / "web" / "static" / "graphiql.html"
 """strawberry's GraphiQL page with its assets at ``/web/static/vendor/`` (web serves them)."""
@@ -110,11 +124,13 @@ class RecordsRouter(GraphQLRouter[Context, None]):
     """strawberry's router with the HTTP semantics and limits of the module doc."""
 
     def __init__(self, *args: Any, documents: dict[str, str], time_budget: float,
-                 **kwargs: Any) -> None:
+                 answer_cache: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.documents = documents
         self.time_budget = time_budget
         self.loops = ExecutionLoops()
+        self.ids = {text: id for id, text in documents.items()}
+        self.answers = Answers(answer_cache)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -173,8 +189,13 @@ class RecordsRouter(GraphQLRouter[Context, None]):
             raise Refused(400, "operationName must be a string or null")
         return data
 
+    def encode_json(self, data: object) -> str | bytes:
+        return data.text if isinstance(data, Encoded) else super().encode_json(data)
+
     async def process_result(self, request: Request, result: ExecutionResult
                              ) -> GraphQLHTTPResponse:
+        if isinstance(result, Kept):  # it has data: no request error to answer 400
+            return cast(GraphQLHTTPResponse, result.body)
         answer = process_result(result)
         if request.state.media == GRAPHQL_RESPONSE and request_failed(result):
             answer.pop("data", None)
@@ -195,19 +216,60 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         replica = context.services.replica
         if replica is None or operation is None:
             return await self.execute(request, request_adapter, sub_response, context,
-                                      request_data, mutation)
+                                      request_data, operation)
         return await consistent(replica, context, sub_response, request_data, mutation,
                                 lambda: self.execute(request, request_adapter, sub_response,
-                                                     context, request_data, mutation))
+                                                     context, request_data, operation))
 
     async def execute(self, request: Request, request_adapter: AsyncHTTPRequestAdapter,
                       sub_response: Response, context: Context,
-                      request_data: GraphQLRequestData, mutation: bool) -> ExecutionResult:
-        """Runs the operation on an execution loop; a query within its time budget."""
-        run = self.loops.run(super().execute_single(request, request_adapter, sub_response,
-                                                    context, None, request_data))
-        if mutation:
-            return await run
+                      request_data: GraphQLRequestData,
+                      operation: OperationDefinitionNode | None) -> ExecutionResult:
+        """Runs the operation on an execution loop; a query within its time budget, its
+        answer kept for the same question at the same state (``api.answers``)."""
+
+        def run() -> Coroutine[Any, Any, ExecutionResult]:
+            return self.loops.run(super(RecordsRouter, self).execute_single(
+                request, request_adapter, sub_response, context, None, request_data))
+
+        if operation is not None and operation.operation is OperationType.MUTATION:
+            return await run()
+        document = self.trusted_id(request_data)
+        if document is None or operation is None or not self.answers.size or \
+                not cacheable(operation):
+            return await self.within_budget(run())
+        return await self.kept(request_key(document, request_data.operation_name,
+                                           request_data.variables, context.principal.role),
+                               context, run)
+
+    def trusted_id(self, data: GraphQLRequestData) -> str | None:
+        """The id of the trusted document the request runs (by id or by its text)."""
+        wanted = (data.extensions or {}).get("documentId")
+        if data.query is None and isinstance(wanted, str) and wanted in self.documents:
+            return wanted
+        return self.ids.get(data.query) if data.query is not None else None
+
+    async def kept(self, key: AnswerKey, context: Context,
+                   run: Callable[[], Coroutine[Any, Any, ExecutionResult]]) -> ExecutionResult:
+        """The answer kept for ``key`` at the current state (``api.answers``), else ``run``'s,
+        kept for the next request at the same state. The state is read on the side the
+        query reads (a standby's own positions when it is served there)."""
+        try:
+            state = await blocking(read_state, context.services.views)
+        except PublicError:  # the store is out of reach: the query reports it its way
+            return await self.within_budget(run())
+        answer = self.answers.get(key, state)
+        if answer is not None:
+            if answer.errors:
+                log_errors(answer.errors, context)
+            return answer
+        result = await self.within_budget(run())
+        self.answers.put(key, state, result)
+        return result
+
+    async def within_budget(self, run: Coroutine[Any, Any, ExecutionResult]
+                            ) -> ExecutionResult:
+        """``run``'s answer, or TIME_BUDGET_EXCEEDED when it takes longer than the budget."""
         budget = asyncio.timeout(self.time_budget)
         try:
             async with budget:
