@@ -146,7 +146,8 @@ def timed(get: Any, count: int) -> tuple[list[float], float]:
 def measure(service: Service, agent: str, count: int
             ) -> list[tuple[str, tuple[list[float], float]]]:
     sessions: Sessions = service.app.state.web_sessions
-    session_id, _ = sessions.open(Principal("demo-hr-officer", Role.HR_OFFICER))
+    session_id, _ = sessions.open(service.app.state.services.views,
+                                  Principal("demo-hr-officer", Role.HR_OFFICER))
     service.client.cookies.set(COOKIE, session_id, path="/web")
 
     def page(params: dict[str, str]) -> Any:
