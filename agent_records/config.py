@@ -91,6 +91,10 @@ class Settings:
         "AGENT_RECORDS_TODAY", "utc",
         "the day the read views are as of: `utc` (the UTC day), or a fixed `YYYY-MM-DD` "
         "for demonstrations and tests"))
+    cached_agents: int = field(metadata=_about(
+        "AGENT_RECORDS_CACHED_AGENTS", "2000",
+        "agents each process keeps evaluated in memory, brought up to date from the store "
+        "(commands and reads on them skip reading and folding the whole record); 0: none"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""
@@ -162,6 +166,11 @@ def settings() -> Settings:
 def store_url() -> str:
     """The configured store URL, or the embedded default."""
     return settings().store
+
+
+def cached_agents() -> int:
+    """How many agents each application keeps evaluated in memory (``agent_cache``)."""
+    return settings().cached_agents
 
 
 def checkpoints_dir() -> Path:
