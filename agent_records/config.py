@@ -92,9 +92,10 @@ class Settings:
         "the day the read views are as of: `utc` (the UTC day), or a fixed `YYYY-MM-DD` "
         "for demonstrations and tests"))
     cached_agents: int = field(metadata=_about(
-        "AGENT_RECORDS_CACHED_AGENTS", "2000",
+        "AGENT_RECORDS_CACHED_AGENTS", "500",
         "agents each process keeps evaluated in memory, brought up to date from the store "
-        "(commands and reads on them skip reading and folding the whole record); 0: none"))
+        "(commands and reads on them skip reading and folding the whole record; about 120 "
+        "KiB an agent of 50 events); 0: none"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""
