@@ -3,9 +3,10 @@
 ``AgentRecords.handle`` takes one command of ``domain.commands``. The few with logic of
 their own (opening a record, a posting that indexes its post, the designations at a post, a
 correction) have a handler (``HANDLERS``); every other one records its event as given.
-Each command loads the agent, lets the domain check the rules and emit the event, and
-saves it with optimistic concurrency on the version of every aggregate it changes (the
-agent; a posting also the post, which indexes its members for Art. 2). When another
+Each command loads the agent (as this process last read or saved it, ``agent_cache``: no
+read of the whole record, no fold of it), lets the domain check the rules and emit the
+event, and saves it with optimistic concurrency on the version of every aggregate it
+changes (the agent; a posting also the post, which indexes its members for Art. 2). When another
 writer saved either first, the command is run again on fresh records (the rules are
 checked again), for up to ``RETRY_SECONDS`` with a random, growing pause between
 attempts (writers that collided do not collide again in step); a final refusal names the
