@@ -119,6 +119,11 @@ class Settings:
         "AGENT_RECORDS_ANSWER_CACHE", "1024",
         "answers of trusted queries each process keeps, keyed by the store's and the "
         "views' positions (never stale); 0 keeps none"))
+    cached_agents: int = field(metadata=_about(
+        "AGENT_RECORDS_CACHED_AGENTS", "500",
+        "agents each process keeps evaluated in memory, brought up to date from the store "
+        "(commands and reads on them skip reading and folding the whole record; about 120 "
+        "KiB an agent of 50 events); 0: none"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""
@@ -190,6 +195,11 @@ def settings() -> Settings:
 def store_url() -> str:
     """The configured store URL, or the embedded default."""
     return settings().store
+
+
+def cached_agents() -> int:
+    """How many agents each application keeps evaluated in memory (``agent_cache``)."""
+    return settings().cached_agents
 
 
 def checkpoints_dir() -> Path:

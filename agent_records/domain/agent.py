@@ -9,7 +9,6 @@ Commands check every rule before anything is emitted: a refused command raises a
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +29,7 @@ from agent_records.domain.events import (
     CareerEvent,
     EventCorrected,
 )
+from agent_records.domain.fold import Fold, refold
 from agent_records.domain.state import CareerState
 from agent_records.domain.values import Decision
 
@@ -77,6 +77,7 @@ class Agent(Aggregate):
 
     def __init__(self) -> None:
         self._log: list[CareerEvent] = []
+        self._fold: Fold | None = None
         self._evaluation: Evaluation | None = None
         self._current: dict[date, CareerState] = {}
 
@@ -96,7 +97,8 @@ class Agent(Aggregate):
                            **kwargs)
 
     def admit(self, event: CareerEvent) -> None:
-        """Adds a stored or new event to the record (rules are checked before, not here)."""
+        """Adds a stored or new event to the record (rules are checked before, not here);
+        the record's fold is kept: the next evaluation folds on from it (``fold``)."""
         self._log.append(event)
         self._evaluation = None
         self._current = {}
@@ -143,7 +145,8 @@ class Agent(Aggregate):
         the ages a career spans (``bounds.age``), else applies it."""
         event = cls(originator_id=self.id, originator_version=self.version + 1,
                     timestamp=now, **kwargs)
-        evaluation = _evaluate([*self._log, event])
+        folded = refold([*self._log, event], self._folded())
+        evaluation = folded.evaluation()
         if evaluation.violations:  # rarely: only then is the record before needed
             before = {(v, x.code) for v, x in self.evaluation.violations}
             new = [(v, x) for v, x in evaluation.violations if (v, x.code) not in before]
@@ -153,7 +156,7 @@ class Agent(Aggregate):
         self._check_ages(event, evaluation)
         event.mutate(self)
         self.pending_events.append(event)
-        self._evaluation = evaluation  # the record now is what was just evaluated
+        self._fold, self._evaluation = folded, evaluation  # the record now is what was folded
         return event
 
     def _check_ages(self, event: CareerEvent, evaluation: Evaluation) -> None:
@@ -177,11 +180,19 @@ class Agent(Aggregate):
         """Every event of the record, in the order it was recorded."""
         return list(self._log)
 
+    def _folded(self) -> Fold:
+        """The record folded, on from the fold of its last evaluation (``fold``)."""
+        fold = self.__dict__.get("_fold")
+        last = self._log[-1] if self._log else None
+        if fold is None or fold.log != len(self._log) or fold.last is not last:
+            fold = self._fold = refold(self._log, fold)
+        return fold
+
     @property
     def evaluation(self) -> Evaluation:
         """The state of the whole record and the rules it breaks (cached)."""
         if self._evaluation is None:
-            self._evaluation = _evaluate(self._log)
+            self._evaluation = self._folded().evaluation()
         return self._evaluation
 
     @property
@@ -191,25 +202,47 @@ class Agent(Aggregate):
 
     def state_on(self, day: date) -> CareerState:
         """The state in force on ``day`` (valid time)."""
-        return _evaluate(self._log, until=day).state
+        return self._folded().evaluation(until=day).state
 
     def current(self, today: date) -> CareerState:
         """Every fact, and what dates alone bring up to ``today`` (``timeline``): what the
         read views show on ``today`` (cached by day: the views ask for one or two)."""
         cached: dict[date, CareerState] = self.__dict__.setdefault("_current", {})
         if today not in cached:
-            cached[today] = _evaluate(self._log, today=today).state
+            cached[today] = self._folded().evaluation(today=today).state
         return cached[today]
 
     def known_at(self, instant: datetime) -> Agent:
         """The record as it stood at ``instant`` (system time), before later events."""
-        past = copy.copy(self)
-        past._log = [e for e in self._log if e.timestamp <= instant]
+        return self._past([e for e in self._log if e.timestamp <= instant])
+
+    def at_version(self, version: int) -> Agent:
+        """The record as it stood at ``version``: what the store gives for that version."""
+        past = self._past(self._log[:version])
+        if past._log:
+            past._modified_on = past._log[-1].timestamp
+        return past
+
+    def _past(self, log: list[CareerEvent]) -> Agent:
+        """A copy holding ``log``, part of this record (its fold is refolded from this
+        record's where the two agree)."""
+        past = self.clone()
+        past._log = log
         past._evaluation = None
         past._current = {}
-        if past._log:
-            past._version = past._log[-1].originator_version
+        if log:
+            past._version = log[-1].originator_version
         return past
+
+    def clone(self) -> Agent:
+        """A copy to change (a command's, from a cache of records): the events and the
+        fold are shared, since neither ever changes once made; the lists are not."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin._log = list(self._log)
+        twin._current = dict(self.__dict__.get("_current", {}))
+        twin._pending_events = list(self._pending_events)
+        return twin
 
 
 def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
@@ -220,9 +253,3 @@ def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
             if not isinstance(f, AgentRegistered)
             and not bounds.MIN_AGE <= age_on(birth, f.effective_date) <= bounds.MAX_AGE]
 
-
-def _evaluate(log: list[CareerEvent], until: date | None = None,
-              today: date | None = None) -> Evaluation:
-    facts = [e for e in log if not isinstance(e, EventCorrected)]
-    corrections = [e for e in log if isinstance(e, EventCorrected)]
-    return evaluate(facts, corrections, until, today)
