@@ -154,6 +154,7 @@ class Agent(Aggregate):
                 own = [x for v, x in new if v == event.originator_version]
                 raise RuleViolation(own[0] if own else new[0][1])
         self._check_ages(event, evaluation)
+        self._check_registration_first(event)
         event.mutate(self)
         self.pending_events.append(event)
         self._fold, self._evaluation = folded, evaluation  # the record now is what was folded
@@ -174,6 +175,25 @@ class Agent(Aggregate):
         for fact in after:
             if fact.originator_version not in {f.originator_version for f in before}:
                 bounds.age(birth, fact.effective_date, field)
+
+    def _check_registration_first(self, event: CareerEvent) -> None:
+        """A correction of the registration's date leaves no fact taking effect before it
+        that did not already: the record is folded from the registration on, so a fact
+        moved before it would be in no state on its own day (the registration moved after
+        the appointment, say). Facts of before the service (a marriage) may precede it."""
+        if not isinstance(event, EventCorrected) or "effective_date" not in event.changes \
+                or not any(isinstance(e, AgentRegistered)
+                           and e.originator_version == event.corrected_version
+                           for e in self._log):
+            return
+        before = {f.originator_version for f in _before_registration(self._log)}
+        for fact in _before_registration([*self._log, event]):
+            if fact.originator_version not in before:
+                raise InvalidInput(
+                    f"no fact may take effect before the agent's registration: "
+                    f"{type(fact).__name__} (event {fact.originator_version}) would take "
+                    f"effect on {fact.effective_date.isoformat()}, before it",
+                    field="effective_date")
 
     @property
     def events(self) -> list[CareerEvent]:
@@ -243,6 +263,18 @@ class Agent(Aggregate):
         twin._current = dict(self.__dict__.get("_current", {}))
         twin._pending_events = list(self._pending_events)
         return twin
+
+
+def _before_registration(log: list[CareerEvent]) -> list[CareerEvent]:
+    """The corrected facts of ``log`` taking effect before its corrected registration."""
+    facts = effective_facts([e for e in log if not isinstance(e, EventCorrected)],
+                            [e for e in log if isinstance(e, EventCorrected)])
+    registered = next((f.effective_date for f in facts if isinstance(f, AgentRegistered)),
+                      None)
+    if registered is None:
+        return []
+    return [f for f in facts if not isinstance(f, AgentRegistered)
+            and f.effective_date < registered]
 
 
 def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
