@@ -46,6 +46,7 @@ from agent_records.domain.commands import (
     CorrectEvent,
     DesignateChargeDAffaires,
     DesignateHeadOfPost,
+    ErasePersonalData,
     OpenPost,
     PostAgent,
     RegisterAgent,
@@ -70,6 +71,7 @@ from agent_records.eventstore.idempotency import (
     KeyTaken,
 )
 from agent_records.eventstore.recorders.sql import keyed_recorder
+from agent_records.keys.table import KeyTable
 
 RETRY_SECONDS = 5.0
 """How long a command whose save lost a race is run again (with at least ``RETRIES``
@@ -199,8 +201,8 @@ class AgentRecords(Application[UUID]):
 
     def _change(self, agent_id: UUID, act: Callable[[Agent], ev.CareerEvent],
                 expected_version: int | None = None,
-                also: Callable[[Agent, ev.CareerEvent], list[Aggregate]] | None = None
-                ) -> Receipt:
+                also: Callable[[Agent, ev.CareerEvent], list[Aggregate]] | None = None,
+                in_transaction: Callable[[Any], None] | None = None) -> Receipt:
         """Load, act, save; run again on fresh records when another writer won."""
         changed, attempt, deadline = f"agent {agent_id}", 0, time.monotonic() + RETRY_SECONDS
         while attempt < RETRIES or time.monotonic() < deadline:
@@ -217,7 +219,7 @@ class AgentRecords(Application[UUID]):
                               event.correlation_id)
             loaded = {o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
             try:
-                return self._store(receipt, agent, *others)
+                return self._store(receipt, agent, *others, in_transaction=in_transaction)
             except IntegrityError:
                 moved = self._moved(loaded)
                 changed = " and ".join(map(_name, moved)) or "the record"
@@ -235,13 +237,16 @@ class AgentRecords(Application[UUID]):
             return [obj for obj, version in loaded.values()
                     if self.recorder.select_events(obj.id, gt=version, limit=1)]
 
-    def _store(self, receipt: Receipt, *objs: Aggregate) -> Receipt:
+    def _store(self, receipt: Receipt, *objs: Aggregate,
+               in_transaction: Callable[[Any], None] | None = None) -> Receipt:
         """Saves the aggregates' new events (and the running command's idempotency key with
-        its result, in the same transaction)."""
+        its result, and ``in_transaction``'s statements, in the same transaction)."""
         keyed = _KEY.get()
-        kwargs = {} if keyed is None else {"idempotency": KeyedResult(
+        kwargs: dict[str, Any] = {} if keyed is None else {"idempotency": KeyedResult(
             keyed, str(receipt.aggregate_id), receipt.version,
             receipt.recorded_at.isoformat(), receipt.correlation_id)}
+        if in_transaction is not None:
+            kwargs["in_transaction"] = in_transaction
         with guard(self.settings):
             self.save(*objs, **kwargs)
         return receipt
@@ -366,6 +371,23 @@ class AgentRecords(Application[UUID]):
             raise RuleViolation(found)
         return self.record(dataclasses.replace(command, post_code=post.code))
 
+    def erase_personal_data(self, command: ErasePersonalData) -> Receipt:
+        """Records the erasure and destroys the agent's keys of the class in the same
+        transaction: the encrypted values read as erased from then on, and the chain
+        over them is unchanged (``eventstore.sealing``)."""
+        decision, payload = self._stamp(command.decision), command.payload()
+        agent_id, data_class = str(command.agent_id), str(command.data_class)
+        keys = key_table(self)
+        if keys is None:
+            raise InvalidInput("this store keeps personal data in clear (RECORDS_SEALING=off):"
+                               " nothing can be erased", field="data_class")
+        receipt = self._change(
+            command.agent_id, lambda a: a.record(ev.PersonalDataErased, decision, **payload),
+            command.expected_version,
+            in_transaction=lambda cursor: keys.destroy_in(cursor, agent_id, data_class))
+        keys.forget(agent_id, data_class)
+        return receipt
+
     def correct_event(self, command: CorrectEvent) -> Receipt:
         """Corrects or annuls an earlier event; both stay in the record."""
         decision = self._stamp(command.decision)
@@ -381,10 +403,17 @@ HANDLERS: dict[type[Command], Callable[[AgentRecords, Any], Receipt]] = {
     DesignateHeadOfPost: AgentRecords.designate_head_of_post,
     DesignateChargeDAffaires: AgentRecords.designate_charge_d_affaires,
     CorrectEvent: AgentRecords.correct_event,
+    ErasePersonalData: AgentRecords.erase_personal_data,
 }
 """The commands with logic of their own, each with its handler (keyed by the command's
 class: the handler takes that class). Every other command records its ``EVENT`` on its
 agent (``AgentRecords.record``)."""
+
+
+def key_table(app: AgentRecords) -> KeyTable | None:
+    """The store's key table, None when personal data are stored in clear."""
+    sealer = getattr(app.mapper, "sealer", None)
+    return sealer.keys if sealer is not None else None
 
 
 def _name(aggregate: Aggregate) -> str:

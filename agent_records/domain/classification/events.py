@@ -29,6 +29,7 @@ from agent_records.domain.events import (
     MarriageAuthorised,
     MarriageRecorded,
     OathSworn,
+    PersonalDataErased,
     Posted,
     Promoted,
     Resigned,
@@ -87,6 +88,7 @@ EVENT_FIELDS: dict[type, dict[str, DataClass]] = {
     DisciplinaryReferral: {"body": D, "facts": D},
     DisciplinaryDecision: {"referral_version": D, "outcome": D, "until": D},
     EventCorrected: {"corrected_version": A, "changes": C, "annulled": A},
+    PersonalDataErased: {"data_class": A, "erasure_basis": A},
     PostOpened: {"code": C, "name": C, "city": C, "country": C, "kind": C},
     PostMemberJoined: {"agent_id": C},
 }
@@ -148,7 +150,27 @@ def value_class(value_cls: type, name: str) -> frozenset[DataClass]:
 
 
 def personal_fields(event_cls: type) -> dict[str, DataClass]:
-    """The personal fields of an event type and their classes (what erasure will erase).
-    Corrections carry personal data in ``changes`` when they correct a personal field."""
+    """The personal fields of an event type and their classes (what erasure erases, but
+    for ``FOLDED``). Corrections carry personal data in ``changes`` when they correct a
+    personal field."""
     return {n: c for n, c in EVENT_FIELDS.get(event_cls, {}).items() if c in PERSONAL}
+
+
+FOLDED = frozenset({"request_version", "referral_version", "outcome", "until", "end_date",
+                    "body"})
+"""Personal fields stored in clear and kept by erasure: the fold derives career facts
+from them (which request an authorisation answers, Art. 13; the referring body and a
+disciplinary outcome and its end, which make the status, Art. 23, 24; an absence's end,
+the span of an Art. 14 breach). Read by the same roles as their class; not erased."""
+
+SEALED: dict[type, dict[str, DataClass]] = {
+    cls: {n: c for n, c in personal_fields(cls).items() if n not in FOLDED}
+    for cls in EVENT_FIELDS}
+"""The fields of each event type stored encrypted with the agent's key of their class."""
+
+SEALED_CHANGES: dict[str, DataClass] = {
+    name: next(iter(classes & PERSONAL)) for name, classes in _ANYWHERE.items()
+    if name not in FOLDED and len(classes & PERSONAL) == 1}
+"""The corrected values stored encrypted, by field name (a correction is stored without
+the type of the event it corrects; each such name is personal in one class only)."""
 
