@@ -80,9 +80,9 @@ class Settings:
         "master key (base64) wrapping the agents' data keys (created at first use; keep it "
         "off the database and back it up: lost, personal data cannot be read)"))
     retention: str = field(metadata=_about(
-        "AGENT_RECORDS_RETENTION", "medical=5y,marriage=10y,discipline=10y",
-        "years after the end of service after which `retention --apply` erases a class: "
-        "`class=Ny` pairs, comma-separated; empty keeps every class"))
+        "AGENT_RECORDS_RETENTION", "none",
+        "years after the end of service after which `retention` erases a class: "
+        "`class=Ny` pairs, e.g. `medical=5y,marriage=10y`; `none` keeps every class"))
     checkpoints: Path = field(metadata=_about(
         "AGENT_RECORDS_CHECKPOINTS", "<data>/checkpoints",
         "where signed checkpoints are published (best a folder another machine keeps)"))

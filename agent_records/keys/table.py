@@ -207,6 +207,16 @@ class KeyTable:
         return {(r["agent_id"], r["data_class"]) for r in rows
                 if r["destroyed_at"] is not None} - live
 
+    def live_pairs(self, classes: list[str]) -> list[tuple[str, str]]:
+        """Every (agent, class) with a live key, for the classes given."""
+        self.create()
+        marks = ", ".join("?" * len(classes))
+        with self._sql(commit=False) as c:
+            rows = self._run(c, f"SELECT agent_id, data_class FROM {self.table} WHERE "
+                             f"destroyed_at IS NULL AND data_class IN ({marks}) "
+                             "ORDER BY agent_id, data_class", classes).fetchall()
+        return [(r["agent_id"], r["data_class"]) for r in rows]
+
     def live(self, agent_id: str, data_class: str) -> bool:
         """Whether the agent has a live key of ``data_class``."""
         self.create()

@@ -45,6 +45,8 @@ class Answer:
 
     data: dict[str, Any]
     withheld: frozenset[str]
+    erased: frozenset[str] = frozenset()
+    """Fields whose personal data were erased (data protection), not withheld."""
 
     def hides(self, path: str) -> bool:
         return path in self.withheld
@@ -74,15 +76,16 @@ class Operations:
         except TimeoutError:
             raise OperationFailed("TIME_BUDGET_EXCEEDED", "the page took longer than its "
                                   "time budget; narrow the search") from None
-        withheld = set()
+        withheld: set[str] = set()
+        erased: set[str] = set()
         for error in result.errors or ():
             code = (error.extensions or {}).get("code")
-            if code != "FORBIDDEN" or error.path is None:
+            if code not in ("FORBIDDEN", "ERASED") or error.path is None:
                 raise OperationFailed(str(code or "BAD_REQUEST"), error.message)
-            withheld.add(_path(error.path))
+            (withheld if code == "FORBIDDEN" else erased).add(_path(error.path))
         if result.data is None:
             raise OperationFailed("FORBIDDEN", "your role may not read this page")
-        return Answer(result.data, frozenset(withheld))
+        return Answer(result.data, frozenset(withheld), frozenset(erased))
 
     def close(self) -> None:
         self.loops.close()
