@@ -33,7 +33,7 @@ from psycopg.sql import SQL
 
 from agent_records.application import AgentRecords
 from agent_records.archive.formats import COLUMNS
-from agent_records.archive.verify_export import READABLE, describe, event_hash, plain
+from agent_records.archive.verify_export import READABLE, describe, event_hash, plain, shows
 from agent_records.eventstore.errors import guard
 from agent_records.eventstore.recorders.connection import COLUMNS as EVENT_COLUMNS
 from agent_records.eventstore.recorders.connection import copy_rows
@@ -165,7 +165,7 @@ class ChainReader:
         shown = describe(fact.position, stream, fact.version, fact.topic,
                          plain(stored["state"]))
         for name in READABLE:
-            if line[name] != shown[name]:
+            if not shows(line[name], shown[name], name):
                 raise ImportRefused(f"{where}: {name} differs from the stored event")
         self.previous, self.position = digest, fact.position
         self.first_position = self.first_position or fact.position

@@ -17,6 +17,7 @@ stored in clear before sealing existed is left as it is.
 from __future__ import annotations
 
 import base64
+import json
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Transcoder
 
+from agent_records.domain.classification.classes import DataClass
 from agent_records.domain.classification.events import SEALED, SEALED_CHANGES
 from agent_records.domain.erased import Erased
 from agent_records.domain.events import EventCorrected
@@ -59,40 +61,40 @@ class Sealer:
             cls = type(event)
             fields = SEALED.get(cls, {})
             state = vars(event)
-            for name, data_class in fields.items():
+            for name, (_, key_class) in fields.items():
                 if state.get(name) is not None:
-                    found.add((str(event.originator_id), data_class.value))
+                    found.add((str(event.originator_id), key_class))
             if cls is EventCorrected:
                 for name, value in state["changes"].items():
                     if value is not None and name in SEALED_CHANGES:
-                        found.add((str(event.originator_id), SEALED_CHANGES[name].value))
+                        found.add((str(event.originator_id), SEALED_CHANGES[name][1]))
         return found
 
     def seal(self, cls: type, state: dict[str, Any], stream: Any, version: int) -> None:
         """Replaces, in ``state``, each personal value by its envelope."""
         fields = SEALED.get(cls)
         if fields:
-            for name, data_class in fields.items():
+            for name, (data_class, key_class) in fields.items():
                 value = state.get(name)
                 if value is not None:
-                    state[name] = self._envelope(value, data_class.value, stream, version,
-                                                 name)
+                    state[name] = self._envelope(value, data_class, key_class, stream,
+                                                 version, name)
         if cls is EventCorrected:
             changes = dict(state["changes"])
             for name, value in changes.items():
                 changed = SEALED_CHANGES.get(name)
                 if changed is not None and value is not None:
-                    changes[name] = self._envelope(value, changed.value, stream, version,
+                    changes[name] = self._envelope(value, *changed, stream, version,
                                                    f"changes.{name}")
             state["changes"] = changes
 
-    def _envelope(self, value: Any, data_class: str, stream: Any, version: int, path: str
-                  ) -> dict[str, Any]:
-        key_id, key = self.keys.live_key(str(stream), data_class)
+    def _envelope(self, value: Any, data_class: DataClass, key_class: str, stream: Any,
+                  version: int, path: str) -> dict[str, Any]:
+        key_id, key = self.keys.live_key(str(stream), key_class)
         nonce = os.urandom(NONCE)
         ct = self._cipher(key).encrypt(nonce, self.transcoder.encode(value),
                                        associated(stream, version, path))
-        return {ENVELOPE: {"class": data_class, "key": key_id,
+        return {ENVELOPE: {"class": data_class.value, "key": key_id,
                            "nonce": base64.b64encode(nonce).decode(),
                            "ct": base64.b64encode(ct).decode()}}
 
@@ -122,6 +124,39 @@ class Sealer:
                                           base64.b64decode(sealed["ct"]),
                                           associated(stream, version, path))
         return self.transcoder.decode(plain)
+
+
+    def open_line(self, line: dict[str, Any]) -> None:
+        """Opens the sealed values of an export line's readable payload (JSON as the
+        export shows it: ISO dates, plain objects; ``{"erased": class}`` once erased)."""
+        payload, stream, version = line["payload"], line["stream_id"], line["version"]
+        for name, value in payload.items():
+            if is_envelope(value):
+                payload[name] = self.open_plain(value, stream, version, name)
+        changes = payload.get("changes")
+        if isinstance(changes, dict):
+            for name, value in changes.items():
+                if is_envelope(value):
+                    changes[name] = self.open_plain(value, stream, version, f"changes.{name}")
+
+    def open_plain(self, envelope: Mapping[str, Any], stream: Any, version: int, path: str
+                   ) -> Any:
+        sealed = envelope[ENVELOPE]
+        key = self.keys.key(sealed["key"])
+        if key is None:
+            return Erased(sealed["class"]).json()
+        plain = self._cipher(key).decrypt(base64.b64decode(sealed["nonce"]),
+                                          base64.b64decode(sealed["ct"]),
+                                          associated(stream, version, path))
+        return json.loads(plain, object_hook=unwrap)
+
+
+def unwrap(obj: dict[str, Any]) -> Any:
+    """The export's readable form of a stored value (``archive.verify_export.unwrap``):
+    the transcoder's type envelopes removed (ISO dates, plain objects)."""
+    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+        return obj["_data_"]
+    return obj
 
 
 def associated(stream: Any, version: int, path: str) -> bytes:

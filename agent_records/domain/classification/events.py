@@ -163,14 +163,28 @@ from them (which request an authorisation answers, Art. 13; the referring body a
 disciplinary outcome and its end, which make the status, Art. 23, 24; an absence's end,
 the span of an Art. 14 breach). Read by the same roles as their class; not erased."""
 
-SEALED: dict[type, dict[str, DataClass]] = {
-    cls: {n: c for n, c in personal_fields(cls).items() if n not in FOLDED}
-    for cls in EVENT_FIELDS}
-"""The fields of each event type stored encrypted with the agent's key of their class."""
+KEPT = "-kept"
+"""Suffix of the key class of values erasure keeps (``FOLDED``): encrypted like the
+others, with a key of the agent that erasure does not destroy."""
 
-SEALED_CHANGES: dict[str, DataClass] = {
-    name: next(iter(classes & PERSONAL)) for name, classes in _ANYWHERE.items()
-    if name not in FOLDED and len(classes & PERSONAL) == 1}
-"""The corrected values stored encrypted, by field name (a correction is stored without
-the type of the event it corrects; each such name is personal in one class only)."""
+
+def _key_class(name: str, classes: frozenset[DataClass]) -> tuple[DataClass, str]:
+    personal = sorted(classes & PERSONAL)
+    erasable = name not in FOLDED and classes <= PERSONAL and len(personal) == 1
+    return personal[0], personal[0].value + ("" if erasable else KEPT)
+
+
+SEALED: dict[type, dict[str, tuple[DataClass, str]]] = {
+    cls: {n: _key_class(n, frozenset({c})) for n, c in personal_fields(cls).items()}
+    for cls in EVENT_FIELDS}
+"""The fields of each event type stored encrypted: each field's class and the class of
+the agent's key that seals it (the field's class, or ``<class>-kept`` for ``FOLDED``)."""
+
+SEALED_CHANGES: dict[str, tuple[DataClass, str]] = {
+    name: _key_class(name, classes) for name, classes in _ANYWHERE.items()
+    if classes & PERSONAL}
+"""The corrected values stored encrypted, by field name: a correction is stored without
+the type of the event it corrects, so a name personal in one class only is sealed with
+that class's key, and one with several classes (``end_date``: career in a leave,
+discipline in an absence) with a key erasure keeps."""
 
