@@ -16,6 +16,7 @@ by this one).
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 import time
@@ -238,6 +239,35 @@ class KeyTable:
                           (new.wrap(old.unwrap(bytes(row["wrapped"]))), row["key_id"]))
         self._master = new
         return sum(1 for r in rows if r["key_id"] != CHECK)
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """Every agent key, unwrapped (base64; null once destroyed): what a complete
+        export carries so that an import reads the personal data it holds in clear."""
+        self.create()
+        master = self.master()
+        with self._sql(commit=False) as c:
+            rows = self._run(c, f"SELECT key_id, agent_id, data_class, wrapped, created_at, "
+                             f"destroyed_at FROM {self.table} WHERE key_id <> ? "
+                             "ORDER BY key_id", (CHECK,)).fetchall()
+        return [{"key_id": r["key_id"], "agent_id": r["agent_id"],
+                 "data_class": r["data_class"],
+                 "key": None if r["wrapped"] is None else
+                 base64.b64encode(master.unwrap(bytes(r["wrapped"]))).decode(),
+                 "created_at": r["created_at"], "destroyed_at": r["destroyed_at"]}
+                for r in rows]
+
+    def import_rows(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
+        """Stores exported keys (``export_rows``) wrapped by this store's master key, in
+        the open transaction of ``cursor`` (the import's; ``master()`` was called before
+        it: on SQLite, a second writer would wait for the import's own transaction)."""
+        master = self._master
+        assert master is not None, "call master() before the import's transaction"
+        for r in rows:
+            wrapped = None if r["key"] is None else master.wrap(base64.b64decode(r["key"]))
+            self._run(cursor, f"INSERT INTO {self.table} (key_id, agent_id, data_class, "
+                      "wrapped, created_at, destroyed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                      (r["key_id"], r["agent_id"], r["data_class"], wrapped,
+                       r["created_at"], r["destroyed_at"]))
 
     def count(self) -> int:
         """Rows of the table (the check row included; 0 when it does not exist yet)."""
