@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
@@ -22,19 +23,28 @@ from agent_records.archive.export import write_jsonl
 from agent_records.archive.importer import ImportRefused, import_export
 from agent_records.archive.records import Selection
 from agent_records.bootstrap import open_records
-from agent_records.domain.commands import ErasePersonalData
+from agent_records.demo import load_demo
+from agent_records.domain.commands import (
+    ErasePersonalData,
+    RegisterAgent,
+    RequestMarriageAuthorisation,
+)
 from agent_records.domain.erased import Erased
 from agent_records.domain.errors import RuleViolation
 from agent_records.domain.values import Actor, Decision
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import verify
+from agent_records.keys.master import MasterKeyError
 from projections.engine.store import ViewStore
 from tests import backends
 from tests.archive.helpers import FACTS, JUSTIFICATION, SPOUSE, record_careers, stored_events
+from tests.careers import on, open_legation, serving_attache
 
 OFFICER = Actor("officer-1", "hr_officer")
 CLEAR = (SPOUSE, FACTS, JUSTIFICATION, "Dr Weber", "Parquet général", "1920-05-05")
 """Personal values the careers store, which no stored state may hold in clear."""
+WRONG = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n"
+"""A well-formed master key (32 bytes, base64) that is not the store's."""
 
 
 def erase(app: AgentRecords, agent: object, data_class: str) -> None:
@@ -129,7 +139,7 @@ def test_erasure_shows_erased_everywhere_and_keeps_the_chain(
 
 def test_identity_is_not_erasable(records: AgentRecords) -> None:
     aid = record_careers(records).main
-    with pytest.raises(RuleViolation, match="Art. 21"):
+    with pytest.raises(RuleViolation, match=r"Art\. 21"):
         erase(records, aid, "identity")
     assert records.get_agent(aid).state.birth_date == date(1920, 5, 5)  # type: ignore[arg-type]
 
@@ -167,8 +177,6 @@ def test_export_import_round_trip_keeps_the_erasure(records: AgentRecords, store
 
 def test_retention_lists_then_records_the_erasures_due(
         records: AgentRecords, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent_records.demo import load_demo
-
     load_demo(records, 12)
     monkeypatch.setenv("AGENT_RECORDS_RETENTION", "medical=5y,marriage=10y")
     out = io.StringIO()
@@ -193,7 +201,6 @@ def test_retention_lists_then_records_the_erasures_due(
     for agent in erased:
         app = open_records(store_url)
         try:
-            from uuid import UUID
             assert app.get_agent(UUID(agent)).state.aptitude_certificate == Erased("medical")
         finally:
             app.close()
@@ -201,26 +208,20 @@ def test_retention_lists_then_records_the_erasures_due(
 
 def test_a_missing_or_wrong_master_key_is_refused_and_nothing_is_written(
         store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.careers import serving_attache
-
     monkeypatch.setenv("AGENT_RECORDS_MASTER_KEY", str(tmp_path / "master-key"))
     app = open_records(store_url)
     try:
-        open_legation_and(app)
+        open_legation(app)
         aid = serving_attache(app)
     finally:
         app.close()
     keys_before = counts(store_url)
     (tmp_path / "master-key").rename(tmp_path / "kept")
-    for setup, words in ((lambda: None, "is missing"),
-                         (lambda: (tmp_path / "master-key").write_text(
-                             "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=\n"), "is not the master key")):
-        setup()
+    for wrong, words in ((None, "is missing"), (WRONG, "is not the master key")):
+        if wrong:
+            (tmp_path / "master-key").write_text(wrong)
         app = open_records(store_url)
         try:
-            from agent_records.domain.commands import RegisterAgent, RequestMarriageAuthorisation
-            from agent_records.keys.master import MasterKeyError
-            from tests.careers import on
             with pytest.raises(MasterKeyError, match=f"AGENT_RECORDS_MASTER_KEY.*{words}"):
                 app.handle(RegisterAgent(on("1950-01-01"), full_name="Nouveau",
                                          birth_date=date(1925, 1, 1), nationality="LU"))
@@ -242,12 +243,6 @@ def test_a_missing_or_wrong_master_key_is_refused_and_nothing_is_written(
         app.close()
 
 
-def open_legation_and(app: AgentRecords) -> None:
-    from tests.careers import open_legation
-
-    open_legation(app)
-
-
 def counts(store_url: str) -> tuple[int, int]:
     """Events and key rows of a store, read without the master key."""
     app = open_records(store_url)
@@ -261,13 +256,11 @@ def counts(store_url: str) -> tuple[int, int]:
 
 def test_rotation_rewraps_the_keys_and_leaves_the_events(
         store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.careers import serving_attache
-
     path = tmp_path / "master-key"
     monkeypatch.setenv("AGENT_RECORDS_MASTER_KEY", str(path))
     app = open_records(store_url)
     try:
-        open_legation_and(app)
+        open_legation(app)
         aid = serving_attache(app)
         events = stored_events(app)
     finally:
@@ -286,7 +279,6 @@ def test_rotation_rewraps_the_keys_and_leaves_the_events(
     path.write_bytes(old)  # the old master key no longer opens the keys
     app = open_records(store_url)
     try:
-        from agent_records.keys.master import MasterKeyError
         with pytest.raises(MasterKeyError, match="is not the master key"):
             app.get_agent(aid)
     finally:
