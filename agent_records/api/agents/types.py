@@ -279,8 +279,8 @@ class AptitudeCertificate:
 @strawberry.type
 class MarriageRequest:
     version: int
-    spouse_name: str
-    spouse_nationality: str
+    spouse_name: str | None  # null (ERASED) once marriage data are erased
+    spouse_nationality: str | None
     requested_on: date
     decision: str | None
     decided_on: date | None
