@@ -76,11 +76,20 @@ def read(path: Path) -> MasterKey | None:
 
 
 def write(key: MasterKey, path: Path) -> None:
-    """Writes ``key`` to ``path`` (mode 600), never over an existing file."""
+    """Writes ``key`` to ``path`` (mode 600), never over an existing file: written aside,
+    then linked into place, so a process racing to create it reads a whole key or none
+    (``FileExistsError`` for the one that lost)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(base64.b64encode(key.secret) + b"\n")
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(base64.b64encode(key.secret) + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(aside, path)
+    finally:
+        aside.unlink(missing_ok=True)
 
 
 def missing(path: Path) -> MasterKeyError:
