@@ -90,7 +90,7 @@ class Sealer:
 
     def _envelope(self, value: Any, data_class: DataClass, key_class: str, stream: Any,
                   version: int, path: str) -> dict[str, Any]:
-        key_id, key = self.keys.live_key(str(stream), key_class)
+        key_id, key = self.keys.live_key(str(stream), key_class, new_agent=version == 1)
         nonce = os.urandom(NONCE)
         ct = self._cipher(key).encrypt(nonce, self.transcoder.encode(value),
                                        associated(stream, version, path))

@@ -4,8 +4,9 @@ One row a key: ``(key_id, agent_id, data_class, wrapped, created_at, destroyed_a
 An agent has at most one live key per class (a partial unique index); erasure nulls the
 wrapped key and sets ``destroyed_at`` (the row stays: it says when and that the key
 existed), and a later fact of that class gets a new key. A key is created, committed,
-before the event that uses it (idempotently: a racing writer's key wins), so a save that
-fails leaves at most an unused key, never an event without its key. One row
+in the transaction of the first event it seals (a bulk save's keys are created, committed,
+before the save, idempotently: a racing writer's key wins), so no event is ever stored
+without its key, and a save that fails leaves at most an unused key. One row
 (``master-check``) holds a known key wrapped by the master key: a wrong master key is
 told at the first use, before anything is written.
 
@@ -52,6 +53,8 @@ class KeyTable:
         self._master: MasterKey | None = None
         self._live: dict[tuple[str, str], tuple[str, bytes]] = {}
         self._by_id: dict[str, tuple[bytes | None, float]] = {}
+        self._pending = threading.local()
+        """Keys made while this thread encodes a save, until the save takes them."""
         self._lock = threading.Lock()
         self.created = False
 
@@ -126,13 +129,47 @@ class KeyTable:
 
     # Keys --------------------------------------------------------------------------
 
-    def live_key(self, agent_id: str, data_class: str) -> tuple[str, bytes]:
-        """The agent's live key for ``data_class`` (its id and bytes), created if none."""
+    def live_key(self, agent_id: str, data_class: str, new_agent: bool = False
+                 ) -> tuple[str, bytes]:
+        """The agent's live key for ``data_class`` (its id and bytes). None stored yet
+        (never, for a ``new_agent``): one is made in memory and left ``pending``, to be
+        stored in the transaction of the event it seals (``store_pending``)."""
         found = self._live.get((agent_id, data_class))
         if found is not None:
             return found
-        self.prepare([(agent_id, data_class)])
-        return self._live[(agent_id, data_class)]
+        if not new_agent:
+            self._load([(agent_id, data_class)])
+            found = self._live.get((agent_id, data_class))
+            if found is not None:
+                return found
+        key_id, key = uuid4().hex, os.urandom(KEY_SIZE)
+        row = (key_id, agent_id, data_class, self.master().wrap(key), now())
+        self._pending.__dict__.setdefault("rows", []).append(row)
+        with self._lock:
+            self._live[(agent_id, data_class)] = (key_id, key)
+            self._by_id[key_id] = (key, time.monotonic())
+        return key_id, key
+
+    def take_pending(self) -> list[tuple[str, str, str, bytes, str]]:
+        """The keys made for the save this thread is encoding, handed over once."""
+        rows: list[tuple[str, str, str, bytes, str]] = self._pending.__dict__.pop("rows", [])
+        return rows
+
+    def store_pending(self, cursor: Any, rows: list[tuple[str, str, str, bytes, str]]
+                      ) -> None:
+        """Stores keys made for a save in its transaction: committed with its events or
+        not at all (a writer that stored a key for the same agent and class first makes
+        the save fail as a conflict, and it is run again)."""
+        for row in rows:
+            self._run(cursor, f"INSERT INTO {self.table} (key_id, agent_id, data_class, "
+                      "wrapped, created_at) VALUES (?, ?, ?, ?, ?)", row)
+
+    def discard(self, rows: list[tuple[str, str, str, bytes, str]]) -> None:
+        """Forgets keys made for a save that was not stored."""
+        with self._lock:
+            for key_id, agent_id, data_class, _, _ in rows:
+                self._live.pop((agent_id, data_class), None)
+                self._by_id.pop(key_id, None)
 
     def prepare(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Makes sure each (agent, class) has a live key, in two statements per batch:

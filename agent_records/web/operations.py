@@ -4,8 +4,10 @@ A page names an operation file and its variables; the document is the one the AP
 serves as a trusted document (the file and its fragments, ``api.documents``), executed
 by the same schema with the signed-in principal in the context, so every role rule of
 the API applies. A field the role may not read answers ``FORBIDDEN`` and null: the page
-gets it as *withheld* and shows that instead of a value. Any other error is refused as
-a whole (``OperationFailed``): a page never shows half an answer it cannot explain.
+gets it as *withheld* and shows that instead of a value; a field whose personal data
+were erased answers ``ERASED`` and null: the page gets it as *erased* (no page shows an
+erasable field yet). Any other error is refused as a whole (``OperationFailed``): a
+page never shows half an answer it cannot explain.
 
 Operations run on execution loops of their own, within the query time budget, as the
 API's do (``api.loops``): the server's loop keeps answering meanwhile.

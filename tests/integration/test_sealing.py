@@ -30,7 +30,8 @@ class Keys:
         self.by_id: dict[str, bytes | None] = {}
         self.live: dict[tuple[str, str], str] = {}
 
-    def live_key(self, agent_id: str, data_class: str) -> tuple[str, bytes]:
+    def live_key(self, agent_id: str, data_class: str, new_agent: bool = False
+                 ) -> tuple[str, bytes]:
         key_id = self.live.setdefault((agent_id, data_class), uuid4().hex)
         key = self.by_id.setdefault(key_id, os.urandom(32))
         assert key is not None
