@@ -28,6 +28,8 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+import psycopg
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.application import AgentRecords
@@ -115,6 +117,10 @@ def main() -> None:
         print(f"{case:<14}{clear:>10.0f}{sealed:>10.0f}{sealed / clear:>8.2f}")
     for app in apps.values():
         app.close()
+    if args.store:  # the two schemas made here
+        with psycopg.connect(args.store.split("?")[0], autocommit=True) as conn:
+            for mode in apps:
+                conn.execute(f'DROP SCHEMA "bench_seal_{mode}_{os.getpid()}" CASCADE')
 
 
 if __name__ == "__main__":

@@ -160,9 +160,12 @@ class KeyTable:
         """Stores keys made for a save in its transaction: committed with its events or
         not at all (a writer that stored a key for the same agent and class first makes
         the save fail as a conflict, and it is run again)."""
-        for row in rows:
-            self._run(cursor, f"INSERT INTO {self.table} (key_id, agent_id, data_class, "
-                      "wrapped, created_at) VALUES (?, ?, ?, ?, ?)", row)
+        if not rows:
+            return
+        statement = (f"INSERT INTO {self.table} (key_id, agent_id, data_class, wrapped, "
+                     "created_at) VALUES (?, ?, ?, ?, ?)")
+        cursor.executemany(statement.replace("?", "%s") if self.postgres else statement,
+                           rows)  # one pipeline on PostgreSQL, not a round trip a key
 
     def discard(self, rows: list[tuple[str, str, str, bytes, str]]) -> None:
         """Forgets keys made for a save that was not stored."""
@@ -235,16 +238,6 @@ class KeyTable:
             self._live.pop((agent_id, data_class), None)
             self._by_id.clear()
 
-    def destroyed(self) -> set[tuple[str, str]]:
-        """The (agent, class) pairs with a destroyed key and no live one."""
-        self.create()
-        with self._sql(commit=False) as c:
-            rows = self._run(c, f"SELECT agent_id, data_class, destroyed_at FROM "
-                             f"{self.table} WHERE key_id <> ?", (CHECK,)).fetchall()
-        live = {(r["agent_id"], r["data_class"]) for r in rows if r["destroyed_at"] is None}
-        return {(r["agent_id"], r["data_class"]) for r in rows
-                if r["destroyed_at"] is not None} - live
-
     def live_pairs(self, classes: list[str]) -> list[tuple[str, str]]:
         """Every (agent, class) with a live key, for the classes given."""
         self.create()
@@ -254,15 +247,6 @@ class KeyTable:
                              f"destroyed_at IS NULL AND data_class IN ({marks}) "
                              "ORDER BY agent_id, data_class", classes).fetchall()
         return [(r["agent_id"], r["data_class"]) for r in rows]
-
-    def live(self, agent_id: str, data_class: str) -> bool:
-        """Whether the agent has a live key of ``data_class``."""
-        self.create()
-        with self._sql(commit=False) as c:
-            row = self._run(c, f"SELECT count(*) AS n FROM {self.table} WHERE agent_id = ? "
-                            "AND data_class = ? AND destroyed_at IS NULL",
-                            (agent_id, data_class)).fetchone()
-        return bool(row["n"])
 
     def rotate(self, new: MasterKey) -> int:
         """Re-wraps every live key (and the check row) under ``new``, in one transaction;
