@@ -215,6 +215,7 @@ class KeyTable:
         if cached is not None and (cached[0] is None or
                                    time.monotonic() - cached[1] < CACHE_SECONDS):
             return cached[0]
+        self.create()
         with self._sql(commit=False) as c:
             row = self._run(c, f"SELECT wrapped FROM {self.table} WHERE key_id = ?",
                             (key_id,)).fetchone()
