@@ -23,21 +23,26 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import EventStore
 
 from agent_records.domain.agent import Agent
+from agent_records.domain.events import PersonalDataErased
 
 
 class AgentCache:
     """Up to ``size`` agents (the most recently used), each at the latest version seen."""
 
-    def __init__(self, events: EventStore[UUID], size: int) -> None:
+    def __init__(self, events: EventStore[UUID], size: int,
+                 erased: Callable[[UUID, str], None] | None = None) -> None:
+        """``erased(agent_id, data_class)`` is called when an erasure of the agent's
+        personal data is seen (the process's keys of that class are to be forgotten)."""
         self.events = events
         self.size = size
+        self.erased = erased
         self._agents: OrderedDict[UUID, Agent] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -63,6 +68,8 @@ class AgentCache:
         newer = list(self.events.get(agent_id, gt=cached.version, lte=version))
         if not newer:
             return cached.clone()
+        if self._erasing(agent_id, newer):
+            return self.get(agent_id, version)
         agent = _project(cached.clone(), newer)
         self.keep(agent)
         return agent.clone()
@@ -91,9 +98,26 @@ class AgentCache:
         for agent_id, stream in streams.items():
             with self._lock:
                 cached = self._agents.get(agent_id)
+            if self._erasing(agent_id, stream):
+                continue
             before = stream[0].originator_version - 1
             if (cached.version if cached is not None else 0) == before:
                 self.keep(_project(cached.clone() if cached is not None else None, stream))
+
+
+    def _erasing(self, agent_id: UUID, events: Iterable[Any]) -> bool:
+        """Whether ``events`` erase personal data of the agent; if so the agent is dropped
+        (its kept events hold the values opened before the erasure: it is read again
+        from the store, where they read as erased) and ``erased`` told of each class."""
+        classes = [e.data_class for e in events if isinstance(e, PersonalDataErased)]
+        if not classes:
+            return False
+        with self._lock:
+            self._agents.pop(agent_id, None)
+        for data_class in classes:
+            if self.erased is not None:
+                self.erased(agent_id, str(data_class))
+        return True
 
 
 def _project(agent: Any, events: Iterable[Any]) -> Any:

@@ -48,6 +48,7 @@ from agent_records.domain.commands import (
     CorrectEvent,
     DesignateChargeDAffaires,
     DesignateHeadOfPost,
+    ErasePersonalData,
     OpenPost,
     PostAgent,
     RegisterAgent,
@@ -72,6 +73,7 @@ from agent_records.eventstore.idempotency import (
     KeyTaken,
 )
 from agent_records.eventstore.recorders.sql import keyed_recorder
+from agent_records.keys.table import KeyTable
 
 RETRY_SECONDS = 5.0
 """How long a command whose save lost a race is run again (with at least ``RETRIES``
@@ -119,7 +121,8 @@ class AgentRecords(Application[UUID]):
         read reads and folds the whole record)."""
         self.settings = settings
         super().__init__(env=env)
-        self.agent_cache = AgentCache(self.events, cached_agents) if cached_agents else None
+        self.agent_cache = AgentCache(self.events, cached_agents, self._forget_keys) \
+            if cached_agents else None
         # Posts, cached and brought up to date from the store on each read (only the events
         # after the cached version are read): a post indexes every agent ever posted
         # there, and loading its whole stream on each posting cost more with every member
@@ -212,8 +215,8 @@ class AgentRecords(Application[UUID]):
 
     def _change(self, agent_id: UUID, act: Callable[[Agent], ev.CareerEvent],
                 expected_version: int | None = None,
-                also: Callable[[Agent, ev.CareerEvent], list[Aggregate]] | None = None
-                ) -> Receipt:
+                also: Callable[[Agent, ev.CareerEvent], list[Aggregate]] | None = None,
+                in_transaction: Callable[[Any], None] | None = None) -> Receipt:
         """Load, act, save; run again on fresh records when another writer won.
 
         Without ``expected_version``, the first try decides on the agent as this process
@@ -242,7 +245,7 @@ class AgentRecords(Application[UUID]):
                               event.correlation_id)
             loaded = {o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
             try:
-                return self._store(receipt, agent, *others)
+                return self._store(receipt, agent, *others, in_transaction=in_transaction)
             except IntegrityError:
                 if unread:
                     unread = False
@@ -264,19 +267,22 @@ class AgentRecords(Application[UUID]):
             return [obj for obj, version in loaded.values()
                     if self.recorder.select_events(obj.id, gt=version, limit=1)]
 
-    def _store(self, receipt: Receipt, *objs: Aggregate) -> Receipt:
+    def _store(self, receipt: Receipt, *objs: Aggregate,
+               in_transaction: Callable[[Any], None] | None = None) -> Receipt:
         """Saves the aggregates' new events (and the running command's idempotency key with
-        its result, in the same transaction)."""
+        its result, and ``in_transaction``'s statements, in the same transaction)."""
         keyed = _KEY.get()
-        kwargs = {} if keyed is None else {"idempotency": KeyedResult(
+        kwargs: dict[str, Any] = {} if keyed is None else {"idempotency": KeyedResult(
             keyed, str(receipt.aggregate_id), receipt.version,
             receipt.recorded_at.isoformat(), receipt.correlation_id)}
+        if in_transaction is not None:
+            kwargs["in_transaction"] = in_transaction
         with guard(self.settings):
             recordings = self.save(*objs, **kwargs)
         if self.agent_cache is not None:  # the next command starts from the record saved
             agents = {o.id for o in objs if isinstance(o, Agent)}
-            self.agent_cache.saved([
-                self.mapper.to_domain_event(self.mapper.to_stored_event(r.domain_event))
+            self.agent_cache.saved([  # decoded from the stored form, as a read would give
+                self.mapper.to_domain_event(r.notification)
                 for r in recordings if r.domain_event.originator_id in agents])
         return receipt
 
@@ -400,6 +406,30 @@ class AgentRecords(Application[UUID]):
             raise RuleViolation(found)
         return self.record(dataclasses.replace(command, post_code=post.code))
 
+    def _forget_keys(self, agent_id: UUID, data_class: str) -> None:
+        """Forgets this process's keys of an agent's class once its erasure is seen (by the
+        agent cache): whoever erased, the values read as erased here from then on."""
+        keys = key_table(self)
+        if keys is not None:
+            keys.forget(str(agent_id), data_class)
+
+    def erase_personal_data(self, command: ErasePersonalData) -> Receipt:
+        """Records the erasure and destroys the agent's keys of the class in the same
+        transaction: the encrypted values read as erased from then on, and the chain
+        over them is unchanged (``eventstore.sealing``)."""
+        decision, payload = self._stamp(command.decision), command.payload()
+        agent_id, data_class = str(command.agent_id), str(command.data_class)
+        keys = key_table(self)
+        if keys is None:
+            raise InvalidInput("this store keeps personal data in clear (RECORDS_SEALING=off):"
+                               " nothing can be erased", field="data_class")
+        receipt = self._change(
+            command.agent_id, lambda a: a.record(ev.PersonalDataErased, decision, **payload),
+            command.expected_version,
+            in_transaction=lambda cursor: keys.destroy_in(cursor, agent_id, data_class))
+        keys.forget(agent_id, data_class)
+        return receipt
+
     def correct_event(self, command: CorrectEvent) -> Receipt:
         """Corrects or annuls an earlier event; both stay in the record."""
         decision = self._stamp(command.decision)
@@ -415,10 +445,17 @@ HANDLERS: dict[type[Command], Callable[[AgentRecords, Any], Receipt]] = {
     DesignateHeadOfPost: AgentRecords.designate_head_of_post,
     DesignateChargeDAffaires: AgentRecords.designate_charge_d_affaires,
     CorrectEvent: AgentRecords.correct_event,
+    ErasePersonalData: AgentRecords.erase_personal_data,
 }
 """The commands with logic of their own, each with its handler (keyed by the command's
 class: the handler takes that class). Every other command records its ``EVENT`` on its
 agent (``AgentRecords.record``)."""
+
+
+def key_table(app: AgentRecords) -> KeyTable | None:
+    """The store's key table, None when personal data are stored in clear."""
+    sealer = getattr(app.mapper, "sealer", None)
+    return sealer.keys if sealer is not None else None
 
 
 def _name(aggregate: Aggregate) -> str:

@@ -82,6 +82,14 @@ class Settings:
     signing_key: Path = field(metadata=_about(
         "AGENT_RECORDS_SIGNING_KEY", "<data>/signing-key.pem",
         "Ed25519 key that signs checkpoints (created at first use; keep it off the database)"))
+    master_key: Path = field(metadata=_about(
+        "AGENT_RECORDS_MASTER_KEY", "<data>/master-key",
+        "master key (base64) wrapping the agents' data keys (created at first use; keep it "
+        "off the database and back it up: lost, personal data cannot be read)"))
+    retention: str = field(metadata=_about(
+        "AGENT_RECORDS_RETENTION", "none",
+        "years after the end of service after which `retention` erases a class: "
+        "`class=Ny` pairs, e.g. `medical=5y,marriage=10y`; `none` keeps every class"))
     checkpoints: Path = field(metadata=_about(
         "AGENT_RECORDS_CHECKPOINTS", "<data>/checkpoints",
         "where signed checkpoints are published (best a folder another machine keeps)"))

@@ -28,6 +28,7 @@ from agent_records.domain.events import (
     AgentRegistered,
     CareerEvent,
     EventCorrected,
+    PersonalDataErased,
 )
 from agent_records.domain.fold import Fold, refold
 from agent_records.domain.state import CareerState
@@ -115,7 +116,7 @@ class Agent(Aggregate):
                 changes: dict[str, Any] | None = None, annulled: bool = False) -> CareerEvent:
         """Corrects (or annuls) an earlier event: it stays, and a new event says why."""
         target = next((e for e in self._log if e.originator_version == corrected_version), None)
-        if target is None or isinstance(target, EventCorrected):
+        if target is None or isinstance(target, EventCorrected | PersonalDataErased):
             raise NotFound(f"no correctable event {corrected_version} on this record",
                            field="corrected_version")
         if not decision.reason.strip():
@@ -164,6 +165,8 @@ class Agent(Aggregate):
         """A new fact, or a correction of a date, leaves no fact out of ``MIN_AGE`` to
         ``MAX_AGE`` that was not already (records kept before the bound stay readable)."""
         birth = evaluation.state.birth_date
+        if isinstance(event, PersonalDataErased):  # about the record, not the career
+            return
         if not isinstance(event, EventCorrected):
             bounds.age(birth, event.effective_date)
             return

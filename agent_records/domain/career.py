@@ -28,6 +28,7 @@ from agent_records.domain.events import (
     HonoraryTitleConferred,
     HonourPledged,
     OathSworn,
+    PersonalDataErased,
     Posted,
     Resigned,
     Retired,
@@ -39,6 +40,7 @@ from agent_records.domain.rules import (
     appointment,
     discipline,
     end_of_service,
+    erasure,
     leave,
     marriage,
     posting,
@@ -55,8 +57,9 @@ HANDLERS: dict[type, Handler] = {
     **marriage.HANDLERS,
     **end_of_service.HANDLERS,
     **discipline.HANDLERS,
+    **erasure.HANDLERS,
 }
-ALLOWED_FOR_PERSONALITIES = frozenset({HonoraryTitleConferred})
+ALLOWED_FOR_PERSONALITIES = frozenset({HonoraryTitleConferred, PersonalDataErased})
 TAKEN_BEFORE_THE_DAY = (Retired, Resigned, ServiceExtended, AppointmentRenewed, TermLapsed)
 """Facts that act on the very day a term or the activity would end (Art. 7, 21): a
 renewal on the term's last day, a retirement on the day after the age limit."""

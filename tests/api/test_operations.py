@@ -23,7 +23,7 @@ FILES = sorted(p.stem for p in OPERATIONS.glob("*.graphql"))
 MUTATIONS = {c.name[0].upper() + c.name[1:]: c for c in mutations.MUTATIONS}
 QUERIES = [f for f in FILES if f not in MUTATIONS]
 ROLE_FOR = {Permission.RECORD: "hr_clerk", Permission.DECIDE: "hr_officer",
-            Permission.JUDGE: "council"}
+            Permission.JUDGE: "council", Permission.ERASE: "hr_officer"}
 AUDIT = """query($id: ID!) { auditTrail(filter: {agentId: $id}, first: 100) { edges { node {
   version eventType actorId actorRole correlationId } } } }"""
 
