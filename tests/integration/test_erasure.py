@@ -137,6 +137,24 @@ def test_erasure_shows_erased_everywhere_and_keeps_the_chain(
     assert all(line["stored"] is not None for line in lines)
 
 
+def test_an_erasure_by_another_process_reads_as_erased_at_once(
+        records: AgentRecords, store_url: str) -> None:
+    """A second application on the same store (another process: its own agent cache and
+    key cache) has read the agent with its marriage in clear; once the first erases it,
+    the second's next read shows it erased, not the values it kept in memory."""
+    aid = record_careers(records).main
+    assert aid is not None
+    other = open_records(store_url)
+    try:
+        assert other.agent_cache is not None
+        assert other.get_agent(aid).state.married_to in (SPOUSE, SPOUSE + "-Weiß")
+        erase(records, aid, "marriage")
+        assert other.get_agent(aid).state.married_to == Erased("marriage")
+        assert records.get_agent(aid).state.married_to == Erased("marriage")
+    finally:
+        other.close()
+
+
 def test_identity_is_not_erasable(records: AgentRecords) -> None:
     aid = record_careers(records).main
     with pytest.raises(RuleViolation, match=r"Art\. 21"):
