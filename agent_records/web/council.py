@@ -21,6 +21,7 @@ from starlette.responses import Response
 from agent_records.api.dependencies import ServicesDep
 from agent_records.domain.classification import EVENT_FIELDS
 from agent_records.web.access import SessionDep
+from agent_records.web.languages import Text
 from agent_records.web.operations import OperationFailed
 from agent_records.web.pages import OperationsDep
 from agent_records.web.render import page, refusal
@@ -138,7 +139,7 @@ async def disciplinary_file(request: Request, agent_id: str, session: SessionDep
     agent = answer.data["agent"]
     if agent is None:
         return refusal(request, session, 404, "No such agent",
-                       f"no agent {agent_id} is on record")
+                       Text("no agent %(id)s is on record", {"id": agent_id}))
     for path in ("agent.disciplinaryRecord", "agent.breaches"):
         if answer.hides(path):
             return refusal(request, session, 403, "Disciplinary file refused",
@@ -164,7 +165,8 @@ async def inclusion_proof(request: Request, session: SessionDep, services: Servi
     """One event's inclusion proof in the latest checkpoint, verified by the service."""
     if not position.strip().isdigit():
         return refusal(request, session, 400, "Inclusion proof refused",
-                       f"position: {position!r} is not a log position (a whole number)")
+                       Text("position: %(p)r is not a log position (a whole number)",
+                            {"p": position}))
     try:
         answer = await operations.run("InclusionProof", {"position": int(position)},
                                       session.principal, services)
