@@ -102,7 +102,7 @@ async def audit_trail(request: Request, session: SessionDep, services: ServicesD
     except BadFilter as bad:
         return refusal(request, session, 400, "Audit trail refused", str(bad))
     try:
-        answer = await operations.run("AuditTrail", variables, session.principal, services)
+        answer = await operations.run("AuditTrail", variables, session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Audit trail refused", failed)
     query = urlencode({k: v for k, v in form.items() if v})
@@ -118,7 +118,7 @@ async def breaches(request: Request, session: SessionDep, services: ServicesDep,
     try:
         answer = await operations.run("Breaches", {"code": code.strip() or None,
                                                    "first": BREACH_PAGE, "after": after},
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Breaches refused", failed)
     return page(request, "breaches.html", session, found=answer.data["breaches"],
@@ -133,7 +133,7 @@ async def disciplinary_file(request: Request, agent_id: str, session: SessionDep
     is refused with the API's message, never shown a file with holes."""
     try:
         answer = await operations.run("DisciplinaryFile", {"id": agent_id},
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Disciplinary file refused", failed)
     agent = answer.data["agent"]
@@ -152,7 +152,7 @@ async def integrity(request: Request, session: SessionDep, services: ServicesDep
                     operations: OperationsDep) -> Response:
     """The hash chain verified now, the signed checkpoints, and the proof form."""
     try:
-        answer = await operations.run("Verification", {}, session.principal, services)
+        answer = await operations.run("Verification", {}, session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Integrity status refused", failed)
     return page(request, "integrity.html", session,
@@ -169,7 +169,7 @@ async def inclusion_proof(request: Request, session: SessionDep, services: Servi
                             {"p": position}))
     try:
         answer = await operations.run("InclusionProof", {"position": int(position)},
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Inclusion proof refused", failed)
     return page(request, "proof.html", session, proof=answer.data["inclusionProof"],

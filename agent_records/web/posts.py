@@ -42,7 +42,7 @@ async def posts(request: Request, session: SessionDep, services: ServicesDep,
     """The posts on record, each linked to its roster on a date."""
     try:
         when = day(on, services.views.today())
-        answer = await operations.run("Posts", {}, session.principal, services)
+        answer = await operations.run("Posts", {}, session.principal, services, session)
     except ValueError:
         return refusal(request, session, 400, "Posts refused",
                        Text("%(on)r is not a date", {"on": on}))
@@ -63,8 +63,8 @@ async def roster(request: Request, code: str, session: SessionDep, services: Ser
                        Text("%(on)r is not a date", {"on": on}))
     try:
         answer = await operations.run("PostRoster", {"code": code, "on": when.isoformat()},
-                                      session.principal, services)
-        listed = await operations.run("Posts", {}, session.principal, services)
+                                      session.principal, services, session)
+        listed = await operations.run("Posts", {}, session.principal, services, session)
     except OperationFailed as failed:
         return refusal(request, session, 403, "Roster refused", failed.message)
     post = answer.data["post"]
@@ -101,7 +101,7 @@ async def due(request: Request, session: SessionDep, services: ServicesDep,
     try:
         answer = await operations.run("DueBetween", due_variables(first, last, kind, post,
                                                                   after),
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         status = 403 if failed.code == "FORBIDDEN" else 400
         return refusal(request, session, status, "Deadlines refused", failed.message)

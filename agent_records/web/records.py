@@ -77,7 +77,7 @@ async def agent_of(agent_id: str, session: Session, services: Services,
     """The agent's name and the version of its record (the store's, not a read view's,
     which may lag behind it when projections run in another process)."""
     answer = await operations.run("RecordAsOf", {"id": agent_id}, session.principal,
-                                  services)
+                                  services, session)
     agent = answer.data["agent"]
     if agent is None or agent["asOf"] is None:
         return None
@@ -136,7 +136,7 @@ async def send(request: Request, session: Session, services: Services,
         return render_form(request, session, form, agent, values, 422, errors)
     try:
         answer = await operations.run(form.operation, {"input": data}, session.principal,
-                                      services)
+                                      services, session)
     except OperationFailed as failed:
         return render_form(request, session, form, agent, values, 400,
                            general=[{"message": failed.message, "article": None}])
