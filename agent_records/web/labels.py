@@ -46,6 +46,17 @@ WORDS = {
     "COUNCIL_OF_MINISTERS": N_("Council of Ministers"), "ORDINARY": N_("ordinary body"),
     "NO_PENALTY": N_("no penalty"), "WARNING": N_("warning"), "REPRIMAND": N_("reprimand"),
     "FINE": N_("fine"), "SUSPENSION": N_("suspension"), "DISMISSAL": N_("dismissal"),
+    # breaches (the codes of the ``breaches`` query)
+    "marriage_without_authorisation": N_("marriage without authorisation"),
+    "absent_without_leave": N_("absent without leave"),
+    "urgency_leave_notified_late": N_("urgency leave notified late"),
+    "urgency_leave_not_notified": N_("urgency leave not notified"),
+    "serving_beyond_65": N_("serving beyond 65"),
+    # what falls due
+    "TERM_END": N_("end of term"), "AGE_LIMIT": N_("age limit"),
+    "EXTENSION_END": N_("end of extension"),
+    "URGENCY_NOT_NOTIFIED": N_("urgency leave not notified"),
+    "PROMOTION_ELIGIBLE": N_("eligible for promotion"),
 }
 
 

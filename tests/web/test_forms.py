@@ -19,7 +19,9 @@ from agent_records.domain.bounds import describe
 from agent_records.domain.commands import COMMANDS
 from agent_records.web.command_labels import ABOUT, FIELDS, HELP, TITLES
 from agent_records.web.commands import FORMS, FormField
+from agent_records.web.council import BREACH_CODES
 from agent_records.web.labels import WORDS
+from agent_records.web.posts import DEADLINE_KINDS
 from tests.web.conftest import Site
 from tests.web.test_sessions import csrf_of, sign_in
 
@@ -254,3 +256,4 @@ def test_every_help_and_choice_has_words_to_translate() -> None:
     assert dated.help.message % dated.help.values == describe("effective_date", date)
     choices = {c for f in every if f.kind == "choice" and f.enum != "Grade" for c in f.choices}
     assert choices - set(WORDS) == set()
+    assert {*BREACH_CODES, *DEADLINE_KINDS} - set(WORDS) == set()
