@@ -35,21 +35,25 @@ WIDTH, START_TIMEOUT = 1280, 120.0
 @dataclass(frozen=True)
 class Shot:
     """One screenshot: its file name, who looks (a role, or None signed out), the path,
-    and the tallest it may be (pixels; the page's top part beyond)."""
+    the tallest it may be (pixels; the page's top part beyond), and optionally a form's
+    button to press there and an element to wait for on the page it leads to."""
 
     name: str
     role: str | None
     path: str
     height: int = 900
+    press: str = ""
+    until: str = ""
 
 
 SHOTS = [
     Shot("sign-in", None, "/web/sign-in", 600),
     Shot("search", "hr_clerk", "/web/agents", 1100),
     Shot("dossier", "hr_officer", "/web/agents/{agent}", 1800),
-    # after the council's and the archives' pages are merged:
-    # Shot("audit-trail", "council", "/web/audit"),
-    # Shot("export", "archivist", "/web/export"),
+    Shot("audit-trail", "council", "/web/audit", 1300),
+    Shot("export", "archivist", "/web/exports", 1000),
+    Shot("export-done", "archivist", "/web/exports", 700,
+         press="form.export button[type=submit]", until="#download"),
 ]
 
 
@@ -110,6 +114,9 @@ def take(browser: Browser, url: str, tokens: dict[str, str], shots: list[Shot],
                 page.wait_for_url(f"{url}{path}")
             else:
                 page.goto(url + path)
+            if shot.press:  # the page it leads to (an export's: refreshes until done)
+                page.locator(shot.press).click()
+                page.locator(shot.until).wait_for(timeout=120_000)
             height = min(shot.height, page.evaluate("document.documentElement.scrollHeight"))
             page.screenshot(path=out / f"{shot.name}.png", full_page=True,
                             clip={"x": 0, "y": 0, "width": WIDTH, "height": height})

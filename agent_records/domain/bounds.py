@@ -180,20 +180,33 @@ def bounded(field: str, value: Any, today: date) -> Any:
 
 def describe(field: str, tp: Any = str) -> str:
     """The bounds of a field in a sentence, for the API's schema descriptions."""
+    message, values = sentence(field, tp)
+    return message % values
+
+
+def sentence(field: str, tp: Any = str) -> tuple[str, dict[str, Any]]:
+    """``describe``'s sentence as a template with ``%(name)s`` placeholders and their
+    values: the web forms translate the template (``web.command_labels.HELP`` lists each
+    one) and fill in the values."""
     name = leaf(field)
     if tp is date:
         if name == "birth_date":
-            return (f"A date from {EARLIEST_BIRTH} to {MIN_AGE} years before recording; the "
-                    f"person is {MIN_AGE} to {MAX_AGE} years old at each career fact.")
-        ages = (f"; the person is {MIN_AGE} to {MAX_AGE} years old then (any age at "
-                "registration)" if name == "effective_date" else "")
-        return f"A date from {EARLIEST_EVENT} to {YEARS_AHEAD} years after recording{ages}."
+            return ("A date from %(earliest)s to %(min_age)s years before recording; the "
+                    "person is %(min_age)s to %(max_age)s years old at each career fact.",
+                    {"earliest": EARLIEST_BIRTH, "min_age": MIN_AGE, "max_age": MAX_AGE})
+        if name == "effective_date":
+            return ("A date from %(earliest)s to %(ahead)s years after recording; the person "
+                    "is %(min_age)s to %(max_age)s years old then (any age at registration).",
+                    {"earliest": EARLIEST_EVENT, "ahead": YEARS_AHEAD, "min_age": MIN_AGE,
+                     "max_age": MAX_AGE})
+        return ("A date from %(earliest)s to %(ahead)s years after recording.",
+                {"earliest": EARLIEST_EVENT, "ahead": YEARS_AHEAD})
     if tp is int:
         low, high = INTEGERS.get(name, (0, MAX_VERSION))
-        return f"An integer from {low} to {high}."
+        return "An integer from %(low)s to %(high)s.", {"low": low, "high": high}
     if name in COUNTRY_CODES:
-        return "An ISO 3166 alpha-2 country code in capitals, such as LU."
+        return "An ISO 3166 alpha-2 country code in capitals, such as LU.", {}
     extra = " but line breaks and tabs" if name in FREE_TEXTS else ""
     empty = ", not blank" if name in NOT_EMPTY else ""
-    return (f"At most {text_limit(field)} characters{empty}; no control characters{extra}, "
-            "no lone surrogates; stored in Unicode NFC.")
+    return (f"At most %(limit)s characters{empty}; no control characters{extra}, "
+            "no lone surrogates; stored in Unicode NFC.", {"limit": text_limit(field)})

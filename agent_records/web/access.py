@@ -9,6 +9,7 @@ the session's CSRF token.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import quote
 
@@ -65,15 +66,24 @@ async def find_session(request: Request, services: ServicesDep) -> Session | Non
     return await run_in_threadpool(sessions_of(request).get, services.views, session_id)
 
 
-async def get_session(request: Request, services: ServicesDep) -> Session:
-    """The live session of the request's cookie, or ``SignInRequired``."""
+async def get_session(request: Request, services: ServicesDep
+                      ) -> AsyncIterator[Session]:
+    """The live session of the request's cookie, or ``SignInRequired``; once the page is
+    made (before it is sent: the next page may come at once), its consistency token is
+    stored if a read or a write changed it (with a standby only)."""
     session = await find_session(request, services)
     if session is None:
         raise SignInRequired(request.url.path, expired=bool(request.cookies.get(COOKIE)))
-    return session
+    seen = session.consistency
+    try:
+        yield session
+    finally:
+        if session.consistency is not None and session.consistency != seen:
+            await run_in_threadpool(sessions_of(request).keep, services.views,
+                                    request.cookies[COOKIE], session.consistency)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 async def checked_form(request: Request, expected: str) -> dict[str, str]:

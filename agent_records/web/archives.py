@@ -25,6 +25,7 @@ from agent_records.config import settings
 from agent_records.domain.classification import PERSONAL
 from agent_records.web.access import SessionDep, checked_form
 from agent_records.web.exports import FORMATS, ExportRefused, Exports, Job
+from agent_records.web.languages import Text
 from agent_records.web.render import HEADERS, page, refusal
 from agent_records.web.sessions import PATH, Session
 
@@ -103,7 +104,8 @@ async def start_export(request: Request, session: SessionDep, services: Services
     personal = form.get("personal") == "yes"
     if personal and not session.principal.reads(PERSONAL):
         return refusal(request, session, 403, "Export refused",
-                       f"the role {session.principal.role} may not export personal data")
+                       Text("the role %(role)s may not export personal data",
+                            {"role": session.principal.role}))
     format = form.get("format", "")
     if format not in FORMATS:
         return _form(request, session, 400, f"format: choose one of {', '.join(FORMATS)}",

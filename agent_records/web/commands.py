@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import types
 import typing
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -23,8 +23,12 @@ from typing import Any
 from agent_records.api.auth import Permission
 from agent_records.api.mutations import MUTATIONS, Mutation, camel
 from agent_records.domain import commands as c
-from agent_records.domain.bounds import describe
-from agent_records.web.command_labels import FIELDS, TITLES
+from agent_records.domain.bounds import sentence
+from agent_records.web.command_labels import ABOUT, FIELDS, TITLES
+from agent_records.web.languages import Text
+
+NO_HELP = ""
+"""A field without help (a name, not a literal: ``make messages`` skips it)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,8 @@ class FormField:
     enum: str = ""
     children: tuple[FormField, ...] = ()
     repeat: int = 0
-    help: str = ""
+    help: Text = field(default_factory=lambda: Text(NO_HELP))
+    """The bounds the API states, to be translated (``web.command_labels.HELP``)."""
 
     @property
     def label(self) -> str:
@@ -76,6 +81,13 @@ def _initial(default: Any) -> str:
     return str(default)
 
 
+def helped(name: str, tp: Any = str) -> Text:
+    """The bounds of a field as the API states them (``domain.bounds.describe``), as a
+    template to translate and its values."""
+    message, values = sentence(name, tp)
+    return Text(message, values)
+
+
 def form_field(name: str, hint: Any, default: Any = MISSING) -> FormField:
     """The form field of a dataclass field, from its type (and default)."""
     tp, optional = _inner(hint)
@@ -94,12 +106,12 @@ def form_field(name: str, hint: Any, default: Any = MISSING) -> FormField:
     if tp is bool:
         return FormField(gql, "bool", False, _initial(default))
     if typing.get_origin(tp) is dict:
-        return FormField(gql, "json", False, "{}", help="New values of the corrected "
-                         'fields, as a JSON object by their names in the event: '
-                         '{"end_date": "1950-08-19"}.')
+        return FormField(gql, "json", False, "{}", help=Text(
+            'New values of the corrected fields, as a JSON object by their names in the '
+            'event: {"end_date": "1950-08-19"}.'))
     kind = "date" if tp is date else "int" if tp is int else "text"
     return FormField(gql, kind, required, _initial(default),
-                     help=describe(name, tp if tp in (date, int) else str))
+                     help=helped(name, tp if tp in (date, int) else str))
 
 
 DECREE_TERMS = {"charge d affaires": "chargé d'affaires a.i.", "attache": "attaché"}
@@ -138,7 +150,10 @@ class CommandForm:
 
     @property
     def about(self) -> str:
-        """The event's first line and article, as the mutation describes it."""
+        """The command in a sentence with its article (a msgid, ``web.command_labels``),
+        else the event's first line and article, as the mutation describes it."""
+        if self.operation in ABOUT:
+            return ABOUT[self.operation]
         event = self.mutation.command.EVENT
         first = (event.__doc__ or "").splitlines()[0]
         return first if "Art." in first else f"{first} ({event.ARTICLE})"
@@ -219,9 +234,9 @@ def _read_group(f: FormField, path: str, form: dict[str, str], errors: dict[str,
             for child in f.children}
 
 
-DECISION = (FormField("reason", "text", False, help=describe("reason")),
+DECISION = (FormField("reason", "text", False, help=helped("reason")),
             FormField("decisionReference", "text", False,
-                      help=describe("decision_reference")))
+                      help=helped("decision_reference")))
 
 
 def command_form(mutation: Mutation) -> CommandForm:
@@ -231,7 +246,7 @@ def command_form(mutation: Mutation) -> CommandForm:
     defaults = {f.name: f.default for f in fields(command)}
     own = tuple(form_field(name, hints[name], defaults[name])
                 for name in c.payload_fields(command))
-    effective = FormField("effectiveDate", "date", True, help=describe("effective_date", date))
+    effective = FormField("effectiveDate", "date", True, help=helped("effective_date", date))
     return CommandForm(mutation, (effective, *own, *DECISION))
 
 

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from agent_records.api.dependencies import ServicesDep
 from agent_records.domain.classification import EVENT_FIELDS
 from agent_records.web.access import SessionDep
+from agent_records.web.languages import Text
 from agent_records.web.operations import OperationFailed
 from agent_records.web.pages import OperationsDep
 from agent_records.web.render import page, refusal
@@ -101,7 +102,7 @@ async def audit_trail(request: Request, session: SessionDep, services: ServicesD
     except BadFilter as bad:
         return refusal(request, session, 400, "Audit trail refused", str(bad))
     try:
-        answer = await operations.run("AuditTrail", variables, session.principal, services)
+        answer = await operations.run("AuditTrail", variables, session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Audit trail refused", failed)
     query = urlencode({k: v for k, v in form.items() if v})
@@ -117,7 +118,7 @@ async def breaches(request: Request, session: SessionDep, services: ServicesDep,
     try:
         answer = await operations.run("Breaches", {"code": code.strip() or None,
                                                    "first": BREACH_PAGE, "after": after},
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Breaches refused", failed)
     return page(request, "breaches.html", session, found=answer.data["breaches"],
@@ -132,13 +133,13 @@ async def disciplinary_file(request: Request, agent_id: str, session: SessionDep
     is refused with the API's message, never shown a file with holes."""
     try:
         answer = await operations.run("DisciplinaryFile", {"id": agent_id},
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Disciplinary file refused", failed)
     agent = answer.data["agent"]
     if agent is None:
         return refusal(request, session, 404, "No such agent",
-                       f"no agent {agent_id} is on record")
+                       Text("no agent %(id)s is on record", {"id": agent_id}))
     for path in ("agent.disciplinaryRecord", "agent.breaches"):
         if answer.hides(path):
             return refusal(request, session, 403, "Disciplinary file refused",
@@ -151,7 +152,7 @@ async def integrity(request: Request, session: SessionDep, services: ServicesDep
                     operations: OperationsDep) -> Response:
     """The hash chain verified now, the signed checkpoints, and the proof form."""
     try:
-        answer = await operations.run("Verification", {}, session.principal, services)
+        answer = await operations.run("Verification", {}, session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Integrity status refused", failed)
     return page(request, "integrity.html", session,
@@ -164,10 +165,11 @@ async def inclusion_proof(request: Request, session: SessionDep, services: Servi
     """One event's inclusion proof in the latest checkpoint, verified by the service."""
     if not position.strip().isdigit():
         return refusal(request, session, 400, "Inclusion proof refused",
-                       f"position: {position!r} is not a log position (a whole number)")
+                       Text("position: %(p)r is not a log position (a whole number)",
+                            {"p": position}))
     try:
         answer = await operations.run("InclusionProof", {"position": int(position)},
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         return _refused(request, session, "Inclusion proof refused", failed)
     return page(request, "proof.html", session, proof=answer.data["inclusionProof"],

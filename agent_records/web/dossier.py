@@ -91,7 +91,7 @@ async def timeline_of(agent_id: str, session: Session, services: Services,
     after = None
     for _ in range(TIMELINE_PAGES):
         answer = await operations.run("AgentTimeline", {"id": agent_id, "after": after},
-                                      session.principal, services)
+                                      session.principal, services, session)
         history = (answer.data["agent"] or {}).get("history")
         if not history:
             break
@@ -109,7 +109,7 @@ async def as_of(agent_id: str, valid_at: date | None, known_at: datetime | None,
     """The record as of the controls and as it stands; ``OperationFailed`` if refused."""
     async def snapshot(variables: dict[str, Any]) -> dict[str, Any] | None:
         answer = await operations.run("RecordAsOf", {"id": agent_id, **variables},
-                                      session.principal, services)
+                                      session.principal, services, session)
         agent = answer.data["agent"] or {}
         found: dict[str, Any] | None = agent.get("asOf")
         return found

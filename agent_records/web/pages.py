@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from agent_records.api.dependencies import ServicesDep
+from agent_records.domain.classification import DataClass
 from agent_records.web import dossier as more
 from agent_records.web import labels
 from agent_records.web.access import HOME, SessionDep
@@ -62,7 +63,7 @@ async def agents(request: Request, session: SessionDep, services: ServicesDep,
     variables = {"filter": agent_filter(name, grade, status, post), "first": PAGE_SIZE,
                  "after": after}
     try:
-        answer = await operations.run("Agents", variables, session.principal, services)
+        answer = await operations.run("Agents", variables, session.principal, services, session)
     except OperationFailed as failed:
         return refusal(request, session, 400, "Search refused", failed.message)
     return page(request, "agents.html", session, found=answer.data["agents"],
@@ -85,7 +86,7 @@ async def dossier(request: Request, agent_id: str, session: SessionDep,
     try:
         career = await operations.run("AgentCareer", {"id": agent_id, "first": HISTORY_PAGE,
                                                       "after": after},
-                                      session.principal, services)
+                                      session.principal, services, session)
         agent = career.data["agent"]
         if agent is None:
             return refusal(request, session, 404, "No such agent",
@@ -94,8 +95,9 @@ async def dossier(request: Request, agent_id: str, session: SessionDep,
         year = year or (int(events[-1]["effectiveDate"][:4]) if events else None)
         leave = None
         if year is not None:
-            leave = (await operations.run("LeaveBalance", {"agentId": agent_id, "year": year},
-                                          session.principal, services)).data["leaveBalance"]
+            balance = await operations.run("LeaveBalance", {"agentId": agent_id, "year": year},
+                                           session.principal, services, session)
+            leave = balance.data["leaveBalance"]
         timeline = await more.timeline_of(agent_id, session, services, operations)
         as_of = await more.as_of(agent_id, valid, known, events, session, services,
                                  operations) if valid or known else None
@@ -103,4 +105,5 @@ async def dossier(request: Request, agent_id: str, session: SessionDep,
         return refusal(request, session, 400, "Dossier refused", failed.message)
     return page(request, "dossier.html", session, agent=agent, events=events,
                 withheld=career.withheld, leave=leave, year=year, timeline=timeline,
-                as_of=as_of, recorded=recorded)
+                as_of=as_of, recorded=recorded,
+                discipline=session.principal.reads({DataClass.DISCIPLINE}))

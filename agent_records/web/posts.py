@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from agent_records.api.dependencies import ServicesDep
 from agent_records.web.access import SessionDep
+from agent_records.web.languages import Text
 from agent_records.web.operations import OperationFailed
 from agent_records.web.pages import OperationsDep
 from agent_records.web.render import page, refusal
@@ -41,9 +42,10 @@ async def posts(request: Request, session: SessionDep, services: ServicesDep,
     """The posts on record, each linked to its roster on a date."""
     try:
         when = day(on, services.views.today())
-        answer = await operations.run("Posts", {}, session.principal, services)
+        answer = await operations.run("Posts", {}, session.principal, services, session)
     except ValueError:
-        return refusal(request, session, 400, "Posts refused", f"{on!r} is not a date")
+        return refusal(request, session, 400, "Posts refused",
+                       Text("%(on)r is not a date", {"on": on}))
     except OperationFailed as failed:
         return refusal(request, session, 403, "Posts refused", failed.message)
     return page(request, "posts.html", session, posts=answer.data["posts"], on=when)
@@ -57,16 +59,18 @@ async def roster(request: Request, code: str, session: SessionDep, services: Ser
     try:
         when = day(on, services.views.today())
     except ValueError:
-        return refusal(request, session, 400, "Roster refused", f"{on!r} is not a date")
+        return refusal(request, session, 400, "Roster refused",
+                       Text("%(on)r is not a date", {"on": on}))
     try:
         answer = await operations.run("PostRoster", {"code": code, "on": when.isoformat()},
-                                      session.principal, services)
-        listed = await operations.run("Posts", {}, session.principal, services)
+                                      session.principal, services, session)
+        listed = await operations.run("Posts", {}, session.principal, services, session)
     except OperationFailed as failed:
         return refusal(request, session, 403, "Roster refused", failed.message)
     post = answer.data["post"]
     if post is None:
-        return refusal(request, session, 404, "No such post", f"no post {code} is on record")
+        return refusal(request, session, 404, "No such post",
+                       Text("no post %(code)s is on record", {"code": code}))
     return page(request, "roster.html", session, post=post, on=when,
                 posts=listed.data["posts"], recorded=recorded)
 
@@ -97,7 +101,7 @@ async def due(request: Request, session: SessionDep, services: ServicesDep,
     try:
         answer = await operations.run("DueBetween", due_variables(first, last, kind, post,
                                                                   after),
-                                      session.principal, services)
+                                      session.principal, services, session)
     except OperationFailed as failed:
         status = 403 if failed.code == "FORBIDDEN" else 400
         return refusal(request, session, status, "Deadlines refused", failed.message)

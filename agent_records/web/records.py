@@ -24,6 +24,7 @@ from agent_records.api.errors import forbidden
 from agent_records.api.services import Services
 from agent_records.web.access import SessionDep, checked_form
 from agent_records.web.commands import FORMS, CommandForm
+from agent_records.web.languages import Text
 from agent_records.web.operations import OperationFailed, Operations
 from agent_records.web.pages import OperationsDep
 from agent_records.web.render import page, refusal, templates
@@ -76,7 +77,7 @@ async def agent_of(agent_id: str, session: Session, services: Services,
     """The agent's name and the version of its record (the store's, not a read view's,
     which may lag behind it when projections run in another process)."""
     answer = await operations.run("RecordAsOf", {"id": agent_id}, session.principal,
-                                  services)
+                                  services, session)
     agent = answer.data["agent"]
     if agent is None or agent["asOf"] is None:
         return None
@@ -93,7 +94,8 @@ async def show(request: Request, session: Session, services: Services,
                operations: Operations, slug: str, agent_id: str | None) -> Response:
     form = form_named(slug, agent_id is not None)
     if form is None:
-        return refusal(request, session, 404, "No such form", f"no command is named {slug}")
+        return refusal(request, session, 404, "No such form",
+                       Text("no command is named %(slug)s", {"slug": slug}))
     if not session.principal.may(form.permission):
         return refusal(request, session, 403, "Not for your role",
                        forbidden(form.mutation.name).args[0])
@@ -105,7 +107,7 @@ async def show(request: Request, session: Session, services: Services,
             return refusal(request, session, 400, "Form refused", failed.message)
         if agent is None:
             return refusal(request, session, 404, "No such agent",
-                           f"no agent {agent_id} is on record")
+                           Text("no agent %(id)s is on record", {"id": agent_id}))
     values = {f.name: f.initial for f in form.fields if f.initial}
     return render_form(request, session, form, agent, values)
 
@@ -126,7 +128,7 @@ async def send(request: Request, session: Session, services: Services,
             agent = None
         if agent is None:
             return refusal(request, session, 404, "No such agent",
-                           f"no agent {agent_id} is on record")
+                           Text("no agent %(id)s is on record", {"id": agent_id}))
     data, unreadable = form.read(values, agent_id)
     if unreadable:
         errors = {name.split(".")[0]: [{"field": name, "message": why, "article": None}]
@@ -134,7 +136,7 @@ async def send(request: Request, session: Session, services: Services,
         return render_form(request, session, form, agent, values, 422, errors)
     try:
         answer = await operations.run(form.operation, {"input": data}, session.principal,
-                                      services)
+                                      services, session)
     except OperationFailed as failed:
         return render_form(request, session, form, agent, values, 400,
                            general=[{"message": failed.message, "article": None}])

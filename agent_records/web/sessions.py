@@ -12,6 +12,11 @@ out. A row holds the SHA-256 of the id, never the id: reading the table does not
 cookie. An expired row is deleted when it is next asked for, and every sign-in deletes
 the expired rows of all sessions.
 
+With a hot standby, a row also keeps the session's consistency token (the column
+``consistency``, added to a table made before it): the pages read through it and leave
+the newer one (``web.operations``), and ``Sessions.keep`` stores it when it has changed,
+so the next page, in any worker, waits for what this user wrote or saw.
+
 Every form carries a CSRF token in a hidden field, checked in constant time on POST:
 the session's own once signed in; before (the sign-in form), a random value also set
 as a short-lived cookie (double submit), so a third-party page cannot sign a browser in
@@ -31,7 +36,7 @@ from dataclasses import dataclass
 
 from agent_records.api.auth import Principal
 from agent_records.domain.classification import Role
-from projections.engine.store import ViewStore
+from projections.engine.store import Sql, ViewStore
 
 LIFETIME = 8 * 3600.0
 """Seconds a session lasts from sign-in (a working day); then the user signs in again."""
@@ -43,13 +48,16 @@ TABLE = "web_sessions"
 ROLES = frozenset(role.value for role in Role)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Session:
-    """Who signed in, the CSRF token of their forms, and when the session ends (epoch s)."""
+    """Who signed in, the CSRF token of their forms, when the session ends (epoch s), and
+    the consistency token of the last page's read or form's write (with a standby; set
+    by ``web.operations.Operations.run``, kept by ``Sessions.keep``)."""
 
     principal: Principal
     csrf: str
     expires: float
+    consistency: str | None = None
 
 
 def _key(session_id: str) -> str:
@@ -76,9 +84,23 @@ class Sessions:
                 sql.execute(f"CREATE TABLE IF NOT EXISTS {views.table(TABLE)} ("
                             "key TEXT NOT NULL PRIMARY KEY, principal TEXT NOT NULL, "
                             "role TEXT NOT NULL, csrf TEXT NOT NULL, "
-                            "expires DOUBLE PRECISION NOT NULL)")
+                            "expires DOUBLE PRECISION NOT NULL, consistency TEXT)")
+                self._migrate(views, sql)
                 self._ready.add(views)
         return views.table(TABLE)
+
+    @staticmethod
+    def _migrate(views: ViewStore, sql: Sql) -> None:
+        """Adds ``consistency`` to a table made before it (nullable: existing sessions
+        keep working, with no token yet)."""
+        table = views.table(TABLE)
+        if views.postgres:
+            sql.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS consistency TEXT")
+            return
+        columns = {row["name"] for row in sql.execute(f"PRAGMA table_info({table})")
+                   .fetchall()}
+        if "consistency" not in columns:
+            sql.execute(f"ALTER TABLE {table} ADD COLUMN consistency TEXT")
 
     def open(self, views: ViewStore, principal: Principal) -> tuple[str, Session]:
         """A new session for ``principal``: its id (for the cookie) and the session."""
@@ -98,7 +120,7 @@ class Sessions:
         """The live session of ``session_id``; None if unknown, closed or expired (an
         expired row is deleted)."""
         table = self._table(views)
-        found = views.rows(f"SELECT principal, role, csrf, expires FROM {table} "
+        found = views.rows(f"SELECT principal, role, csrf, expires, consistency FROM {table} "
                            "WHERE key = ?", (_key(session_id),))
         if not found:
             return None
@@ -107,7 +129,15 @@ class Sessions:
             self.close(views, session_id)
             return None
         return Session(Principal(row["principal"], Role(row["role"])), row["csrf"],
-                       float(row["expires"]))
+                       float(row["expires"]), row["consistency"])
+
+    def keep(self, views: ViewStore, session_id: str, consistency: str) -> None:
+        """Stores the session's consistency token (``web.access.get_session``, once a
+        page or form has changed it)."""
+        table = self._table(views)
+        with views.transaction() as sql:
+            sql.execute(f"UPDATE {table} SET consistency = ? WHERE key = ?",
+                        (consistency, _key(session_id)))
 
     def close(self, views: ViewStore, session_id: str) -> None:
         """Deletes the session's row (sign-out)."""

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from agent_records.api.app import create_app
 from agent_records.api.auth import TokenStore, ensure_demo_tokens
 from agent_records.api.services import Services, ServiceSettings
 from agent_records.bootstrap import open_records
+from agent_records.web.app import create_app
 from tests.careers import open_legation, serving_attache
 from tests.integration import pgcluster
 from tests.integration.pgcluster import PrivateCluster
@@ -65,7 +65,8 @@ def pair() -> Iterator[tuple[PrivateCluster, PrivateCluster]]:
 
 
 class Api:
-    """The service on the pair, in-process, called as an HR officer."""
+    """The service on the pair, in-process (the API and the pages), called as an HR
+    officer."""
 
     def __init__(self, http: TestClient, token: str, tokens: dict[str, str]) -> None:
         self.http, self.token, self.tokens = http, token, tokens

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from agent_records.web.operations import Operations
 from tests.faults.service import GRANT_LEAVE, leave_day
 from tests.integration.pgcluster import PrivateCluster
 from tests.replica.conftest import Api
+from tests.web.test_sessions import sign_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 VERSION = "query V($id: ID!) { agent(id: $id) { version } }"
@@ -192,3 +194,32 @@ class Session:
     """What a web session keeps between pages: the consistency token."""
 
     consistency: str | None = None
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+def test_a_page_after_a_form_shows_the_write_while_the_standby_lags(
+        api: Api, pair: tuple[PrivateCluster, PrivateCluster]) -> None:
+    """A form's write leaves its token in the stored session; the page it leads to waits
+    for it (then reads the primary), though the standby's replay is paused."""
+    _, standby = pair
+    http, aid = api.http, agent_id(api)
+    assert sign_in(http, api.token, f"/web/agents/{aid}").status_code == 200
+    form = http.get(f"/web/agents/{aid}/record/grant-leave")
+    assert form.status_code == 200, form.text
+    day = leave_day(45).isoformat()
+    fields = {**dict(HIDDEN.findall(form.text)), "effectiveDate": day, "endDate": day,
+              "kind": "ANNUAL", "travelDays": "0", "grantedBy": "MINISTER"}
+    before, _ = version(api, aid)
+    replay(standby, on=False)
+    try:
+        sent = http.post(f"/web/agents/{aid}/record/grant-leave", data=fields,
+                         follow_redirects=False)
+        assert sent.status_code == 303, sent.text[sent.text.find("error-summary"):][:600]
+        assert version(api, aid)[0] == before, "the standby has not replayed the write"
+        dossier = http.get(sent.headers["location"], headers={"Accept-Language": "en"})
+        assert dossier.status_code == 200
+        assert f"{before + 1} recorded events" in dossier.text, "the page shows the write"
+    finally:
+        replay(standby, on=True)

@@ -11,6 +11,7 @@ browser context bypasses the CSP.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from agent_records.domain.classification import Role
 from agent_records.web.sessions import COOKIE
 from tests.web.browser import TIMEOUT_MS, Offline
 from tests.web.conftest import Site
+from tests.web.council_site import CouncilSite, council_site
 
 AXE = Path(__file__).parent / "vendor" / "axe-core@4.14.1" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -46,6 +48,7 @@ PAGES: list[tuple[str | None, str]] = [
     ("hr_clerk", "/web/due?start=1949-01-01&end=1990-12-31"),
     ("auditor", "/web/due"),
 ]
+EXPORT_JOB = "(an export's page)"
 RUN = """async tags => {
   const found = await axe.run(document, {runOnly: {type: "tag", values: tags}});
   return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -62,10 +65,50 @@ ENGLISH = [PAGES[0], PAGES[4]]
 """Pages checked in English too (the same markup, other words: two are enough)."""
 
 
+COUNCIL_PAGES: list[tuple[str | None, str]] = [
+    ("council", "/web/audit"),
+    ("auditor", "/web/audit?agent={attache}&recorded_from=1900-01-01T00:00"),
+    ("hr_clerk", "/web/audit"),  # refused (403)
+    ("council", "/web/breaches"),
+    ("council", "/web/agents/{attache}/discipline"),
+    ("council", "/web/agents/{attache}"),  # the dossier with its link to the file
+    ("auditor", "/web/agents/{attache}/discipline"),  # refused (403)
+    ("archivist", "/web/integrity"),
+    ("auditor", "/web/integrity/proof?position=3"),
+    ("auditor", "/web/integrity/proof?position=x"),  # refused (400)
+    ("council", "/web/exports"),
+    ("archivist", "/web/exports"),  # personal data withheld from the role
+    ("archivist", EXPORT_JOB),
+]
+"""The council's and the archives' pages, on ``council_site`` (a breach, a referral and
+its decision, a signed checkpoint)."""
+
+
+@pytest.fixture(scope="module")
+def council(token_file: tuple[Path, dict[str, str]],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[CouncilSite]:
+    yield from council_site(token_file, tmp_path_factory.mktemp("council"))
+
+
 @pytest.mark.parametrize(("role", "path", "language"),
                          [(*p, "fr") for p in PAGES] + [(*p, "en") for p in ENGLISH])
 def test_the_page_has_no_wcag_violation(browser: Browser, site: Site, role: str | None,
                                         path: str, language: str) -> None:
+    check(browser, site, role, path, language)
+
+
+@pytest.mark.parametrize(("role", "path", "language"),
+                         [(*p, "fr") for p in COUNCIL_PAGES] + [(*COUNCIL_PAGES[0], "en")])
+def test_the_council_and_archives_pages_have_no_wcag_violation(
+        browser: Browser, council: CouncilSite, role: str | None, path: str, language: str
+        ) -> None:
+    check(browser, council.site, role, path, language)
+
+
+def check(browser: Browser, site: Site, role: str | None, path: str, language: str
+          ) -> None:
+    """axe-core on ``path`` as ``role`` in ``language``; ``EXPORT_JOB``: the page of an
+    export made from the form, once done."""
     context = browser.new_context(bypass_csp=True, locale=language)
     context.set_default_timeout(TIMEOUT_MS)
     offline = Offline()
@@ -77,7 +120,12 @@ def test_the_page_has_no_wcag_violation(browser: Browser, site: Site, role: str 
             context.add_cookies([{"name": COOKIE, "value": session_id,
                                   "url": f"{site.url}/web"}])
         page = context.new_page()
-        page.goto(site.url + path.format_map(site.career.ids))
+        if path == EXPORT_JOB:
+            page.goto(site.url + "/web/exports")
+            page.get_by_role("button", name="Lancer l'exportation").click()
+            expect(page.locator("#download")).to_be_visible(timeout=60_000)
+        else:
+            page.goto(site.url + path.format_map(site.career.ids))
         assert page.locator("html").get_attribute("lang") == language
         assert (role is None) == (page.locator("#principal").count() == 0)
         page.add_script_tag(path=AXE)

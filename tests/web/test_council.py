@@ -51,7 +51,8 @@ def site(council: CouncilSite) -> Site:
 
 
 def as_role(site: Site, role: str) -> httpx.Client:
-    http = httpx.Client(base_url=site.url, follow_redirects=False, timeout=30)
+    http = httpx.Client(base_url=site.url, follow_redirects=False, timeout=30,
+                        headers={"Accept-Language": "en"})  # the assertions are English
     http_sign_in(http, site.live.tokens[role])
     return http
 
@@ -153,6 +154,16 @@ def test_the_council_sees_the_breaches_and_the_file(members: dict[str, httpx.Cli
     file = http.get(f"/web/agents/{site.career.attache}/discipline").text
     assert f"#{council.referral}" in file and "reprimand" in file and "1951-12-20" in file
     assert "Greta Braun" in file and "married without" not in file  # facts: not in the view
+
+
+def test_the_dossier_links_to_the_disciplinary_file_for_the_council_only(
+        members: dict[str, httpx.Client], site: Site) -> None:
+    link = f'id="discipline-file" href="/web/agents/{site.career.attache}/discipline"'
+    for role, shown in (("council", True), ("hr_officer", False), ("auditor", False),
+                        ("archivist", False)):
+        dossier = members[role].get(f"/web/agents/{site.career.attache}")
+        assert dossier.status_code == 200, dossier.text
+        assert (link in dossier.text) == shown, role
 
 
 def test_the_integrity_status_and_an_inclusion_proof(members: dict[str, httpx.Client]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,9 +15,13 @@ import pytest
 
 from agent_records.api.auth import Permission
 from agent_records.api.mutations import MUTATIONS
+from agent_records.domain.bounds import describe
 from agent_records.domain.commands import COMMANDS
-from agent_records.web.command_labels import FIELDS, TITLES
+from agent_records.web.command_labels import ABOUT, FIELDS, HELP, TITLES
 from agent_records.web.commands import FORMS, FormField
+from agent_records.web.council import BREACH_CODES
+from agent_records.web.labels import WORDS
+from agent_records.web.posts import DEADLINE_KINDS
 from tests.web.conftest import Site
 from tests.web.test_sessions import csrf_of, sign_in
 
@@ -234,3 +239,21 @@ def test_every_field_and_command_has_a_label_to_translate() -> None:
     names = {n for form in FORMS.values() for n in walk(form.fields)}
     assert names - set(FIELDS) == set()
     assert {c.__name__ for c in COMMANDS} - set(TITLES) == set()
+    assert {c.__name__ for c in COMMANDS} - set(ABOUT) == set()
+
+
+def test_every_help_and_choice_has_words_to_translate() -> None:
+    """Each field's help (the bounds the API states) is a sentence of
+    ``command_labels.HELP`` or a literal ``Text``, filled with the bounds' values the same
+    way as the API's description; each choice of an enumeration has its words in
+    ``web.labels.WORDS`` (the grades keep their French names)."""
+    def walk(fields: tuple[FormField, ...]) -> list[FormField]:
+        return [g for f in fields for g in (f, *walk(f.children))]
+    every = [f for form in FORMS.values() for f in walk(form.fields)]
+    helps = {f.help.message for f in every if f.help.message and f.help.values}
+    assert helps - set(HELP) == set()
+    dated = next(f for f in every if f.name == "effectiveDate")
+    assert dated.help.message % dated.help.values == describe("effective_date", date)
+    choices = {c for f in every if f.kind == "choice" and f.enum != "Grade" for c in f.choices}
+    assert choices - set(WORDS) == set()
+    assert {*BREACH_CODES, *DEADLINE_KINDS} - set(WORDS) == set()

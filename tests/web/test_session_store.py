@@ -4,6 +4,7 @@ the row, and the table holds the id's hash, never the id."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +101,30 @@ def test_a_browser_signed_in_on_one_worker_is_served_by_another(
         out = http_other.post("/web/sign-out", data={"csrf": csrf_of(page.text)})
         assert out.status_code == 303
         assert http_one.get("/web/agents").status_code == 303  # to the sign-in form
+
+
+def test_a_table_made_before_the_consistency_column_gets_it(
+        two_instances: tuple[ViewStore, ViewStore]) -> None:
+    """A store whose ``web_sessions`` predates the consistency token: its sessions keep
+    working (no token yet) and the column is added, once, by whichever instance comes
+    first; a token kept by one instance is read by the other."""
+    one, other = two_instances
+    table = one.table(TABLE)
+    with one.transaction() as sql:
+        sql.execute(f"CREATE TABLE {table} (key TEXT NOT NULL PRIMARY KEY, "
+                    "principal TEXT NOT NULL, role TEXT NOT NULL, csrf TEXT NOT NULL, "
+                    "expires DOUBLE PRECISION NOT NULL)")
+        sql.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)",
+                    (_hash("old"), "clerk-1", "hr_clerk", "c", 4e9))
+    old = Sessions().get(one, "old")
+    assert old is not None and old.consistency is None
+    Sessions()._table(other)  # a second migration finds the column there: nothing to do
+    Sessions().keep(other, "old", "0/3A000F8@12")
+    kept = Sessions().get(one, "old")
+    assert kept is not None and kept.consistency == "0/3A000F8@12"
+    session_id, fresh = Sessions().open(other, Principal("a", Role.AUDITOR))
+    assert fresh.consistency is None and Sessions().get(one, session_id) == fresh
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
