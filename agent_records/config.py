@@ -35,6 +35,7 @@ SOURCE = Path(__file__).resolve().parents[1]
 Mode = Literal["development", "production"]
 Projections = Literal["inline", "external"]
 Language = Literal["fr", "en"]
+FieldExecution = Literal["compiled", "graphql-core"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,11 @@ class Settings:
         "AGENT_RECORDS_ANSWER_CACHE", "1024",
         "answers of trusted queries each process keeps, keyed by the store's and the "
         "views' positions (never stale); 0 keeps none"))
+    field_execution: FieldExecution = field(metadata=_about(
+        "AGENT_RECORDS_FIELD_EXECUTION", "compiled",
+        "`compiled`: GraphQL fields that are plain attribute reads every role may read are "
+        "answered by functions compiled per selection (`api/compiled.py`); `graphql-core`: "
+        "every field through graphql-core's executor"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""
