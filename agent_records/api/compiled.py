@@ -36,8 +36,11 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLID,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     InlineFragmentNode,
     SelectionSetNode,
     Undefined,
@@ -51,6 +54,10 @@ from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+IDENTICAL = {"String": str, "ID": str, "Boolean": bool}
+"""graphql-core's scalars that answer a value of exactly this Python type as it is
+(``serialize_string``, ``serialize_id``, ``serialize_boolean``): no call for them."""
+IDENTICAL_TYPES = {"String": GraphQLString, "ID": GraphQLID, "Boolean": GraphQLBoolean}
 PLANS = 4096
 """Selections whose plan is kept per process (the trusted documents' are a few dozen)."""
 
@@ -166,6 +173,16 @@ def compile_field(executor: CompilingExecutor, parent_type: GraphQLObjectType,
     if complete is None:
         return None
     read = attrgetter(definition.python_name)
+    named = field.type.of_type if is_non_null_type(field.type) else field.type
+    exact = IDENTICAL.get(named.name) if is_leaf_type(named) and \
+        named is IDENTICAL_TYPES.get(named.name) else None
+    if exact is not None:  # a str for String or ID, a bool for Boolean: as it is
+
+        def identical(source: Any) -> Any:
+            value = read(source)
+            return value if type(value) is exact else complete(value)
+
+        return identical
     return lambda source: complete(read(source))
 
 

@@ -31,33 +31,32 @@ QUERIES = sorted(name for name, text in operations().items() if f"query {name}" 
 days = st.dates(date(1945, 1, 1), date(1975, 12, 31)).map(date.isoformat)
 
 
-def service(backend_store: str, token_file: tuple[Path, dict[str, str]],
-            folder: Path, **env: str) -> Live:
+def service(backend_store: str, token_file: tuple[Path, dict[str, str]], folder: Path,
+            execution: str) -> Iterator[Live]:
+    """A service on the store that keeps no answer, projects nothing, runs its fields
+    as ``execution`` says; closed after the module."""
     path, tokens = token_file
-    return serve(backend_store, folder, path, tokens, AGENT_RECORDS_TODAY=TODAY,
-                 AGENT_RECORDS_ANSWER_CACHE="0", AGENT_RECORDS_PROJECTIONS="external", **env)
+    server = serve(backend_store, folder, path, tokens, AGENT_RECORDS_TODAY=TODAY,
+                   AGENT_RECORDS_ANSWER_CACHE="0", AGENT_RECORDS_PROJECTIONS="external",
+                   AGENT_RECORDS_FIELD_EXECUTION=execution)
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture(scope="module")
 def compiled(live: Live, backend_store: str, token_file: tuple[Path, dict[str, str]],
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    server = service(backend_store, token_file, tmp_path_factory.mktemp("compiled"),
-                     AGENT_RECORDS_FIELD_EXECUTION="compiled")
-    try:
-        yield server
-    finally:
-        server.close()
+    yield from service(backend_store, token_file, tmp_path_factory.mktemp("compiled"),
+                       "compiled")
 
 
 @pytest.fixture(scope="module")
 def core(live: Live, backend_store: str, token_file: tuple[Path, dict[str, str]],
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    server = service(backend_store, token_file, tmp_path_factory.mktemp("core"),
-                     AGENT_RECORDS_FIELD_EXECUTION="graphql-core")
-    try:
-        yield server
-    finally:
-        server.close()
+    yield from service(backend_store, token_file, tmp_path_factory.mktemp("core"),
+                       "graphql-core")
 
 
 def reference_variables(op: str, c: Career) -> dict[str, Any]:
