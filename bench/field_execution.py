@@ -30,7 +30,7 @@ from agent_records.api.auth import Principal, Role  # noqa: E402
 from agent_records.api.context import Context  # noqa: E402
 from agent_records.api.documents import load_documents, trusted_documents  # noqa: E402
 from agent_records.api.schema import build_schema  # noqa: E402
-from agent_records.api.services import ServiceSettings, open_services  # noqa: E402
+from agent_records.api.services import Services, ServiceSettings, open_services  # noqa: E402
 from agent_records.readside import named  # noqa: E402
 from bench.common import generate, log, open_app, option, store_url, table, temp_schema  # noqa: E402
 from bench.graphql import DOCUMENTS, OPERATIONS, POSTS  # noqa: E402
@@ -44,19 +44,26 @@ async def inline(fn: Any, *args: Any) -> Any:
     return fn(*args)
 
 
+def projected(schema_name: str, agents: int) -> tuple[Services, list[str]]:
+    """A generated, projected store in ``schema_name``: its services (reads only) and
+    its agents' ids."""
+    app = open_app(schema_name)
+    generate(app, agents)
+    Worker(app, named()).run_once()
+    app.close()
+    services = open_services(ServiceSettings(store=store_url(schema_name),
+                                             inline_projections=False))
+    with services.views.reading() as sql:
+        ids = [r["agent_id"] for r in sql.execute(
+            f"SELECT agent_id FROM {services.views.table('agents')}").fetchall()]
+    return services, ids
+
+
 def main(argv: list[str]) -> int:
     agents, rounds = int(option(argv, "--agents") or 300), int(option(argv, "--rounds") or 15)
     rows = []
     with temp_schema("field_execution") as schema_name:
-        app = open_app(schema_name)
-        generate(app, agents)
-        Worker(app, named()).run_once()
-        app.close()
-        services = open_services(ServiceSettings(store=store_url(schema_name),
-                                                 inline_projections=False))
-        with services.views.reading() as sql:
-            ids = [r["agent_id"] for r in sql.execute(
-                f"SELECT agent_id FROM {services.views.table('agents')}").fetchall()]
+        services, ids = projected(schema_name, agents)
         trusted = trusted_documents(load_documents(), False)
         schemas = {on: build_schema(extra=[trusted], compiled=on) for on in (True, False)}
         principal = Principal("demo-council", Role.COUNCIL)
