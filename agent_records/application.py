@@ -3,9 +3,10 @@
 ``AgentRecords.handle`` takes one command of ``domain.commands``. The few with logic of
 their own (opening a record, a posting that indexes its post, the designations at a post, a
 correction) have a handler (``HANDLERS``); every other one records its event as given.
-Each command loads the agent, lets the domain check the rules and emit the event, and
-saves it with optimistic concurrency on the version of every aggregate it changes (the
-agent; a posting also the post, which indexes its members for Art. 2). When another
+Each command loads the agent (as this process last read or saved it, ``agent_cache``: no
+read of the whole record, no fold of it), lets the domain check the rules and emit the
+event, and saves it with optimistic concurrency on the version of every aggregate it
+changes (the agent; a posting also the post, which indexes its members for Art. 2). When another
 writer saved either first, the command is run again on fresh records (the rules are
 checked again), for up to ``RETRY_SECONDS`` with a random, growing pause between
 attempts (writers that collided do not collide again in step); a final refusal names the
@@ -37,6 +38,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
+from agent_records.agent_cache import AgentCache
 from agent_records.config import StoreSettings
 from agent_records.domain import events as ev
 from agent_records.domain.agent import Agent, metadata, typed_payload
@@ -46,6 +48,7 @@ from agent_records.domain.commands import (
     CorrectEvent,
     DesignateChargeDAffaires,
     DesignateHeadOfPost,
+    ErasePersonalData,
     OpenPost,
     PostAgent,
     RegisterAgent,
@@ -70,6 +73,7 @@ from agent_records.eventstore.idempotency import (
     KeyTaken,
 )
 from agent_records.eventstore.recorders.sql import keyed_recorder
+from agent_records.keys.table import KeyTable
 
 RETRY_SECONDS = 5.0
 """How long a command whose save lost a race is run again (with at least ``RETRIES``
@@ -109,11 +113,16 @@ class AgentRecords(Application[UUID]):
 
     name = "AgentRecords"
 
-    def __init__(self, settings: StoreSettings, env: Mapping[str, str]) -> None:
+    def __init__(self, settings: StoreSettings, env: Mapping[str, str],
+                 cached_agents: int) -> None:
         """The library's application configured by ``env`` (its persistence chosen by
-        ``agent_records.bootstrap``, which builds this class)."""
+        ``agent_records.bootstrap``, which builds this class), keeping up to
+        ``cached_agents`` agents evaluated in memory (``agent_cache``; 0: none, every
+        read reads and folds the whole record)."""
         self.settings = settings
         super().__init__(env=env)
+        self.agent_cache = AgentCache(self.events, cached_agents, self._forget_keys) \
+            if cached_agents else None
         # Posts, cached and brought up to date from the store on each read (only the events
         # after the cached version are read): a post indexes every agent ever posted
         # there, and loading its whole stream on each posting cost more with every member
@@ -140,13 +149,20 @@ class AgentRecords(Application[UUID]):
 
     # Reading -----------------------------------------------------------------------
 
-    def get_agent(self, agent_id: UUID, version: int | None = None) -> Agent:
-        """The agent's record, whole or as of a version of it."""
+    def get_agent(self, agent_id: UUID, version: int | None = None, *,
+                  fresh: bool = True) -> Agent:
+        """The agent's record, whole or as of a version of it: as the store has it now,
+        or (not ``fresh``: for a command, which the store refuses if the record moved)
+        as this process last read or saved it (``agent_cache``)."""
+        cache = self.agent_cache
         with guard(self.settings):
             try:
-                agent: object = self.repository.get(agent_id, version=version)
+                agent: object = self.repository.get(agent_id, version=version) \
+                    if cache is None else cache.get(agent_id, version, fresh=fresh)
             except AggregateNotFoundError:
-                raise NotFound(f"no agent {agent_id}", field="agent_id") from None
+                agent = None
+        if agent is None:
+            raise NotFound(f"no agent {agent_id}", field="agent_id")
         if not isinstance(agent, Agent):
             raise NotFound(f"{agent_id} is not an agent", field="agent_id")
         return agent
@@ -199,26 +215,42 @@ class AgentRecords(Application[UUID]):
 
     def _change(self, agent_id: UUID, act: Callable[[Agent], ev.CareerEvent],
                 expected_version: int | None = None,
-                also: Callable[[Agent, ev.CareerEvent], list[Aggregate]] | None = None
-                ) -> Receipt:
-        """Load, act, save; run again on fresh records when another writer won."""
+                also: Callable[[Agent, ev.CareerEvent], list[Aggregate]] | None = None,
+                in_transaction: Callable[[Any], None] | None = None) -> Receipt:
+        """Load, act, save; run again on fresh records when another writer won.
+
+        Without ``expected_version``, the first try decides on the agent as this process
+        last read or saved it (``agent_cache``), without reading the store: if the store
+        has moved on since, the save is refused (the event's version is taken) or the
+        refusal may be out of date, and the command runs again at once on the record as
+        the store has it. With ``expected_version``, the record is read first."""
         changed, attempt, deadline = f"agent {agent_id}", 0, time.monotonic() + RETRY_SECONDS
+        unread = expected_version is None and self.agent_cache is not None
         while attempt < RETRIES or time.monotonic() < deadline:
             if attempt:
                 time.sleep(random.uniform(0, min(BACKOFF[1], BACKOFF[0] * 2 ** attempt)))
-            attempt += 1
-            agent = self.get_agent(agent_id)
+            agent = self.get_agent(agent_id, fresh=not unread)
             if expected_version is not None and agent.version != expected_version:
                 raise ConcurrencyConflict(f"agent {agent_id} is at version {agent.version}, "
                                           f"not {expected_version}", field="expected_version")
-            event = act(agent)
-            others = also(agent, event) if also else []
+            try:
+                event = act(agent)
+                others = also(agent, event) if also else []
+            except DomainError:
+                if not unread:
+                    raise
+                unread = False
+                continue
             receipt = Receipt(agent.id, event.originator_version, event.timestamp,
                               event.correlation_id)
             loaded = {o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
             try:
-                return self._store(receipt, agent, *others)
+                return self._store(receipt, agent, *others, in_transaction=in_transaction)
             except IntegrityError:
+                if unread:
+                    unread = False
+                    continue
+                attempt += 1
                 moved = self._moved(loaded)
                 changed = " and ".join(map(_name, moved)) or "the record"
                 if expected_version is not None and agent in moved:
@@ -235,15 +267,23 @@ class AgentRecords(Application[UUID]):
             return [obj for obj, version in loaded.values()
                     if self.recorder.select_events(obj.id, gt=version, limit=1)]
 
-    def _store(self, receipt: Receipt, *objs: Aggregate) -> Receipt:
+    def _store(self, receipt: Receipt, *objs: Aggregate,
+               in_transaction: Callable[[Any], None] | None = None) -> Receipt:
         """Saves the aggregates' new events (and the running command's idempotency key with
-        its result, in the same transaction)."""
+        its result, and ``in_transaction``'s statements, in the same transaction)."""
         keyed = _KEY.get()
-        kwargs = {} if keyed is None else {"idempotency": KeyedResult(
+        kwargs: dict[str, Any] = {} if keyed is None else {"idempotency": KeyedResult(
             keyed, str(receipt.aggregate_id), receipt.version,
             receipt.recorded_at.isoformat(), receipt.correlation_id)}
+        if in_transaction is not None:
+            kwargs["in_transaction"] = in_transaction
         with guard(self.settings):
-            self.save(*objs, **kwargs)
+            recordings = self.save(*objs, **kwargs)
+        if self.agent_cache is not None:  # the next command starts from the record saved
+            agents = {o.id for o in objs if isinstance(o, Agent)}
+            self.agent_cache.saved([  # decoded from the stored form, as a read would give
+                self.mapper.to_domain_event(r.notification)
+                for r in recordings if r.domain_event.originator_id in agents])
         return receipt
 
     def once(self, actor_id: str, key: str, command: str, request: Mapping[str, Any],
@@ -366,6 +406,30 @@ class AgentRecords(Application[UUID]):
             raise RuleViolation(found)
         return self.record(dataclasses.replace(command, post_code=post.code))
 
+    def _forget_keys(self, agent_id: UUID, data_class: str) -> None:
+        """Forgets this process's keys of an agent's class once its erasure is seen (by the
+        agent cache): whoever erased, the values read as erased here from then on."""
+        keys = key_table(self)
+        if keys is not None:
+            keys.forget(str(agent_id), data_class)
+
+    def erase_personal_data(self, command: ErasePersonalData) -> Receipt:
+        """Records the erasure and destroys the agent's keys of the class in the same
+        transaction: the encrypted values read as erased from then on, and the chain
+        over them is unchanged (``eventstore.sealing``)."""
+        decision, payload = self._stamp(command.decision), command.payload()
+        agent_id, data_class = str(command.agent_id), str(command.data_class)
+        keys = key_table(self)
+        if keys is None:
+            raise InvalidInput("this store keeps personal data in clear (RECORDS_SEALING=off):"
+                               " nothing can be erased", field="data_class")
+        receipt = self._change(
+            command.agent_id, lambda a: a.record(ev.PersonalDataErased, decision, **payload),
+            command.expected_version,
+            in_transaction=lambda cursor: keys.destroy_in(cursor, agent_id, data_class))
+        keys.forget(agent_id, data_class)
+        return receipt
+
     def correct_event(self, command: CorrectEvent) -> Receipt:
         """Corrects or annuls an earlier event; both stay in the record."""
         decision = self._stamp(command.decision)
@@ -381,10 +445,17 @@ HANDLERS: dict[type[Command], Callable[[AgentRecords, Any], Receipt]] = {
     DesignateHeadOfPost: AgentRecords.designate_head_of_post,
     DesignateChargeDAffaires: AgentRecords.designate_charge_d_affaires,
     CorrectEvent: AgentRecords.correct_event,
+    ErasePersonalData: AgentRecords.erase_personal_data,
 }
 """The commands with logic of their own, each with its handler (keyed by the command's
 class: the handler takes that class). Every other command records its ``EVENT`` on its
 agent (``AgentRecords.record``)."""
+
+
+def key_table(app: AgentRecords) -> KeyTable | None:
+    """The store's key table, None when personal data are stored in clear."""
+    sealer = getattr(app.mapper, "sealer", None)
+    return sealer.keys if sealer is not None else None
 
 
 def _name(aggregate: Aggregate) -> str:

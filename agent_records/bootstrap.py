@@ -12,7 +12,7 @@ application class themselves.
 from __future__ import annotations
 
 from agent_records.application import AgentRecords
-from agent_records.config import StoreSettings, parse_store, store_url
+from agent_records.config import StoreSettings, cached_agents, parse_store, store_url
 from agent_records.eventstore.errors import guard
 from agent_records.eventstore.factory import FACTORIES
 from agent_records.eventstore.failfast import FailFast
@@ -35,7 +35,7 @@ def assemble(settings: StoreSettings) -> AgentRecords:
     the library's own recorder), which the factory then builds instead of ours."""
     env = {**settings.env, "PERSISTENCE_MODULE": FACTORIES[settings.backend]}
     with guard(settings):
-        records = AgentRecords(settings, env)
+        records = AgentRecords(settings, env, cached_agents())
     if settings.backend == "postgres":
         FailFast(settings, postgres_recorder(records.recorder).datastore.pool)
     return records

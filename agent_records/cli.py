@@ -340,6 +340,9 @@ def parser() -> argparse.ArgumentParser:
     from agent_records.archive.commands import add_commands
 
     add_commands(sub, _bar)  # export, import
+    from agent_records.privacy import add_commands as add_privacy
+
+    add_privacy(sub, _bar)  # erase, retention, keys
     return top
 
 

@@ -83,6 +83,14 @@ class Settings:
     signing_key: Path = field(metadata=_about(
         "AGENT_RECORDS_SIGNING_KEY", "<data>/signing-key.pem",
         "Ed25519 key that signs checkpoints (created at first use; keep it off the database)"))
+    master_key: Path = field(metadata=_about(
+        "AGENT_RECORDS_MASTER_KEY", "<data>/master-key",
+        "master key (base64) wrapping the agents' data keys (created at first use; keep it "
+        "off the database and back it up: lost, personal data cannot be read)"))
+    retention: str = field(metadata=_about(
+        "AGENT_RECORDS_RETENTION", "none",
+        "years after the end of service after which `retention` erases a class: "
+        "`class=Ny` pairs, e.g. `medical=5y,marriage=10y`; `none` keeps every class"))
     checkpoints: Path = field(metadata=_about(
         "AGENT_RECORDS_CHECKPOINTS", "<data>/checkpoints",
         "where signed checkpoints are published (best a folder another machine keeps)"))
@@ -120,6 +128,11 @@ class Settings:
         "AGENT_RECORDS_ANSWER_CACHE", "1024",
         "answers of trusted queries each process keeps, keyed by the store's and the "
         "views' positions (never stale); 0 keeps none"))
+    cached_agents: int = field(metadata=_about(
+        "AGENT_RECORDS_CACHED_AGENTS", "500",
+        "agents each process keeps evaluated in memory, brought up to date from the store "
+        "(commands and reads on them skip reading and folding the whole record; about 120 "
+        "KiB an agent of 50 events); 0: none"))
     field_execution: FieldExecution = field(metadata=_about(
         "AGENT_RECORDS_FIELD_EXECUTION", "compiled",
         "`compiled`: GraphQL fields that are plain attribute reads every role may read are "
@@ -196,6 +209,11 @@ def settings() -> Settings:
 def store_url() -> str:
     """The configured store URL, or the embedded default."""
     return settings().store
+
+
+def cached_agents() -> int:
+    """How many agents each application keeps evaluated in memory (``agent_cache``)."""
+    return settings().cached_agents
 
 
 def checkpoints_dir() -> Path:

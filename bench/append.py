@@ -82,9 +82,19 @@ def raw_insert(schema: str, raw: str, topic: str, state: bytes, locked: bool
     return make
 
 
-def serving_agents(app: AgentRecords, count: int) -> list[Any]:
+LEAVE_MONTHS = (2, 6, 10)
+
+
+def nth_leave(agent_id: Any, n: int) -> GrantLeave:
+    """An agent's ``n``-th leave (from 0): three a year from 1951, six days each."""
+    start = date(1951 + n // len(LEAVE_MONTHS), LEAVE_MONTHS[n % len(LEAVE_MONTHS)], 1)
+    return GrantLeave(agent_id, demo.on(start, "AM"), end_date=start.replace(day=6))
+
+
+def serving_agents(app: AgentRecords, count: int, leaves: int = 0) -> list[Any]:
     """``count`` secretaries serving at Brussels (register, appoint, oath, functions,
-    posting), built through the commands and stored with one save."""
+    posting), with ``leaves`` leaves each (``nth_leave``: a record of 5 + ``leaves``
+    events), built through the commands and stored with one save."""
     bulk = BulkRecords(app.settings, {"BRU": app.get_post("BRU")})
     ids = []
     for i in range(count):
@@ -96,6 +106,8 @@ def serving_agents(app: AgentRecords, count: int) -> list[Any]:
         bulk.handle(SwearOath(aid, demo.on(day)))
         bulk.handle(EnterFunctions(aid, demo.on(day)))
         bulk.handle(PostAgent(aid, demo.on(day), kind="abroad", post_code="BRU"))
+        for n in range(leaves):
+            bulk.handle(nth_leave(aid, n))
         ids.append(aid)
     app.save(*bulk.dirty.values())
     return ids

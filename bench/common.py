@@ -209,11 +209,13 @@ class BulkRecords(AgentRecords):
     def __init__(self, settings: Any, posts: dict[str, Post]) -> None:
         # no super().__init__(): no connection pool, nothing is read from the store
         self.settings = settings
+        self.agent_cache = None  # the application's cache: this class keeps every agent
         self.agents: dict[UUID, Agent] = {}
         self.posts = posts
         self.dirty: dict[UUID, Any] = {}
 
-    def get_agent(self, agent_id: UUID, version: int | None = None) -> Agent:
+    def get_agent(self, agent_id: UUID, version: int | None = None, *,
+                  fresh: bool = True) -> Agent:
         try:
             return self.agents[agent_id]
         except KeyError:

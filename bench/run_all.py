@@ -19,8 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, ROOT, full_size, git_revision, log, server_facts
 
-BENCHMARKS = ["append", "recorder", "posting", "bulk", "rebuild", "graphql", "export_verify",
-              "tenmillion"]  # tenmillion: 100 k events QUICK, 10 M with --full
+BENCHMARKS = ["append", "domain_growth", "recorder", "posting", "bulk", "rebuild", "graphql",
+              "export_verify",
+              "tenmillion",  # tenmillion: 100 k events QUICK, 10 M with --full
+              "web_dossier"]
 FULL_ONLY = ["save_limit"]
 
 

@@ -7,6 +7,7 @@ PostgreSQL tests fail, rather than skip, when the server is down: CI starts it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,11 @@ from agent_records.bootstrap import open_records
 from tests import backends
 from tests.integration import pgcluster
 from tests.prerequisites import missing
+
+# One master key for the test run, by absolute path: the CLI subprocesses and servers a
+# test starts (each with its own data folder) read the keys the test process wrapped.
+os.environ.setdefault("AGENT_RECORDS_MASTER_KEY",
+                      str(Path(__file__).resolve().parents[1] / "data" / "master-key"))
 
 
 @pytest.fixture

@@ -30,13 +30,16 @@ class Permission(StrEnum):
     DECIDE = "decide"
     JUDGE = "judge"
     EXPORT = "export"
+    ERASE = "erase"
+    """Erase an agent's personal data of one class (data protection)."""
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.HR_CLERK: frozenset({Permission.READ, Permission.RECORD}),
-    Role.HR_OFFICER: frozenset({Permission.READ, Permission.RECORD, Permission.DECIDE}),
+    Role.HR_OFFICER: frozenset({Permission.READ, Permission.RECORD, Permission.DECIDE,
+                                Permission.ERASE}),
     Role.COUNCIL: frozenset({Permission.READ, Permission.AUDIT, Permission.JUDGE,
-                             Permission.EXPORT}),
+                             Permission.EXPORT, Permission.ERASE}),
     Role.ARCHIVIST: frozenset({Permission.READ, Permission.AUDIT, Permission.EXPORT}),
     Role.AUDITOR: frozenset({Permission.READ, Permission.AUDIT}),
 }

@@ -4,18 +4,20 @@ The classes are the domain's (``domain.classification.API_FIELDS``); this module
 them to the built schema once, at start: a field every role reads is left as it is (no
 cost per request), any other one is wrapped in a check of the caller's role, which
 answers null and a FORBIDDEN error naming the field and its class. A field without a
-class is refused to every role that does not read every class.
+class is refused to every role that does not read every class. A value erased under the
+data-protection law (``domain.erased``) answers null and an ERASED error instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo, default_field_resolver
 
-from agent_records.api.errors import withheld
+from agent_records.api.errors import erased, withheld
 from agent_records.domain.classification import (
     API_FIELDS,
     EVERY_CLASS,
@@ -23,6 +25,7 @@ from agent_records.domain.classification import (
     DataClass,
     Role,
 )
+from agent_records.domain.erased import Erased
 
 ROOTS = frozenset({"Query", "Mutation", "Subscription"})
 """Root fields are operations, each allowed by its permission (its resolver checks)."""
@@ -56,6 +59,19 @@ def _checked(resolve: Resolver, name: str, classes: frozenset[DataClass]) -> Res
     def checked(root: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
         if not info.context.principal.reads(classes):
             raise withheld(name, classes)
-        return resolve(root, info, **kwargs)
+        value = resolve(root, info, **kwargs)
+        if inspect.isawaitable(value):
+            return _unless_erased(value, name)
+        if isinstance(value, Erased):
+            raise erased(name, value)
+        return value
 
     return checked
+
+
+async def _unless_erased(value: Awaitable[Any], name: str) -> Any:
+    """An awaited field's value; null and an ERASED error when its data were erased."""
+    found = await value
+    if isinstance(found, Erased):
+        raise erased(name, found)
+    return found

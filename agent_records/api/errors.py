@@ -14,6 +14,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from agent_records.domain.erased import Erased
+
 log = logging.getLogger("agent_records.requests")
 
 
@@ -33,6 +35,14 @@ def withheld(what: str, classes: Iterable[str]) -> PublicError:
     """A field (or filter, or ordering) showing data of a class the role may not read."""
     return PublicError("FORBIDDEN", f"your role may not read or do this: {what} "
                        f"({', '.join(sorted(classes))} data)")
+
+
+def erased(what: str, value: Erased) -> PublicError:
+    """A field whose personal data were erased (data protection): null, and this error,
+    distinct from FORBIDDEN (the role may read it; there is nothing left to read)."""
+    return PublicError("ERASED", f"{what}: {value.data_class} personal data erased under "
+                       "the data-protection law (PersonalDataErased in the history)",
+                       dataClass=value.data_class)
 
 
 def is_public(error: GraphQLError) -> bool:

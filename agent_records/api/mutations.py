@@ -50,7 +50,7 @@ PERMISSIONS: dict[type[c.Command], Permission] = {
     c.NotifyUrgencyLeave: R, c.PostAgent: R, c.DesignateHeadOfPost: R,
     c.DesignateChargeDAffaires: R, c.ConferHonoraryTitle: R, c.AcceptResignation: R,
     c.Retire: R, c.ExtendService: R, c.ReferToDiscipline: D, c.RecordDisciplinaryDecision: J,
-    c.CorrectEvent: D,
+    c.CorrectEvent: D, c.ErasePersonalData: Permission.ERASE,
 }
 """The permission each command needs (the roles that have it: ``auth``)."""
 

@@ -21,6 +21,7 @@ from agent_records.archive import verify_export
 from agent_records.archive.docs import SOFTWARE, data_dictionary, premis, readme
 from agent_records.archive.export import Progress, Summary, Watch, export, sealed_head
 from agent_records.archive.formats import CsvSink, JsonlSink, schema_text
+from agent_records.archive.keyfile import write_keys
 from agent_records.archive.records import ExportError, Selection, personal_kinds
 from agent_records.config import settings
 from agent_records.integrity.checkpoint import verify_note
@@ -138,6 +139,8 @@ def _fill(app: AgentRecords, bag: Path, data: Path, selection: Selection, person
         summary = export(app, [JsonlSink(jsonl), CsvSink(table)], selection, personal,
                          progress, sealed, watch)
     write_ledger(store, data / "ledger.csv", head.position)
+    if personal:
+        write_keys(app, data / "events.jsonl")
     created = datetime.now(UTC)
     info = bag_info(summary, note, created)
     texts = {"event.schema.json": schema_text(), "data-dictionary.md": data_dictionary(),

@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from agent_records.application import AgentRecords
 from agent_records.archive.formats import CsvSink, JsonlSink, jsonl_line, schema_text
+from agent_records.archive.keyfile import write_keys
 from agent_records.archive.records import Selection, records
 from agent_records.integrity.chain import GENESIS
 from agent_records.integrity.ledger_store import hash_before
@@ -144,7 +145,8 @@ def write_jsonl(app: AgentRecords, out: Path, selection: Selection, personal: bo
     """A JSON Lines export, with the JSON Schema of a line beside it."""
     with replacing(out) as handle:
         summary = export(app, [JsonlSink(handle)], selection, personal, progress, watch=watch)
-    summary.files = [out, write_schema(out.parent)]
+    keys = write_keys(app, out) if personal else None
+    summary.files = [out, write_schema(out.parent), *([keys] if keys else [])]
     return summary
 
 

@@ -31,9 +31,10 @@ from uuid import UUID
 
 from psycopg.sql import SQL
 
-from agent_records.application import AgentRecords
+from agent_records.application import AgentRecords, key_table
 from agent_records.archive.formats import COLUMNS
-from agent_records.archive.verify_export import READABLE, describe, event_hash, plain
+from agent_records.archive.keyfile import read_keys
+from agent_records.archive.verify_export import READABLE, describe, event_hash, plain, shows
 from agent_records.eventstore.errors import guard
 from agent_records.eventstore.recorders.connection import COLUMNS as EVENT_COLUMNS
 from agent_records.eventstore.recorders.connection import copy_rows
@@ -106,8 +107,9 @@ class ImportSummary:
 class ChainReader:
     """Reads the export line by line and refuses it at the first line that does not hold."""
 
-    def __init__(self, source: Source) -> None:
-        self.source = source
+    def __init__(self, source: Source, sealed_readable: bool = False) -> None:
+        self.source, self.sealed_readable = source, sealed_readable
+        """Whether the export's data keys came with it (sealed values can be opened)."""
         self.digest = hashlib.sha256()
         self.previous, self.position, self.count = GENESIS, 0, 0
         self.first_position = 0
@@ -142,9 +144,10 @@ class ChainReader:
         if missing:
             raise ImportRefused(f"{where}: missing member {missing[0]}")
         stored = line["stored"]
-        if stored is None:
-            raise ImportRefused(f"{where}: personal data were withheld from this export; only "
-                                "a complete export (--include-personal-data) can be imported")
+        if stored is None or (not self.sealed_readable and b'"_sealed"' in raw):
+            raise ImportRefused(f"{where}: personal data were withheld from this export (or "
+                                "its data keys are missing); only a complete export "
+                                "(--include-personal-data) can be imported")
         if not isinstance(line["position"], int) or line["position"] <= self.position:
             raise ImportRefused(f"{where}: positions must increase (lines reordered?)")
         if line["previous_hash"] != self.previous:
@@ -165,7 +168,7 @@ class ChainReader:
         shown = describe(fact.position, stream, fact.version, fact.topic,
                          plain(stored["state"]))
         for name in READABLE:
-            if line[name] != shown[name]:
+            if not shows(line[name], shown[name], name):
                 raise ImportRefused(f"{where}: {name} differs from the stored event")
         self.previous, self.position = digest, fact.position
         self.first_position = self.first_position or fact.position
@@ -248,8 +251,12 @@ def import_export(app: AgentRecords, path: Path, progress: Progress | None = Non
         raise ImportRefused(f"{path}: a selection ({selection}) cannot be imported: only an "
                             "export of the whole log")
     total = _count_lines(source.jsonl)
-    reader = ChainReader(source)
+    keys = read_keys(source.jsonl)
+    reader = ChainReader(source, sealed_readable=keys is not None)
     started = time.monotonic()
+    table = key_table(app)
+    if keys and table is not None:
+        table.master()  # before the import's transaction (SQLite has one writer)
     with guard(app.settings), sql_recorder(app.recorder).datastore.transaction(
             commit=True) as cursor:
         writer = Writer(app, cursor)
@@ -257,6 +264,8 @@ def import_export(app: AgentRecords, path: Path, progress: Progress | None = Non
         writer.write(_reporting(reader, total, progress))
         reader.finish()
         writer.finish(reader.position)
+        if keys and table is not None:
+            table.import_rows(cursor, keys)
     if progress:
         progress(total, total)
     seal(app)

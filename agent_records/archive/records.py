@@ -11,14 +11,14 @@ classes: an export carries every stored event, even one no code can read any mor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.persistence import Notification
 
-from agent_records.archive.verify_export import describe, unwrap
+from agent_records.archive.verify_export import describe, sealed, unwrap
 from agent_records.domain.classification import (
     PERSONAL,
     DataClass,
@@ -175,8 +175,13 @@ class Stored:
             b',"state":' + self.state + b"}"
 
 
-def record(note: Any, seal: dict[str, Any]) -> dict[str, Any]:
-    """The export record of one stored event and its ledger row, personal data included.
+Opener = Callable[[dict[str, Any]], None]
+"""Opens, in an export line's readable payload, the sealed personal values."""
+
+
+def record(note: Any, seal: dict[str, Any], opener: Opener | None = None) -> dict[str, Any]:
+    """The export record of one stored event and its ledger row, personal data included
+    (sealed values opened by ``opener``, else shown sealed).
 
     The readable members come from the state decoded without its type envelopes, a
     fresh object, so ``withhold`` may change the payload in place.
@@ -184,6 +189,8 @@ def record(note: Any, seal: dict[str, Any]) -> dict[str, Any]:
     state = bytes(note.state)
     line = describe(note.id, str(note.originator_id), note.originator_version, note.topic,
                     json.loads(state, object_hook=unwrap))
+    if opener is not None:
+        opener(line)
     line["redacted"] = []
     line["hash"] = seal["hash"]
     line["previous_hash"] = seal["previous"]
@@ -192,11 +199,34 @@ def record(note: Any, seal: dict[str, Any]) -> dict[str, Any]:
 
 
 def withhold(line: dict[str, Any]) -> dict[str, Any]:
-    """The line without its personal data; without ``stored`` when something was withheld."""
-    line["redacted"] = redact(line)
+    """The line without its personal data; without ``stored`` when something was withheld.
+
+    A sealed value (``eventstore.sealing``) is not withheld: it is ciphertext, shown as
+    stored, and the line keeps ``stored`` so that its hash is recomputed."""
+    before = line["payload"]
+    hidden = redact(line)
+    kept = [path for path in hidden if sealed(_at(before, path))]
+    for path in kept:
+        _put(line["payload"], path, _at(before, path))
+    line["redacted"] = [path for path in hidden if path not in kept]
     if line["redacted"]:
         line["stored"] = None
     return line
+
+
+def _at(payload: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of a payload (``changes.spouse_name``), None if none."""
+    value: Any = payload
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _put(payload: dict[str, Any], path: str, value: Any) -> None:
+    *parents, name = path.split(".")
+    for part in parents:
+        payload = payload[part]
+    payload[name] = value
 
 
 def sealed_events(store: ViewStore, after: int, upto: int
@@ -231,7 +261,9 @@ def records(store: ViewStore, selection: Selection, personal: bool, upto: int
             ) -> Iterator[dict[str, Any]]:
     """The export records of the selection, in log order, up to position ``upto``."""
     wanted = selection.matcher()
+    sealer = getattr(store.app.mapper, "sealer", None)
+    opener = sealer.open_line if personal and sealer is not None else None
     for note, seal in sealed_events(store, selection.since_position, upto):
-        line = record(note, seal)
+        line = record(note, seal, opener)
         if wanted(line):
             yield line if personal else withhold(line)

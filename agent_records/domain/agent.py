@@ -9,7 +9,6 @@ Commands check every rule before anything is emitted: a refused command raises a
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from datetime import date, datetime
 from typing import Any
@@ -29,7 +28,9 @@ from agent_records.domain.events import (
     AgentRegistered,
     CareerEvent,
     EventCorrected,
+    PersonalDataErased,
 )
+from agent_records.domain.fold import Fold, refold
 from agent_records.domain.state import CareerState
 from agent_records.domain.values import Decision
 
@@ -77,6 +78,7 @@ class Agent(Aggregate):
 
     def __init__(self) -> None:
         self._log: list[CareerEvent] = []
+        self._fold: Fold | None = None
         self._evaluation: Evaluation | None = None
         self._current: dict[date, CareerState] = {}
 
@@ -96,7 +98,8 @@ class Agent(Aggregate):
                            **kwargs)
 
     def admit(self, event: CareerEvent) -> None:
-        """Adds a stored or new event to the record (rules are checked before, not here)."""
+        """Adds a stored or new event to the record (rules are checked before, not here);
+        the record's fold is kept: the next evaluation folds on from it (``fold``)."""
         self._log.append(event)
         self._evaluation = None
         self._current = {}
@@ -113,7 +116,7 @@ class Agent(Aggregate):
                 changes: dict[str, Any] | None = None, annulled: bool = False) -> CareerEvent:
         """Corrects (or annuls) an earlier event: it stays, and a new event says why."""
         target = next((e for e in self._log if e.originator_version == corrected_version), None)
-        if target is None or isinstance(target, EventCorrected):
+        if target is None or isinstance(target, EventCorrected | PersonalDataErased):
             raise NotFound(f"no correctable event {corrected_version} on this record",
                            field="corrected_version")
         if not decision.reason.strip():
@@ -143,7 +146,8 @@ class Agent(Aggregate):
         the ages a career spans (``bounds.age``), else applies it."""
         event = cls(originator_id=self.id, originator_version=self.version + 1,
                     timestamp=now, **kwargs)
-        evaluation = _evaluate([*self._log, event])
+        folded = refold([*self._log, event], self._folded())
+        evaluation = folded.evaluation()
         if evaluation.violations:  # rarely: only then is the record before needed
             before = {(v, x.code) for v, x in self.evaluation.violations}
             new = [(v, x) for v, x in evaluation.violations if (v, x.code) not in before]
@@ -151,15 +155,18 @@ class Agent(Aggregate):
                 own = [x for v, x in new if v == event.originator_version]
                 raise RuleViolation(own[0] if own else new[0][1])
         self._check_ages(event, evaluation)
+        self._check_registration_first(event)
         event.mutate(self)
         self.pending_events.append(event)
-        self._evaluation = evaluation  # the record now is what was just evaluated
+        self._fold, self._evaluation = folded, evaluation  # the record now is what was folded
         return event
 
     def _check_ages(self, event: CareerEvent, evaluation: Evaluation) -> None:
         """A new fact, or a correction of a date, leaves no fact out of ``MIN_AGE`` to
         ``MAX_AGE`` that was not already (records kept before the bound stay readable)."""
         birth = evaluation.state.birth_date
+        if isinstance(event, PersonalDataErased):  # about the record, not the career
+            return
         if not isinstance(event, EventCorrected):
             bounds.age(birth, event.effective_date)
             return
@@ -172,16 +179,43 @@ class Agent(Aggregate):
             if fact.originator_version not in {f.originator_version for f in before}:
                 bounds.age(birth, fact.effective_date, field)
 
+    def _check_registration_first(self, event: CareerEvent) -> None:
+        """A correction of the registration's date leaves no fact taking effect before it
+        that did not already: the record is folded from the registration on, so a fact
+        moved before it would be in no state on its own day (the registration moved after
+        the appointment, say). Facts of before the service (a marriage) may precede it."""
+        if not isinstance(event, EventCorrected) or "effective_date" not in event.changes \
+                or not any(isinstance(e, AgentRegistered)
+                           and e.originator_version == event.corrected_version
+                           for e in self._log):
+            return
+        before = {f.originator_version for f in _before_registration(self._log)}
+        for fact in _before_registration([*self._log, event]):
+            if fact.originator_version not in before:
+                raise InvalidInput(
+                    f"no fact may take effect before the agent's registration: "
+                    f"{type(fact).__name__} (event {fact.originator_version}) would take "
+                    f"effect on {fact.effective_date.isoformat()}, before it",
+                    field="effective_date")
+
     @property
     def events(self) -> list[CareerEvent]:
         """Every event of the record, in the order it was recorded."""
         return list(self._log)
 
+    def _folded(self) -> Fold:
+        """The record folded, on from the fold of its last evaluation (``fold``)."""
+        fold = self.__dict__.get("_fold")
+        last = self._log[-1] if self._log else None
+        if fold is None or fold.log != len(self._log) or fold.last is not last:
+            fold = self._fold = refold(self._log, fold)
+        return fold
+
     @property
     def evaluation(self) -> Evaluation:
         """The state of the whole record and the rules it breaks (cached)."""
         if self._evaluation is None:
-            self._evaluation = _evaluate(self._log)
+            self._evaluation = self._folded().evaluation()
         return self._evaluation
 
     @property
@@ -191,25 +225,59 @@ class Agent(Aggregate):
 
     def state_on(self, day: date) -> CareerState:
         """The state in force on ``day`` (valid time)."""
-        return _evaluate(self._log, until=day).state
+        return self._folded().evaluation(until=day).state
 
     def current(self, today: date) -> CareerState:
         """Every fact, and what dates alone bring up to ``today`` (``timeline``): what the
         read views show on ``today`` (cached by day: the views ask for one or two)."""
         cached: dict[date, CareerState] = self.__dict__.setdefault("_current", {})
         if today not in cached:
-            cached[today] = _evaluate(self._log, today=today).state
+            cached[today] = self._folded().evaluation(today=today).state
         return cached[today]
 
     def known_at(self, instant: datetime) -> Agent:
         """The record as it stood at ``instant`` (system time), before later events."""
-        past = copy.copy(self)
-        past._log = [e for e in self._log if e.timestamp <= instant]
+        return self._past([e for e in self._log if e.timestamp <= instant])
+
+    def at_version(self, version: int) -> Agent:
+        """The record as it stood at ``version``: what the store gives for that version."""
+        past = self._past(self._log[:version])
+        if past._log:
+            past._modified_on = past._log[-1].timestamp
+        return past
+
+    def _past(self, log: list[CareerEvent]) -> Agent:
+        """A copy holding ``log``, part of this record (its fold is refolded from this
+        record's where the two agree)."""
+        past = self.clone()
+        past._log = log
         past._evaluation = None
         past._current = {}
-        if past._log:
-            past._version = past._log[-1].originator_version
+        if log:
+            past._version = log[-1].originator_version
         return past
+
+    def clone(self) -> Agent:
+        """A copy to change (a command's, from a cache of records): the events and the
+        fold are shared, since neither ever changes once made; the lists are not."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin._log = list(self._log)
+        twin._current = dict(self.__dict__.get("_current", {}))
+        twin._pending_events = list(self._pending_events)
+        return twin
+
+
+def _before_registration(log: list[CareerEvent]) -> list[CareerEvent]:
+    """The corrected facts of ``log`` taking effect before its corrected registration."""
+    facts = effective_facts([e for e in log if not isinstance(e, EventCorrected)],
+                            [e for e in log if isinstance(e, EventCorrected)])
+    registered = next((f.effective_date for f in facts if isinstance(f, AgentRegistered)),
+                      None)
+    if registered is None:
+        return []
+    return [f for f in facts if not isinstance(f, AgentRegistered)
+            and f.effective_date < registered]
 
 
 def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
@@ -220,9 +288,3 @@ def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
             if not isinstance(f, AgentRegistered)
             and not bounds.MIN_AGE <= age_on(birth, f.effective_date) <= bounds.MAX_AGE]
 
-
-def _evaluate(log: list[CareerEvent], until: date | None = None,
-              today: date | None = None) -> Evaluation:
-    facts = [e for e in log if not isinstance(e, EventCorrected)]
-    corrections = [e for e in log if isinstance(e, EventCorrected)]
-    return evaluate(facts, corrections, until, today)

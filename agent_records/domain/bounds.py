@@ -45,7 +45,7 @@ FREE_TEXTS = frozenset({"reason", "facts", "exception_justification",
 """Fields holding free text: ``LONG_TEXT`` characters, line breaks (LF, CR) and tabs allowed."""
 COUNTRY_CODES = frozenset({"nationality"})
 """Fields that must be an ISO 3166 alpha-2 code in capitals, such as LU."""
-NOT_EMPTY = frozenset({"full_name", "code"})
+NOT_EMPTY = frozenset({"full_name", "code", "data_class", "erasure_basis"})
 """Fields that must hold more than blanks (a person's name, a post's code)."""
 
 MAX_VERSION = 1_000_000

@@ -28,6 +28,7 @@ from agent_records.domain.events import (
     HonoraryTitleConferred,
     HonourPledged,
     OathSworn,
+    PersonalDataErased,
     Posted,
     Resigned,
     Retired,
@@ -39,6 +40,7 @@ from agent_records.domain.rules import (
     appointment,
     discipline,
     end_of_service,
+    erasure,
     leave,
     marriage,
     posting,
@@ -55,8 +57,9 @@ HANDLERS: dict[type, Handler] = {
     **marriage.HANDLERS,
     **end_of_service.HANDLERS,
     **discipline.HANDLERS,
+    **erasure.HANDLERS,
 }
-ALLOWED_FOR_PERSONALITIES = frozenset({HonoraryTitleConferred})
+ALLOWED_FOR_PERSONALITIES = frozenset({HonoraryTitleConferred, PersonalDataErased})
 TAKEN_BEFORE_THE_DAY = (Retired, Resigned, ServiceExtended, AppointmentRenewed, TermLapsed)
 """Facts that act on the very day a term or the activity would end (Art. 7, 21): a
 renewal on the term's last day, a retirement on the day after the age limit."""
@@ -120,21 +123,45 @@ def effective_facts(
     Each correction gives new values for some fields: later corrections add to earlier
     ones; the fact stays annulled unless a later correction gives it values again.
     """
+    return [fact for fact, _ in corrected_facts(facts, corrections)]
+
+
+def corrected_facts(
+    facts: Sequence[CareerEvent], corrections: Iterable[EventCorrected]
+) -> list[tuple[CareerEvent, tuple[int, ...]]]:
+    """``effective_facts``, each with the versions of the corrections made to it: the
+    same fact with the same corrections is the same corrected fact (``fold``)."""
     fixes: dict[int, list[EventCorrected]] = {}
     for c in corrections:
         fixes.setdefault(c.corrected_version, []).append(c)
     out = []
     for fact in facts:
         annulled = False
-        for fix in fixes.get(fact.originator_version, ()):
+        made = fixes.get(fact.originator_version, ())
+        for fix in made:
             annulled = fix.annulled
             if not annulled:
                 fact = corrected(fact, fix)
         if not annulled:
-            out.append(fact)
-    return sorted(out, key=lambda f: (not isinstance(f, AgentRegistered), f.effective_date,
-                                      SAME_DAY_ORDER.get(type(f), MIDDLE),
-                                      f.originator_version))
+            out.append((fact, tuple(fix.originator_version for fix in made)))
+    return sorted(out, key=lambda pair: fold_order(pair[0]))
+
+
+def fold_order(fact: CareerEvent) -> tuple[bool, date, int, int]:
+    """Where a fact is taken in the fold: the registration first, then by effective date,
+    the same day's facts in ``SAME_DAY_ORDER``, then in recording order."""
+    return (not isinstance(fact, AgentRegistered), fact.effective_date,
+            SAME_DAY_ORDER.get(type(fact), MIDDLE), fact.originator_version)
+
+
+def step(s: CareerState, fact: CareerEvent, ck: Check) -> CareerState:
+    """The state after one more fact (taken in ``fold_order``), its breaches in ``ck``."""
+    ck.version = fact.originator_version
+    if isinstance(fact, AgentRegistered):
+        s = registered(s, fact, ck)
+    else:
+        s = HANDLERS[type(fact)](advance(s, fact, ck), fact, ck)
+    return evolve(s, as_of=fact.effective_date, versions=(*s.versions, ck.version))
 
 
 def evaluate(
@@ -148,11 +175,13 @@ def evaluate(
     for fact in effective_facts(facts, corrections):
         if until is not None and fact.effective_date > until:
             break
-        ck.version = fact.originator_version
-        if isinstance(fact, AgentRegistered):
-            s = registered(s, fact, ck)
-        else:
-            s = HANDLERS[type(fact)](advance(s, fact, ck), fact, ck)
-        s = evolve(s, as_of=fact.effective_date, versions=(*s.versions, ck.version))
-    horizon = until if until is not None else max(today or date.min, s.as_of)
-    return Evaluation(timeline.advance(s, horizon), tuple(ck.found))
+        s = step(s, fact, ck)
+    return horizon(s, ck.found, until, today)
+
+
+def horizon(s: CareerState, found: Iterable[tuple[int, Violation]], until: date | None,
+            today: date | None) -> Evaluation:
+    """The folded state carried, by what dates alone bring, to ``until`` (or to ``today``,
+    or to the last fact), with the breaches found."""
+    day = until if until is not None else max(today or date.min, s.as_of)
+    return Evaluation(timeline.advance(s, day), tuple(found))

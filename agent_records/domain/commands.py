@@ -349,12 +349,22 @@ class CorrectEvent(AgentCommand):
     annulled: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class ErasePersonalData(AgentCommand):
+    """Erases the agent's personal data of one class (medical, marriage, discipline):
+    the fact is recorded and the class's key destroyed; the chain still verifies."""
+
+    EVENT = ev.PersonalDataErased
+    data_class: str
+    erasure_basis: str
+
+
 COMMANDS: tuple[type[Command], ...] = (
     RegisterAgent, OpenPost, AppointAttache, AppointAgent, RenewAppointment, RecordLapse,
     PledgeHonour, SwearOath, EnterFunctions, Promote, ConferTitle,
     RequestMarriageAuthorisation, AuthoriseMarriage, RefuseMarriage, RecordMarriage,
     GrantLeave, RecordAbsence, NotifyUrgencyLeave, PostAgent, DesignateHeadOfPost,
     DesignateChargeDAffaires, ConferHonoraryTitle, AcceptResignation, Retire, ExtendService,
-    ReferToDiscipline, RecordDisciplinaryDecision, CorrectEvent,
+    ReferToDiscipline, RecordDisciplinaryDecision, CorrectEvent, ErasePersonalData,
 )
 """Every command, in the order the API lists its mutations."""

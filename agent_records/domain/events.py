@@ -351,6 +351,23 @@ class DisciplinaryDecision(CareerEvent):
     until: date | None
 
 
+class PersonalDataErased(CareerEvent):
+    """Personal data of one class erased from the record under data-protection law.
+
+    The facts stay and the chain over them still verifies: the store destroys the
+    agent's key of that class (``agent_records.keys``), so the encrypted values read as
+    erased from then on. The legal basis is the text the erasure rests on (an article of
+    the data-protection law, the retention schedule), given by whoever orders it."""
+
+    ARTICLE = "data protection"
+    data_class: str
+    erasure_basis: str
+
+    @classmethod
+    def legal_basis_for(cls, payload: dict[str, Any]) -> str:
+        return str(payload.get("erasure_basis") or cls.ARTICLE)
+
+
 class EventCorrected(CareerEvent):
     """Corrects an earlier event: new values for some of its fields, or its annulment.
 

@@ -216,6 +216,8 @@ class CareerState:
     suspended_until: date | None = None
     honorary_titles: tuple[str, ...] = ()
     breaches: tuple[Breach, ...] = ()
+    erased: tuple[str, ...] = ()
+    """The personal classes erased from the record (data protection), in order."""
     as_of: date = date.min
     versions: tuple[int, ...] = field(default=())
 

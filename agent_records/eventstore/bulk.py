@@ -63,6 +63,43 @@ class StreamingEventStore(EventStore[Any]):
 
     def put(self, domain_events: Sequence[DomainEventProtocol[Any]], **kwargs: Any
             ) -> list[Recording[Any]]:
+        sealer = getattr(self.mapper, "sealer", None)
+        if sealer is not None:
+            return self._sealed_put(sealer, domain_events, **kwargs)
+        return self._put(domain_events, **kwargs)
+
+    def _sealed_put(self, sealer: Any, domain_events: Sequence[DomainEventProtocol[Any]],
+                    **kwargs: Any) -> list[Recording[Any]]:
+        """A save whose personal fields are sealed: the keys a large save needs are
+        created first, in a few statements (not one per agent, nor inside a COPY); a new
+        key of a small save is stored in the save's own transaction."""
+        if len(domain_events) >= getattr(self.recorder, "COPY_ROWS", float("inf")):
+            sealer.keys.prepare(sealer.pairs(domain_events))
+            return self._put(domain_events, **kwargs)
+        stored = list(map(self.mapper.to_stored_event, domain_events))
+        rows = sealer.keys.take_pending()
+        if rows:
+            also = kwargs.get("in_transaction")
+
+            def store_keys(cursor: Any) -> None:
+                sealer.keys.store_pending(cursor, rows)
+                if also is not None:
+                    also(cursor)
+
+            kwargs["in_transaction"] = store_keys
+        try:
+            ids = self.recorder.insert_events(stored, **kwargs)
+        except BaseException:
+            sealer.keys.discard(rows)
+            raise
+        assert ids is not None and len(ids) == len(stored)
+        return [Recording(d, Notification(originator_id=s.originator_id,
+                                          originator_version=s.originator_version,
+                                          topic=s.topic, state=s.state, id=n))
+                for d, s, n in zip(domain_events, stored, ids, strict=True)]
+
+    def _put(self, domain_events: Sequence[DomainEventProtocol[Any]], **kwargs: Any
+             ) -> list[Recording[Any]]:
         if len(domain_events) < getattr(self.recorder, "COPY_ROWS", float("inf")):
             return super().put(domain_events, **kwargs)
         with no_cycle_collection():

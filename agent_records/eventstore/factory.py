@@ -30,7 +30,9 @@ from agent_records.eventstore.bulk import StreamingEventStore
 from agent_records.eventstore.encoding import FastJSONTranscoder, FastMapper
 from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
 from agent_records.eventstore.recorders.sqlite import KeyedSQLiteRecorder
+from agent_records.eventstore.sealing import Sealer
 from agent_records.eventstore.transcoding import register_transcodings
+from agent_records.keys.table import KeyTable
 
 
 class RecordsParts(InfrastructureFactory[Any]):
@@ -45,8 +47,15 @@ class RecordsParts(InfrastructureFactory[Any]):
 
     def mapper(self, transcoder: Transcoder | None = None,
                mapper_class: type[Mapper[Any]] | None = None) -> Mapper[Any]:
-        """The library's mapper, with an event's topic looked up once per class."""
-        return super().mapper(transcoder, mapper_class or FastMapper)
+        """The library's mapper, with an event's topic looked up once per class, sealing
+        personal fields with the agents' keys (``eventstore.sealing``) unless
+        ``RECORDS_SEALING=off`` (the benchmarks' figure without encryption)."""
+        mapper = super().mapper(transcoder, mapper_class or FastMapper)
+        if isinstance(mapper, FastMapper) and self.env.get("RECORDS_SEALING") != "off":
+            datastore = getattr(self, "datastore")  # noqa: B009  # both factories have one
+            keys = KeyTable(datastore, isinstance(self, PostgresFactory))
+            mapper.sealer = Sealer(keys, mapper.transcoder)
+        return mapper
 
     def event_store(self, mapper: Mapper[Any] | None = None,
                     recorder: AggregateRecorder | None = None) -> EventStore[Any]:

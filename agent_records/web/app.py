@@ -15,7 +15,7 @@ from agent_records.api import app as api
 from agent_records.api.auth import TokenStore
 from agent_records.api.services import ServiceSettings
 from agent_records.config import settings as current_settings
-from agent_records.web import access, archives, council, pages
+from agent_records.web import access, archives, council, pages, posts, records
 from agent_records.web.operations import Operations
 from agent_records.web.render import STATIC
 from agent_records.web.sessions import PATH, Sessions
@@ -32,6 +32,8 @@ def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | Non
     app.include_router(pages.router)
     app.include_router(council.router)
     app.include_router(archives.router)
+    app.include_router(records.router)
+    app.include_router(posts.router)
     app.mount(f"{PATH}/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(access.SignInRequired, access.sign_in_required)
     app.add_exception_handler(access.FormRefused, access.form_refused)

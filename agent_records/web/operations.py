@@ -4,8 +4,10 @@ A page names an operation file and its variables; the document is the one the AP
 serves as a trusted document (the file and its fragments, ``api.documents``), executed
 by the same schema with the signed-in principal in the context, so every role rule of
 the API applies. A field the role may not read answers ``FORBIDDEN`` and null: the page
-gets it as *withheld* and shows that instead of a value. Any other error is refused as
-a whole (``OperationFailed``): a page never shows half an answer it cannot explain.
+gets it as *withheld* and shows that instead of a value; a field whose personal data
+were erased answers ``ERASED`` and null: the page gets it as *erased* (no page shows an
+erasable field yet). Any other error is refused as a whole (``OperationFailed``): a
+page never shows half an answer it cannot explain.
 
 Operations run on execution loops of their own, within the query time budget, as the
 API's do (``api.loops``): the server's loop keeps answering meanwhile.
@@ -56,6 +58,8 @@ class Answer:
     withheld: frozenset[str]
     reasons: dict[str, str] = field(default_factory=dict)
     """The API's message for each withheld path (a page refused for it shows it)."""
+    erased: frozenset[str] = frozenset()
+    """Fields whose personal data were erased (data protection), not withheld."""
 
     def hides(self, path: str) -> bool:
         return path in self.withheld
@@ -124,15 +128,19 @@ class Operations:
     def answer(result: ExecutionResult) -> Answer:
         """The page's answer, or ``OperationFailed`` (module doc)."""
         reasons: dict[str, str] = {}
+        erased: set[str] = set()
         for error in result.errors or ():
             code = (error.extensions or {}).get("code")
-            if code != "FORBIDDEN" or error.path is None:
+            if code not in ("FORBIDDEN", "ERASED") or error.path is None:
                 raise OperationFailed(str(code or "BAD_REQUEST"), error.message)
-            reasons.setdefault(_path(error.path), error.message)
+            if code == "ERASED":
+                erased.add(_path(error.path))
+            else:
+                reasons.setdefault(_path(error.path), error.message)
         if result.data is None:  # a refused root field: its own message, naming why
             raise OperationFailed("FORBIDDEN", next(iter(reasons.values()), "your role may "
                                                     "not read this page"))
-        return Answer(result.data, frozenset(reasons), reasons)
+        return Answer(result.data, frozenset(reasons), reasons, frozenset(erased))
 
     def close(self) -> None:
         self.loops.close()

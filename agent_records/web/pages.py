@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from agent_records.api.dependencies import ServicesDep
+from agent_records.web import dossier as more
 from agent_records.web import labels
 from agent_records.web.access import HOME, SessionDep
 from agent_records.web.languages import Text
@@ -72,9 +73,15 @@ async def agents(request: Request, session: SessionDep, services: ServicesDep,
 @router.get("/agents/{agent_id}")
 async def dossier(request: Request, agent_id: str, session: SessionDep,
                   services: ServicesDep, operations: OperationsDep,
-                  after: str | None = None, year: int | None = None) -> Response:
-    """An agent's dossier: identity as the role may see it, the history table (a page
-    of it), and the leave account of a year (the latest event's year by default)."""
+                  after: str | None = None, year: int | None = None, valid_at: str = "",
+                  known_at: str = "", recorded: int | None = None) -> Response:
+    """An agent's dossier: identity as the role may see it, the career timeline, the
+    record as of a date and an instant (``web.dossier``), the history table (a page of
+    it), and the leave account of a year (the latest event's year by default)."""
+    try:
+        valid, known = more.parse_as_of(valid_at, known_at)
+    except more.BadAsOf as bad:
+        return refusal(request, session, 400, "Dossier refused", str(bad))
     try:
         career = await operations.run("AgentCareer", {"id": agent_id, "first": HISTORY_PAGE,
                                                       "after": after},
@@ -89,7 +96,11 @@ async def dossier(request: Request, agent_id: str, session: SessionDep,
         if year is not None:
             leave = (await operations.run("LeaveBalance", {"agentId": agent_id, "year": year},
                                           session.principal, services)).data["leaveBalance"]
+        timeline = await more.timeline_of(agent_id, session, services, operations)
+        as_of = await more.as_of(agent_id, valid, known, events, session, services,
+                                 operations) if valid or known else None
     except OperationFailed as failed:
         return refusal(request, session, 400, "Dossier refused", failed.message)
     return page(request, "dossier.html", session, agent=agent, events=events,
-                withheld=career.withheld, leave=leave, year=year)
+                withheld=career.withheld, leave=leave, year=year, timeline=timeline,
+                as_of=as_of, recorded=recorded)

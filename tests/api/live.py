@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_records.api.documents import document_id, load_operations
+from agent_records.config import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = ROOT / "graphql" / "operations"
@@ -164,8 +165,11 @@ def serve(store: str, folder: Path, tokens_file: Path, tokens: dict[str, str],
     """
     folder.mkdir(parents=True, exist_ok=True)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_RECORDS_")}
+    # The test process's master key: a test that opens the store itself (the CLI's
+    # ``show``, an export) reads the keys the server wrapped.
     environment |= {"AGENT_RECORDS_TOKENS": str(tokens_file),
-                    "AGENT_RECORDS_DATA": str(folder / "data"), **env}
+                    "AGENT_RECORDS_DATA": str(folder / "data"),
+                    "AGENT_RECORDS_MASTER_KEY": str(settings().master_key.resolve()), **env}
     for attempt in range(3):
         port = free_port()
         command = [sys.executable, "-m", "agent_records.cli", "--store", store, "serve",

@@ -232,3 +232,9 @@ def CorrectEvent(rec: Recorder) -> dict[str, Any]:
     version = leave(rec)
     return on(rec, "a", "1949-08-01", correctedVersion=version, annulled=False,
               changes={"end_date": "1949-08-08"}, reason="end date misread")
+
+
+@scenario
+def ErasePersonalData(rec: Recorder) -> dict[str, Any]:
+    return on(rec, serving(rec), "2026-01-05", dataClass="medical",
+              erasureBasis="GDPR Article 17", reason="retention over")

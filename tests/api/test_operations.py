@@ -23,7 +23,7 @@ FILES = sorted(p.stem for p in OPERATIONS.glob("*.graphql"))
 MUTATIONS = {c.name[0].upper() + c.name[1:]: c for c in mutations.MUTATIONS}
 QUERIES = [f for f in FILES if f not in MUTATIONS]
 ROLE_FOR = {Permission.RECORD: "hr_clerk", Permission.DECIDE: "hr_officer",
-            Permission.JUDGE: "council"}
+            Permission.JUDGE: "council", Permission.ERASE: "hr_officer"}
 AUDIT = """query($id: ID!) { auditTrail(filter: {agentId: $id}, first: 100) { edges { node {
   version eventType actorId actorRole correlationId } } } }"""
 
@@ -32,6 +32,7 @@ def query_variables(op: str, c: Career) -> dict[str, Any]:
     """The variables of each query file, on the reference careers."""
     return {
         "AgentCareer": {"id": c.attache, "first": 10},
+        "AgentTimeline": {"id": c.attache, "first": 10},
         "RecordAsOf": {"id": c.attache, "validAt": "1950-08-21", "knownAt": c.before_correction},
         "DisciplinaryFile": {"id": c.envoy},
         "PostRoster": {"code": POST, "on": "1952-07-10"},

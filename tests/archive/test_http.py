@@ -53,7 +53,9 @@ def test_the_archivist_streams_the_export_others_may_not(
     assert reply.headers["x-agent-records-head-hash"] == lines[-1]["hash"]
     for name in RECORDED:
         assert name.encode() in body
-    assert SPOUSE.encode() not in body and any(line["redacted"] for line in lines)
+    # Sealed personal values travel as ciphertext: nothing withheld, all recomputable.
+    assert SPOUSE.encode() not in body and b'"_sealed"' in body
+    assert all(line["stored"] is not None for line in lines)
     assert http.get("/export.jsonl", headers=bearer(tokens["hr_clerk"])).status_code == 403
     assert http.get("/export.jsonl").status_code == 401
     assert http.get("/export.jsonl", headers=bearer("not-a-token")).status_code == 401

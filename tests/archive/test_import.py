@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -136,6 +137,8 @@ def test_import_refuses_a_tampered_file_naming_the_line(
     number = named_line(lines, NAMES[2])
     position = rewrite(tmp_path / "altered.jsonl", lines, number)
     (tmp_path / "removed.jsonl").write_bytes(b"".join(lines[:number] + lines[number + 1:]))
+    for name in ("altered", "removed"):  # the export's data keys go with each copy
+        shutil.copyfile(tmp_path / "events.keys.json", tmp_path / f"{name}.keys.json")
     exported(records, tmp_path / "redacted", personal=False)
     cases = {
         "altered.jsonl": f"line {number} (position {position}): the content does not match its "
@@ -196,6 +199,7 @@ def test_import_command_names_the_line(records: AgentRecords, careers: Careers,
     lines = exported(records, tmp_path)
     number = named_line(lines, NAMES[1])
     rewrite(tmp_path / "altered.jsonl", lines, number)
+    shutil.copyfile(tmp_path / "events.keys.json", tmp_path / "altered.keys.json")
     command = [sys.executable, "-m", "agent_records.cli", "--store",
                f"sqlite:///{tmp_path}/cli.sqlite3", "import"]
     env = {**os.environ, **signing_env}

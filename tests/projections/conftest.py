@@ -8,6 +8,8 @@ store: each aggregate's versions start at 1 and follow each other.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from eventsourcing.persistence import StoredEvent
 
@@ -19,9 +21,15 @@ DEMO_CAREERS = 150  # about 2,300 events
 
 @pytest.fixture(scope="session")
 def demo_log(tmp_path_factory: pytest.TempPathFactory) -> list[StoredEvent]:
-    """The stored events of ``load_demo(app, 150)``, in the order of the log."""
+    """The stored events of ``load_demo(app, 150)``, in the order of the log. Stored with
+    personal values in clear (as before sealing existed), since tests copy them into
+    other stores, which do not hold this store's data keys."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    app = open_records(f"sqlite:///{path}")
+    os.environ["RECORDS_SEALING"] = "off"
+    try:
+        app = open_records(f"sqlite:///{path}")
+    finally:
+        del os.environ["RECORDS_SEALING"]
     try:
         load_demo(app, DEMO_CAREERS)
         return [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)

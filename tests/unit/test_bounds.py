@@ -305,6 +305,22 @@ def test_correction_putting_a_fact_out_of_career_ages_refused(field, refused_val
     agent.correct(on("1950-04-01", reason="fix"), version, changes={field: accepted_value})
 
 
+def test_registration_moved_after_a_fact_of_the_career_refused() -> None:
+    """Found by hypothesis (test_properties): the registration corrected to a day after the
+    appointment left the record with no state on the appointment's day. Refused, naming
+    the fact it would follow; a registration moved earlier is accepted."""
+    agent = attache()
+    appointed = next(e for e in agent.events if isinstance(e, ev.AttacheAppointed))
+    later = appointed.effective_date + timedelta(days=1)
+    with unchanged(agent, InvalidInput, None, "invalid_input") as info:
+        agent.correct(on("1950-04-01", reason="fix"), 1, changes={"effective_date": later})
+    assert info.value.field == "effective_date"
+    assert "AttacheAppointed" in info.value.message
+    agent.correct(on("1950-04-01", reason="fix"), 1,
+                  changes={"effective_date": appointed.effective_date - timedelta(days=1)})
+    assert agent.state_on(agent.state.as_of) == agent.state
+
+
 def test_megabyte_correction_reason_refused() -> None:
     agent = attache()
     with unchanged(agent, InvalidInput, None, "invalid_input") as info:

@@ -35,6 +35,16 @@ PAGES: list[tuple[str | None, str]] = [
     ("council", "/web/agents/{candidate}"),
     ("hr_clerk", "/web/agents/nobody"),  # a refusal (404)
     ("hr_clerk", "/web/agents?name=" + "x" * 101),  # a search the API refuses (400)
+    # HR: timeline and "as of", command forms (fieldsets; one refused), posts, deadlines
+    ("hr_officer", "/web/agents/{attache}?valid_at=1950-01-01"),
+    ("hr_clerk", "/web/agents/{attache}/record/promote"),
+    ("hr_officer", "/web/agents/{attache}/record/appoint-attache"),
+    ("hr_officer", "/web/record/register-agent"),
+    ("hr_clerk", "/web/agents/{attache}/record/grant-leave"),
+    ("hr_clerk", "/web/posts"),
+    ("hr_clerk", "/web/posts/BRU?on=1950-01-01"),
+    ("hr_clerk", "/web/due?start=1949-01-01&end=1990-12-31"),
+    ("auditor", "/web/due"),
 ]
 RUN = """async tags => {
   const found = await axe.run(document, {runOnly: {type: "tag", values: tags}});

@@ -16,6 +16,7 @@ from agent_records.api.context import ctx
 from agent_records.api.errors import PublicError
 from agent_records.api.types import PageInfo, cursor, decode_cursor, described
 from agent_records.domain.classification import for_role, hidden
+from agent_records.domain.erased import Erased
 from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.integrity.ledger_store import Seal
 
@@ -79,6 +80,8 @@ class Event:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, Erased):
+        return value.json()
     if isinstance(value, date | datetime | UUID):
         return str(value)
     if isinstance(value, dict):

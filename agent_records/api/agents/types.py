@@ -17,7 +17,7 @@ from strawberry.types import Info
 from agent_records.api.agents.history import SEAL_FIELDS, EventConnection, history
 from agent_records.api.auth import Permission
 from agent_records.api.context import ctx
-from agent_records.api.errors import PublicError
+from agent_records.api.errors import PublicError, erased
 from agent_records.api.types import (
     Category,
     DisciplinaryBody,
@@ -31,6 +31,7 @@ from agent_records.api.types import (
     selects,
 )
 from agent_records.domain.agent import Agent as AgentRecord
+from agent_records.domain.erased import Erased
 from agent_records.domain.errors import NotFound
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.rules.leave import leave_account
@@ -150,6 +151,8 @@ class Agent:
     @described("Medical data (Art. 6); hr_officer and council only.")
     async def aptitude_certificate(self, info: Info) -> AptitudeCertificate | None:
         cert = (await record_of(info, self.row.agent_id)).state.aptitude_certificate
+        if isinstance(cert, Erased):
+            raise erased("aptitudeCertificate", cert)
         return AptitudeCertificate(doctor=cert.doctor, issued_on=cert.issued_on,
                                    doctor_designated_by_minister=cert.doctor_designated_by_minister
                                    ) if cert else None
@@ -276,8 +279,8 @@ class AptitudeCertificate:
 @strawberry.type
 class MarriageRequest:
     version: int
-    spouse_name: str
-    spouse_nationality: str
+    spouse_name: str | None  # null (ERASED) once marriage data are erased
+    spouse_nationality: str | None
     requested_on: date
     decision: str | None
     decided_on: date | None

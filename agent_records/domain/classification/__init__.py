@@ -4,8 +4,9 @@ and each class names the roles that may read it.
 Defined once, here, next to the event classes; every interface (GraphQL fields, history
 payloads at any depth, filters and orderings, exports, the CLI) asks it what a role may
 receive, and a field without a class fails ``tests/unit/test_classification.py``.
-Erasure (issue 12, item 3, not built yet) will use the same tables: ``personal_fields``
-gives the personal fields of an event type and their classes.
+Erasure uses the same tables: ``SEALED`` gives the fields of each event type stored
+encrypted with the agent's key of their class (``eventstore.sealing``), ``FOLDED`` the
+ones erasure keeps, ``ERASABLE`` the classes it may erase.
 """
 
 from agent_records.domain.classification.classes import (

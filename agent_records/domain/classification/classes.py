@@ -48,6 +48,10 @@ READERS: dict[DataClass, frozenset[Role]] = {
 PERSONAL = frozenset(c for c, roles in READERS.items() if roles != ALL_ROLES)
 """The personal classes: withheld from exports without personal data; what erasure erases."""
 EVERY_CLASS = frozenset(DataClass)
+ERASABLE = frozenset({DataClass.MEDICAL, DataClass.MARRIAGE, DataClass.DISCIPLINE})
+"""The classes ``PersonalDataErased`` may erase. Identity is not: the fold needs the birth
+date for the age limit of Art. 21 (and the age and nationality of Art. 6) for as long as
+the record is evaluated."""
 
 
 def reads(role: str, cls: DataClass) -> bool:

@@ -29,6 +29,7 @@ from agent_records.domain.events import (
     MarriageAuthorised,
     MarriageRecorded,
     OathSworn,
+    PersonalDataErased,
     Posted,
     Promoted,
     Resigned,
@@ -87,6 +88,7 @@ EVENT_FIELDS: dict[type, dict[str, DataClass]] = {
     DisciplinaryReferral: {"body": D, "facts": D},
     DisciplinaryDecision: {"referral_version": D, "outcome": D, "until": D},
     EventCorrected: {"corrected_version": A, "changes": C, "annulled": A},
+    PersonalDataErased: {"data_class": A, "erasure_basis": A},
     PostOpened: {"code": C, "name": C, "city": C, "country": C, "kind": C},
     PostMemberJoined: {"agent_id": C},
 }
@@ -148,7 +150,41 @@ def value_class(value_cls: type, name: str) -> frozenset[DataClass]:
 
 
 def personal_fields(event_cls: type) -> dict[str, DataClass]:
-    """The personal fields of an event type and their classes (what erasure will erase).
-    Corrections carry personal data in ``changes`` when they correct a personal field."""
+    """The personal fields of an event type and their classes (what erasure erases, but
+    for ``FOLDED``). Corrections carry personal data in ``changes`` when they correct a
+    personal field."""
     return {n: c for n, c in EVENT_FIELDS.get(event_cls, {}).items() if c in PERSONAL}
+
+
+FOLDED = frozenset({"request_version", "referral_version", "outcome", "until", "end_date",
+                    "body"})
+"""Personal fields stored in clear and kept by erasure: the fold derives career facts
+from them (which request an authorisation answers, Art. 13; the referring body and a
+disciplinary outcome and its end, which make the status, Art. 23, 24; an absence's end,
+the span of an Art. 14 breach). Read by the same roles as their class; not erased."""
+
+KEPT = "-kept"
+"""Suffix of the key class of values erasure keeps (``FOLDED``): encrypted like the
+others, with a key of the agent that erasure does not destroy."""
+
+
+def _key_class(name: str, classes: frozenset[DataClass]) -> tuple[DataClass, str]:
+    personal = sorted(classes & PERSONAL)
+    erasable = name not in FOLDED and classes <= PERSONAL and len(personal) == 1
+    return personal[0], personal[0].value + ("" if erasable else KEPT)
+
+
+SEALED: dict[type, dict[str, tuple[DataClass, str]]] = {
+    cls: {n: _key_class(n, frozenset({c})) for n, c in personal_fields(cls).items()}
+    for cls in EVENT_FIELDS}
+"""The fields of each event type stored encrypted: each field's class and the class of
+the agent's key that seals it (the field's class, or ``<class>-kept`` for ``FOLDED``)."""
+
+SEALED_CHANGES: dict[str, tuple[DataClass, str]] = {
+    name: _key_class(name, classes) for name, classes in _ANYWHERE.items()
+    if classes & PERSONAL}
+"""The corrected values stored encrypted, by field name: a correction is stored without
+the type of the event it corrects, so a name personal in one class only is sealed with
+that class's key, and one with several classes (``end_date``: career in a leave,
+discipline in an absence) with a key erasure keeps."""
 

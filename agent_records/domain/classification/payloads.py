@@ -20,6 +20,7 @@ from agent_records.domain.classification.events import (
     value_class,
     value_type,
 )
+from agent_records.domain.erased import Erased
 from agent_records.domain.events import EventCorrected
 
 Readable = Callable[[frozenset[DataClass]], bool]
@@ -84,7 +85,7 @@ def _walk(fields: Mapping[str, Any], classes_of: Callable[[str], frozenset[DataC
             out.append(Hidden(prefix + name, classes))
             copy[name] = mark(classes)
             continue
-        kind = value_of(name)
+        kind = None if isinstance(value, Erased) else value_of(name)
         copy[name] = value if kind is None or value is None else \
             _value(value, kind, readable, mark, f"{prefix}{name}.", out)
     return copy

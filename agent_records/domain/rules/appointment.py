@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent_records.domain.calendar import add_years
+from agent_records.domain.erased import is_erased
 from agent_records.domain.events import (
     AgentAppointed,
     AppointmentRenewed,
@@ -75,8 +76,8 @@ def attache_appointed(s: CareerState, e: AttacheAppointed, ck: Check) -> CareerS
                f"an attaché must be at least {MINIMUM_AGE} years old on {day}; "
                f"the candidate is {s.age_on(day)}", "effective_date")
     cert = e.aptitude_certificate
-    ck.require(cert is not None and cert.doctor_designated_by_minister
-               and cert.issued_on <= day, "Art. 6", "no_aptitude_certificate",
+    ck.require(is_erased(cert) or (cert is not None and cert.doctor_designated_by_minister
+               and cert.issued_on <= day), "Art. 6", "no_aptitude_certificate",
                "Art. 6 requires a physical-aptitude certificate, issued on or before the "
                "appointment by a doctor designated by the minister", "aptitude_certificate")
     conduct = e.conduct_attestation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent_records.domain.erased import is_erased
 from agent_records.domain.events import DisciplinaryDecision, DisciplinaryReferral
 from agent_records.domain.rules.check import Check, Handler
 from agent_records.domain.rules.end_of_service import leave_service
@@ -22,7 +23,7 @@ def referred(s: CareerState, e: DisciplinaryReferral, ck: Check) -> CareerState:
         ck.require(not council, "Art. 24", "council_only_for_heads_of_post",
                    "the Council of Ministers sits as disciplinary council for heads of post; "
                    "other agents fall under the civil-servant statute (Art. 23)", "body")
-    ck.require(bool(e.facts.strip()), e.legal_basis, "facts_required",
+    ck.require(is_erased(e.facts) or bool(e.facts.strip()), e.legal_basis, "facts_required",
                "a referral states the facts", "facts")
     referral = Referral(e.originator_version, DisciplinaryBody(e.body), e.effective_date)
     return evolve(s, referrals=(*s.referrals, referral))

@@ -169,11 +169,12 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
             return None
         hooked = type(self)._insert_events is not PostgresApplicationRecorder._insert_events
         keyed: KeyedResult | None = kwargs.get("idempotency")
+        also = kwargs.get("in_transaction")
         with self.datastore.get_connection() as conn:
             try:
-                if not hooked and len(stored_events) >= self.COPY_ROWS:
+                if not hooked and also is None and len(stored_events) >= self.COPY_ROWS:
                     return self.copy_events(conn, stored_events, keyed)
-                if not hooked and keyed is None:  # one statement, one round trip
+                if not hooked and keyed is None and also is None:  # one round trip
                     with conn.cursor() as curs:
                         curs.execute(self.statement(len(stored_events), True, conn),
                                      self.params(stored_events), prepare=True)
@@ -183,6 +184,8 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
                     ids = self._insert_stored_events(curs, stored_events)
                     if keyed is not None:  # after the events: their insert stays unserialised
                         self.insert_key(curs, keyed)
+                    if also is not None:  # statements of the command's own (an erasure's)
+                        also(curs)
                     return ids
             except BaseException:
                 release(conn)

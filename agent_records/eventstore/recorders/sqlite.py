@@ -37,6 +37,9 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
         """The library's private hook, called inside the save's transaction: the events,
         then the key; a key stored first by a concurrent request rolls both back."""
         ids = super()._insert_events(c, stored_events, **kwargs)
+        also = kwargs.get("in_transaction")
+        if also is not None:  # statements of the command's own (an erasure's key)
+            also(c)
         keyed: KeyedResult | None = kwargs.get("idempotency")
         if keyed is not None:
             c.execute(self.insert_key, keyed.row())

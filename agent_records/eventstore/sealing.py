@@ -1,0 +1,166 @@
+"""Personal fields sealed at the persistence boundary: AES-256-GCM, a key per agent and class.
+
+The mapper (``encoding.FastMapper``) hands each event's state here before encoding it:
+every personal field (``classification.SEALED``; a correction's changed values by the
+class of the field they correct, ``SEALED_CHANGES``) becomes an envelope
+
+    {"_sealed": {"class": "medical", "key": <key id>, "nonce": <b64>, "ct": <b64>}}
+
+whose plaintext is the value as the library's transcoder encodes it (dates and value
+objects included) and whose associated data is ``<stream id>/<version>/<field path>``:
+a ciphertext moved to another event, field or agent does not open. The hash chain
+covers the stored state, the ciphertext: destroying a key (erasure) changes no stored
+byte. Reading, an envelope whose key is destroyed becomes ``Erased(class)``; a value
+stored in clear before sealing existed is left as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import Transcoder
+
+from agent_records.domain.classification.classes import DataClass
+from agent_records.domain.classification.events import SEALED, SEALED_CHANGES
+from agent_records.domain.erased import Erased
+from agent_records.domain.events import EventCorrected
+from agent_records.keys.table import KeyTable
+
+ENVELOPE = "_sealed"
+NONCE = 12
+
+
+def is_envelope(value: Any) -> bool:
+    return isinstance(value, Mapping) and ENVELOPE in value and len(value) == 1
+
+
+class Sealer:
+    """Seals and opens the personal fields of events with the keys of ``keys``."""
+
+    def __init__(self, keys: KeyTable, transcoder: Transcoder) -> None:
+        self.keys, self.transcoder = keys, transcoder
+        self.ciphers: dict[bytes, AESGCM] = {}
+
+    def _cipher(self, key: bytes) -> AESGCM:
+        cipher = self.ciphers.get(key)
+        if cipher is None:
+            cipher = self.ciphers[key] = AESGCM(key)
+        return cipher
+
+    # Writing -----------------------------------------------------------------------
+
+    def pairs(self, events: Iterable[Any]) -> set[tuple[str, str]]:
+        """The (agent, class) keys sealing ``events`` needs (to create them at once)."""
+        found: set[tuple[str, str]] = set()
+        for event in events:
+            cls = type(event)
+            fields = SEALED.get(cls, {})
+            state = vars(event)
+            for name, (_, key_class) in fields.items():
+                if state.get(name) is not None:
+                    found.add((str(event.originator_id), key_class))
+            if cls is EventCorrected:
+                for name, value in state["changes"].items():
+                    if value is not None and name in SEALED_CHANGES:
+                        found.add((str(event.originator_id), SEALED_CHANGES[name][1]))
+        return found
+
+    def seal(self, cls: type, state: dict[str, Any], stream: Any, version: int) -> None:
+        """Replaces, in ``state``, each personal value by its envelope."""
+        fields = SEALED.get(cls)
+        if fields:
+            for name, (data_class, key_class) in fields.items():
+                value = state.get(name)
+                if value is not None:
+                    state[name] = self._envelope(value, data_class, key_class, stream,
+                                                 version, name)
+        if cls is EventCorrected:
+            changes = dict(state["changes"])
+            for name, value in changes.items():
+                changed = SEALED_CHANGES.get(name)
+                if changed is not None and value is not None:
+                    changes[name] = self._envelope(value, *changed, stream, version,
+                                                   f"changes.{name}")
+            state["changes"] = changes
+
+    def _envelope(self, value: Any, data_class: DataClass, key_class: str, stream: Any,
+                  version: int, path: str) -> dict[str, Any]:
+        key_id, key = self.keys.live_key(str(stream), key_class, new_agent=version == 1)
+        nonce = os.urandom(NONCE)
+        ct = self._cipher(key).encrypt(nonce, self.transcoder.encode(value),
+                                       associated(stream, version, path))
+        return {ENVELOPE: {"class": data_class.value, "key": key_id,
+                           "nonce": base64.b64encode(nonce).decode(),
+                           "ct": base64.b64encode(ct).decode()}}
+
+    # Reading -----------------------------------------------------------------------
+
+    def open_event(self, event: Any) -> None:
+        """Replaces, in the decoded ``event``, each envelope by its value or ``Erased``."""
+        cls = type(event)
+        state = event.__dict__
+        stream, version = state["originator_id"], state["originator_version"]
+        for name in SEALED.get(cls, ()):
+            value = state.get(name)
+            if is_envelope(value):
+                state[name] = self.open(value, stream, version, name)
+        if cls is EventCorrected:
+            changes = state.get("changes")
+            if isinstance(changes, dict) and any(map(is_envelope, changes.values())):
+                state["changes"] = {n: self.open(v, stream, version, f"changes.{n}")
+                                    if is_envelope(v) else v for n, v in changes.items()}
+
+    def open(self, envelope: Mapping[str, Any], stream: Any, version: int, path: str) -> Any:
+        sealed = envelope[ENVELOPE]
+        key = self.keys.key(sealed["key"])
+        if key is None:
+            return Erased(sealed["class"])
+        plain = self._cipher(key).decrypt(base64.b64decode(sealed["nonce"]),
+                                          base64.b64decode(sealed["ct"]),
+                                          associated(stream, version, path))
+        if b'"_type_"' not in plain:  # plain JSON (a name, a code): json's cached decoder
+            return json.loads(plain)
+        return self.transcoder.decode(plain)
+
+
+    def open_line(self, line: dict[str, Any]) -> None:
+        """Opens the sealed values of an export line's readable payload (JSON as the
+        export shows it: ISO dates, plain objects; ``{"erased": class}`` once erased)."""
+        payload, stream, version = line["payload"], line["stream_id"], line["version"]
+        for name, value in payload.items():
+            if is_envelope(value):
+                payload[name] = self.open_plain(value, stream, version, name)
+        changes = payload.get("changes")
+        if isinstance(changes, dict):
+            for name, value in changes.items():
+                if is_envelope(value):
+                    changes[name] = self.open_plain(value, stream, version, f"changes.{name}")
+
+    def open_plain(self, envelope: Mapping[str, Any], stream: Any, version: int, path: str
+                   ) -> Any:
+        sealed = envelope[ENVELOPE]
+        key = self.keys.key(sealed["key"])
+        if key is None:
+            return Erased(sealed["class"]).json()
+        plain = self._cipher(key).decrypt(base64.b64decode(sealed["nonce"]),
+                                          base64.b64decode(sealed["ct"]),
+                                          associated(stream, version, path))
+        return json.loads(plain, object_hook=unwrap)
+
+
+def unwrap(obj: dict[str, Any]) -> Any:
+    """The export's readable form of a stored value (``archive.verify_export.unwrap``):
+    the transcoder's type envelopes removed (ISO dates, plain objects)."""
+    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+        return obj["_data_"]
+    return obj
+
+
+def associated(stream: Any, version: int, path: str) -> bytes:
+    """What binds a ciphertext to its place: stream, version, field path."""
+    return f"{stream}/{version}/{path}".encode()
