@@ -11,11 +11,13 @@ uvicorn in subprocesses on that store (``--workers`` processes each, default 1 a
 (same read models, same fields, plain JSON), measured one after the other with the same
 number of workers. ``--store URL`` measures an existing, projected store instead of
 generating one (it is only read: nothing is projected, written or dropped there; a
-view behind the store head is reported). Each GraphQL service runs twice: as it is
-(answers of trusted queries kept, ``api/answers.py``) and with
-``AGENT_RECORDS_ANSWER_CACHE=0`` (what a request costs when its answer is not kept),
-in the same run. Eight client processes (keep-alive ``http.client``) send each query for
-``--seconds``, the documented operations as trusted documents (by ``documentId``):
+view behind the store head is reported). Each GraphQL service runs three times: as it
+is (answers of trusted queries kept, ``api/answers.py``; plain fields compiled,
+``api/compiled.py``), with ``AGENT_RECORDS_ANSWER_CACHE=0`` (what a request costs when
+its answer is not kept), and with ``AGENT_RECORDS_FIELD_EXECUTION=graphql-core`` too
+(every field through graphql-core), in the same run. Eight client processes
+(keep-alive ``http.client``) send each query for ``--seconds``, the documented
+operations as trusted documents (by ``documentId``):
 - career: ``AgentCareer`` (agent with post and the first 50 events of its history, with
   their seals);
 - roster: ``PostRoster`` (head of post, chargés and the whole roster of a post on a date);
@@ -90,10 +92,13 @@ DOCUMENTS = {"career": "AgentCareer", "roster": "PostRoster", "roster (page)": "
 IDS = {kind: document_id(OPERATIONS[name]) for kind, name in DOCUMENTS.items()}
 CAREER, ROSTER = OPERATIONS["AgentCareer"], OPERATIONS["PostRoster"]
 AUDIT = OPERATIONS["AuditTrail"]
-APIS = ("graphql", "graphql (no cache)", "plain")
-"""The service as it runs (answers kept), the same without kept answers
-(``AGENT_RECORDS_ANSWER_CACHE=0``: what a request costs when its answer is not kept), and
-the plain JSON endpoint."""
+CORE = "graphql (no cache, graphql-core)"
+APIS = ("graphql", "graphql (no cache)", CORE, "plain")
+"""The service as it runs (answers kept, plain fields compiled), the same without kept
+answers (``AGENT_RECORDS_ANSWER_CACHE=0``: what a request costs when its answer is not
+kept), the same without compiled fields either (``AGENT_RECORDS_FIELD_EXECUTION=
+graphql-core``: every field through graphql-core's executor), and the plain JSON
+endpoint."""
 POSTS = ["BRU", "PAR", "HAG", "LON", "WAS", "BON", "ROM", "BER"]
 
 
@@ -262,6 +267,10 @@ def measure(url: str, agents: int, events: int, cfg: dict[str, Any], token_dir: 
             services["graphql (no cache)"] = start_service(
                 "agent_records.api.app:create_app", {**env, "AGENT_RECORDS_ANSWER_CACHE": "0"},
                 workers)
+            services[CORE] = start_service(
+                "agent_records.api.app:create_app",
+                {**env, "AGENT_RECORDS_ANSWER_CACHE": "0",
+                 "AGENT_RECORDS_FIELD_EXECUTION": "graphql-core"}, workers)
             services["plain"] = start_service("bench.plain_api:create_app", env, workers)
             with multiprocessing.get_context("fork").Pool(clients) as pool:
                 for kind in cfg["kinds"]:
@@ -314,29 +323,36 @@ def summary(results: list[dict], title: str) -> list[str]:
         if r["api"] != "graphql":
             continue
         fresh, plain = figures(results, r, "graphql (no cache)"), figures(results, r, "plain")
+        core = figures(results, r, CORE)
         ratio, fresh_ratio = (r["req_per_s"] / plain["req_per_s"],
                               fresh["req_per_s"] / plain["req_per_s"])
         p99 = r["p99_ms"] / plain["p99_ms"]
         rows.append([r["agents"], r["query"], r["workers"], r["req_per_s"], r["p99_ms"],
                      r["server_cpu_ms"], f"{r['repeated']:.0%}", fresh["req_per_s"],
-                     fresh["p99_ms"], fresh["server_cpu_ms"], plain["req_per_s"],
-                     plain["p99_ms"], plain["server_cpu_ms"], ratio, fresh_ratio, p99,
+                     fresh["p99_ms"], fresh["server_cpu_ms"], core["req_per_s"],
+                     core["p99_ms"], core["server_cpu_ms"], plain["req_per_s"],
+                     plain["p99_ms"], plain["server_cpu_ms"], ratio, fresh_ratio,
+                     core["req_per_s"] / plain["req_per_s"], p99,
                      fresh["p99_ms"] / plain["p99_ms"], f"{r['load_1m']:.1f}"])
         case = f"{r['agents']:,} agents, {r['query']}, {r['workers']} worker(s)"
         verdicts.append(f"- {case}: throughput {ratio:.2f} of plain (target >= 0.6: "
                         f"{'met' if ratio >= 0.6 else 'NOT met'}; without kept answers "
-                        f"{fresh_ratio:.2f})")
+                        f"{fresh_ratio:.2f}; without compiled fields either "
+                        f"{core['req_per_s'] / plain['req_per_s']:.2f})")
         if r["query"] == "career":
             verdicts.append(f"- {case}: p99 {r['p99_ms']:.1f} ms = {p99:.2f} x plain's "
                             f"{plain['p99_ms']:.1f} ms (target <= 1.2: "
                             f"{'met' if p99 <= 1.2 else 'NOT met'}; <= 25 ms: "
                             f"{'met' if r['p99_ms'] <= 25 else 'not met'})")
     return [table(f"GraphQL over HTTP ({title}; ratio = GraphQL req/s over plain JSON req/s; "
-                  "'no cache': AGENT_RECORDS_ANSWER_CACHE=0; 'asked before': share of "
+                  "'no cache': AGENT_RECORDS_ANSWER_CACHE=0; 'core': also "
+                  "AGENT_RECORDS_FIELD_EXECUTION=graphql-core; 'asked before': share of "
                   "requests whose variables were sent before in the case)",
                   ["agents", "query", "workers", "GraphQL req/s", "p99 ms", "CPU ms/req",
                    "asked before", "no cache req/s", "no cache p99", "no cache CPU",
+                   "core req/s", "core p99", "core CPU",
                    "plain req/s", "plain p99", "plain CPU", "ratio", "ratio no cache",
+                   "ratio core",
                    "p99 ratio", "p99 ratio no cache", "load 1m"], rows),
             "Targets (issue 15, 2):\n" + "\n".join(verdicts) + "\n"]
 

@@ -30,7 +30,7 @@ from pyinstrument import Profiler  # noqa: E402
 from agent_records import demo  # noqa: E402
 from agent_records.domain.commands import GrantLeave, OpenPost, RegisterAgent  # noqa: E402
 from agent_records.readside import named  # noqa: E402
-from bench.common import RESULTS, generate, log, open_app, store_url, temp_schema  # noqa: E402
+from bench.common import RESULTS, generate, log, open_app, temp_schema  # noqa: E402
 from projections.engine.runner import Worker  # noqa: E402
 
 
@@ -98,22 +98,14 @@ def profile_graphql() -> None:
     from agent_records.api.context import Context
     from agent_records.api.documents import load_documents, trusted_documents
     from agent_records.api.schema import build_schema
-    from agent_records.api.services import ServiceSettings, open_services
+    from bench.field_execution import projected
     from bench.graphql import AUDIT, CAREER, POSTS, ROSTER
 
     async def inline(fn, *args):  # the database work on this thread, where the profiler is
         return fn(*args)
 
     with temp_schema("prof_graphql") as schema_name:
-        app = open_app(schema_name)
-        generate(app, 300)
-        Worker(app, named()).run_once()
-        app.close()
-        services = open_services(ServiceSettings(store=store_url(schema_name),
-                                                 inline_projections=False))
-        with services.views.reading() as sql:
-            ids = [r["agent_id"] for r in sql.execute(
-                f"SELECT agent_id FROM {services.views.table('agents')}").fetchall()]
+        services, ids = projected(schema_name, 300)
         schema = build_schema(introspection=True, extra=[
             trusted_documents(load_documents(), False)])
         principal = Principal("demo-council", Role.COUNCIL)

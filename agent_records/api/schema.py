@@ -22,10 +22,12 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import ParseOptions
 
+from agent_records import config
 from agent_records.api.agents import queries as agent_queries
 from agent_records.api.audit import breaches as breach_queries
 from agent_records.api.audit import queries as audit_queries
 from agent_records.api.classified import guard
+from agent_records.api.compiled import CompilingExecutor
 from agent_records.api.cost import MAX_DEPTH
 from agent_records.api.deadlines import queries as deadline_queries
 from agent_records.api.errors import MaskInternalErrors, log_errors
@@ -85,9 +87,11 @@ Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 """What strawberry takes as an extension: a class or a factory (see the module doc)."""
 
 
-def build_schema(introspection: bool = True, extra: list[Extension] | None = None
-                 ) -> strawberry.Schema:
-    """The GraphQL schema; ``introspection=False`` for production."""
+def build_schema(introspection: bool = True, extra: list[Extension] | None = None,
+                 compiled: bool | None = None) -> strawberry.Schema:
+    """The GraphQL schema; ``introspection=False`` for production. ``compiled``: plain
+    fields run compiled (``api.compiled``); by default as ``AGENT_RECORDS_FIELD_EXECUTION``
+    says."""
     extensions: list[Extension] = [
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
@@ -97,7 +101,10 @@ def build_schema(introspection: bool = True, extra: list[Extension] | None = Non
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    schema = Schema(query=Query, mutation=mutation_type(), extensions=extensions)
+    if compiled is None:
+        compiled = config.settings().field_execution == "compiled"
+    schema = Schema(query=Query, mutation=mutation_type(), extensions=extensions,
+                    execution_context_class=CompilingExecutor if compiled else None)
     guard(schema)  # each field behind the roles that read its class
     return schema
 
