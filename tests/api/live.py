@@ -209,3 +209,15 @@ def wait_ready(live: Live, timeout: float = START_TIMEOUT) -> None:
             last = exc
         time.sleep(0.1)
     raise AssertionError(f"the service was not ready after {timeout}s ({last}):\n{live.log()}")
+
+
+def checkpoint(live: Live) -> None:
+    """``agent-records checkpoint`` on the server's store, with the server's data folder."""
+    assert live.log_path is not None and live.process is not None
+    folder = live.log_path.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_RECORDS_")}
+    store = live.process.args[live.process.args.index("--store") + 1]  # type: ignore[union-attr]
+    done = subprocess.run([sys.executable, "-m", "agent_records.cli", "--store", store,
+                           "checkpoint"], env={**env, "AGENT_RECORDS_DATA": str(folder / "data")},
+                          cwd=folder, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

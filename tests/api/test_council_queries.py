@@ -4,15 +4,11 @@ signed checkpoint, verified by the service; the audit roles)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from agent_records.integrity import merkle
 from tests.api.career import Career
-from tests.api.live import Live
+from tests.api.live import Live, checkpoint
 
 ROLES = ["hr_clerk", "hr_officer", "council", "archivist", "auditor"]
 BREACHES = """query($code: String, $first: Int!, $after: String) {
@@ -57,18 +53,6 @@ def test_breaches_filter_by_code_and_page(live: Live, career: Career) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == [e["node"] for e in every["edges"]]
-
-
-def checkpoint(live: Live) -> None:
-    """``agent-records checkpoint`` on the server's store, with the server's data folder."""
-    assert live.log_path is not None and live.process is not None
-    folder = live.log_path.parent
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_RECORDS_")}
-    store = live.process.args[live.process.args.index("--store") + 1]  # type: ignore[union-attr]
-    done = subprocess.run([sys.executable, "-m", "agent_records.cli", "--store", store,
-                           "checkpoint"], env={**env, "AGENT_RECORDS_DATA": str(folder / "data")},
-                          cwd=folder, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
