@@ -17,11 +17,13 @@ import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
 from agent_records.domain import timeline
 from agent_records.domain.agent import Agent
+from agent_records.domain.carried import carried
 from agent_records.domain.events import CareerEvent
 from agent_records.domain.post import PostMemberJoined, PostOpened
 from agent_records.domain.state import CareerState
@@ -225,6 +227,10 @@ class AgentStateView(View):
         if "name" in cls.__dict__ and "tables" in cls.__dict__:
             cls.tables = (*cls.tables, due_table(cls.name))
 
+    def __init__(self, store: ViewStore, suffix: str = "") -> None:
+        super().__init__(store, suffix)
+        self._carried: tuple[CareerState, date, CareerState] | None = None
+
     @property
     def due(self) -> str:
         """The logical name of the view's table of next dates."""
@@ -232,7 +238,19 @@ class AgentStateView(View):
 
     def state(self, agent: Agent) -> CareerState:
         """The agent's state on the view's day."""
-        return agent.current(self.day)
+        return self.carried(agent, self.day)
+
+    def carried(self, agent: Agent, day: date) -> CareerState:
+        """``agent.current(day)`` from the record's one evaluation (``Agent.state``,
+        cached by the agent), carried on to ``day`` (``carried``): the views need two
+        days (theirs and, for the deadlines, the end of time), and folding the record
+        once per day was most of a rebuild's time. Kept for the agent's last state
+        until the next: ``rows`` and ``all_rows`` both ask."""
+        evaluated = agent.state
+        last = self._carried
+        if last is None or last[0] is not evaluated or last[1] != day:
+            last = self._carried = (evaluated, day, carried(evaluated, day))
+        return last[2]
 
     def all_rows(self, agent_id: str, agent: Agent) -> TableRows:
         """The view's rows and the agent's next date (none when nothing is due)."""

@@ -7,7 +7,9 @@ order of (aggregate, version), decodes each event once and projects each aggrega
 as the library's repository does, without reading it again.
 
 PostgreSQL streams the rows through a server-side cursor (optionally one range of
-aggregate ids, so that several processes share the log); SQLite reads pages by key.
+aggregate ids, so that several processes share the log) in binary: the events' states
+travel as stored instead of as hex text (less CPU on both sides); SQLite reads pages by
+key.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def postgres_notes(conn: psycopg.Connection[Any], table: str, head: int,
         params.append(ids[1])
     for setting in PLAN:
         conn.execute(f"SET LOCAL {setting}")
-    with conn.cursor(name="rebuild_streams", row_factory=tuple_row) as cur:
+    # binary: the server sends the state as it is stored, not hex text to decode
+    with conn.cursor(name="rebuild_streams", row_factory=tuple_row, binary=True) as cur:
         cur.itersize = FETCH
         cur.execute(f"SELECT {COLUMNS} FROM {table} WHERE {' AND '.join(where)} "
                     "ORDER BY originator_id, originator_version", params)

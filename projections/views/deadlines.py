@@ -88,7 +88,7 @@ class DeadlinesView(AgentStateView):
     def state(self, agent: Agent) -> CareerState:
         """The record carried to the end of time: every deadline has come (none is
         left for the daily step)."""
-        return agent.current(END_OF_TIME)
+        return self.carried(agent, END_OF_TIME)
 
     def rows(self, agent_id: str, agent: Agent) -> TableRows:
         s = self.state(agent)

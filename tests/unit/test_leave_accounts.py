@@ -14,7 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_records.domain.rules.leave import leave_account, leave_accounts
+from agent_records.domain.rules.leave import (
+    Entitlements,
+    entitlement,
+    leave_account,
+    leave_accounts,
+)
 from agent_records.domain.state import CareerState, Leave, Position
 from agent_records.domain.values import Authority, LeaveKind, PositionKind
 
@@ -68,3 +73,28 @@ def test_carry_over_runs_through_the_years_and_is_capped() -> None:
                     service_start=date(1948, 1, 1), as_of=date(1952, 1, 1))
     carried = [a.carried_over for a in leave_accounts(s, range(1948, 1953))]
     assert carried == [0, 30, 60, 90, 90]
+
+
+jan_first = st.integers(1930, 1990).map(lambda y: date(y, 1, 1))
+"""Positions and service that end or begin on 1 January: the edges of a year abroad."""
+edgy = st.builds(
+    lambda positions, prior, start, end: CareerState(
+        positions=tuple(positions), prior_public_service_days=prior, service_start=start,
+        service_end=end, as_of=start or BASE),
+    st.lists(st.builds(lambda kind, since, ended: Position(1, kind, since, "BRU", ended=ended),
+                       st.sampled_from([PositionKind.ABROAD, PositionKind.MINISTRY]),
+                       st.one_of(day, jan_first), st.one_of(st.none(), day, jan_first)),
+             max_size=4),
+    st.integers(0, 20 * 365), st.one_of(st.none(), day, jan_first),
+    st.one_of(st.none(), day, jan_first))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(state, edgy), st.integers(1935, 1985), st.integers(0, 40))
+def test_entitlements_of_every_year_equal_each_year_asked_alone(
+        s: CareerState, begin: int, span: int) -> None:
+    """What ``leave_accounts`` counts with: the years abroad gathered once, the fifteen
+    years of service reached on one day while in service (Art. 15)."""
+    entitled = Entitlements(s, begin, begin + span)
+    years = range(begin, begin + span)
+    assert [entitled.of(y) for y in years] == [entitlement(s, y) for y in years]

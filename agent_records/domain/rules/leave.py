@@ -75,6 +75,39 @@ def entitlement(s: CareerState, year: int) -> int:
     return LONG_SERVICE_DAYS if long_service_on(s, date(year, 1, 1)) else ANNUAL_DAYS
 
 
+class Entitlements:
+    """``entitlement`` of each year from ``begin`` to ``stop`` (excluded), cheaper when
+    every year of a career is asked (the read model shows them all; a grant counts them
+    up to its year): the years abroad are gathered once from the positions, and while
+    the agent is in service the fifteen years are reached on one fixed day, the
+    anniversary of where the days served (prior service included) begin."""
+
+    def __init__(self, s: CareerState, begin: int, stop: int) -> None:
+        self.s = s
+        self.abroad: set[int] = set()
+        for p in s.positions:
+            if p.kind == PositionKind.ABROAD:  # p.since <= 31 Dec y and p.ended > 1 Jan y
+                last = stop - 1 if p.ended is None else (
+                    p.ended.year - (1 if (p.ended.month, p.ended.day) == (1, 1) else 0))
+                self.abroad.update(range(max(p.since.year, begin), min(last, stop - 1) + 1))
+        self.reached: date | None = None
+
+    def of(self, year: int) -> int:
+        """``entitlement(s, year)``."""
+        if year not in self.abroad:
+            return 0
+        day, s = date(year, 1, 1), self.s
+        if s.service_start is not None and s.service_start < day and (
+                s.service_end is None or day <= s.service_end):
+            if self.reached is None:  # in service: the days served begin on a fixed day
+                began = s.service_start - timedelta(days=s.prior_public_service_days)
+                self.reached = add_years(began, LONG_SERVICE_YEARS)
+            long = self.reached <= day
+        else:
+            long = long_service_on(s, day)
+        return LONG_SERVICE_DAYS if long else ANNUAL_DAYS
+
+
 def counted_leaves(s: CareerState, year: int) -> list[Leave]:
     """Leaves that count against ``year``'s entitlement (annual and urgency)."""
     return [lv for lv in s.leaves if lv.start.year == year and lv.kind != LeaveKind.EXCEPTIONAL]
@@ -117,10 +150,11 @@ def leave_accounts(s: CareerState, years: range,
     for lv in s.leaves:
         if lv.kind != LeaveKind.EXCEPTIONAL and lv.start.year >= begin:
             counted.setdefault(lv.start.year, []).append(lv)
+    entitled = Entitlements(s, begin, years.stop)
     accounts = []
     for y in range(begin, years.stop):
         leaves = counted.get(y, [])
-        taken, granted = sum(lv.counted_days for lv in leaves), entitlement(s, y)
+        taken, granted = sum(lv.counted_days for lv in leaves), entitled.of(y)
         if y >= years.start:
             accounts.append(LeaveAccount(year=y, entitlement=granted, carried_over=carried,
                                          taken=taken,
