@@ -40,6 +40,7 @@ FIELDS = {
     "referralVersion": N_("Referral (event number)"), "outcome": N_("Outcome"),
     "correctedVersion": N_("Corrected event (number)"), "changes": N_("Changes"),
     "annulled": N_("Annulled"),
+    "dataClass": N_("Class of personal data"), "erasureBasis": N_("Legal basis of the erasure"),
 }
 """Each input field's label (value objects' fields too), by its GraphQL name."""
 
@@ -60,7 +61,7 @@ TITLES = {
     "AcceptResignation": N_("Accept resignation"), "Retire": N_("Retire"),
     "ExtendService": N_("Extend service"), "ReferToDiscipline": N_("Refer to discipline"),
     "RecordDisciplinaryDecision": N_("Record disciplinary decision"),
-    "CorrectEvent": N_("Correct event"),
+    "CorrectEvent": N_("Correct event"), "ErasePersonalData": N_("Erase personal data"),
 }
 """Each command's title (the decree's terms in French), by its class name."""
 
@@ -111,6 +112,8 @@ ABOUT = {
                                      "8 May 1872, Art. 32)."),
     "CorrectEvent": N_("Corrects an earlier event: new values for some of its fields, or its "
                        "annulment (Correction)."),
+    "ErasePersonalData": N_("Personal data of one class erased under data-protection law: "
+                            "the facts stay and the chain still verifies."),
 }
 """Each command in a sentence with its articles (the event's docstring, in words), by its
 class name; ``tests/web/test_forms.py`` fails for a command without one."""

@@ -26,7 +26,7 @@ from tests.web.conftest import Site
 from tests.web.test_sessions import csrf_of, sign_in
 
 ROLE_FOR = {Permission.RECORD: "hr_clerk", Permission.DECIDE: "hr_officer",
-            Permission.JUDGE: "council"}
+            Permission.JUDGE: "council", Permission.ERASE: "hr_officer"}
 BY_COMMAND = {form.operation: form for form in FORMS.values()}
 KEY = re.compile(r'name="idempotencyKey" value="([^"]+)"')
 
