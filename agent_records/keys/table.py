@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import psycopg
+
 from agent_records.keys import master as masters
 from agent_records.keys.master import MasterKey
 
@@ -57,13 +59,28 @@ class KeyTable:
         """Keys made while this thread encodes a save, until the save takes them."""
         self._lock = threading.Lock()
         self.created = False
+        self._pid = os.getpid()
+        self._child: tuple[int, Any] | None = None
 
     # SQL ---------------------------------------------------------------------------
 
     @contextmanager
     def _sql(self, commit: bool) -> Iterator[Any]:
+        if self.postgres and os.getpid() != self._pid:  # a forked child (a rebuild's)
+            own = self._own()
+            with own.transaction(force_rollback=not commit):
+                yield own.cursor()
+            return
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
+
+    def _own(self) -> Any:
+        """A forked process's own connection: the pool's are the parent's sockets (and
+        its threads did not survive the fork); sharing them mixes the processes' replies."""
+        if self._child is None or self._child[0] != os.getpid():
+            self._child = (os.getpid(), psycopg.connect(**self.datastore.pool.kwargs,
+                                                        autocommit=True))
+        return self._child[1]
 
     def _run(self, cursor: Any, statement: str, params: Iterable[Any] = ()) -> Any:
         if self.postgres:
@@ -74,6 +91,9 @@ class KeyTable:
     def create(self) -> None:
         """The table and its index, if missing (with the store's other tables)."""
         if self.created:
+            return
+        if self._exists():  # read first: a standby (read-only) must not try to create
+            self.created = True
             return
         blob = "BYTEA" if self.postgres else "BLOB"
         statements = [
@@ -90,6 +110,21 @@ class KeyTable:
                 if "already exists" not in str(exc) and "duplicate key" not in str(exc):
                     raise
         self.created = True
+
+    def _exists(self) -> bool:
+        """Whether the table and its index are there (a read, as on a standby)."""
+        if self.postgres:
+            schema = self.datastore.schema
+            query = "SELECT to_regclass(%s) AS t, to_regclass(%s) AS i"
+            params: tuple[str, ...] = (self.table, f'"{schema}"."{TABLE}_live"')
+        else:
+            query = ("SELECT (SELECT count(*) FROM sqlite_master WHERE name = ?) AS t, "
+                     "(SELECT count(*) FROM sqlite_master WHERE name = ?) AS i")
+            params = (TABLE, f"{TABLE}_live")
+        with self._sql(commit=False) as c:
+            c.execute(query, params)
+            row = c.fetchone()
+        return bool(row["t"]) and bool(row["i"])
 
     # The master key ----------------------------------------------------------------
 
