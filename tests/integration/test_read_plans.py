@@ -157,8 +157,17 @@ def connect(url: str, schema: str | None) -> Iterator[Any]:
 
 
 def analyze(url: str, schema: str | None) -> None:
+    """Statistics of the store's tables; on PostgreSQL of its schema's only (a bare
+    ``ANALYZE`` reads every table of the shared database, other tests' schemas included,
+    and waits on their locks)."""
     with connect(url, schema) as conn:
-        conn.execute("ANALYZE")
+        if schema is None:
+            conn.execute("ANALYZE")
+            return
+        tables = [f'"{schema}"."{name}"' for (name,) in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_type = 'BASE TABLE'", (schema,)).fetchall()]
+        conn.execute(f"ANALYZE {', '.join(tables)}")
 
 
 Statement = tuple[str, Any]
