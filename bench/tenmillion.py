@@ -10,7 +10,9 @@ it; ``--reuse`` measures a store left by ``--keep`` without making it again).
 Making the store, in two steps, both timed:
 1. ``--base-agents`` careers (QUICK 1,000, FULL 20,000; ~15 events each) through the
    generator's bulk path (``bench.common.generate``: every event from the application's
-   own commands, every rule checked);
+   own commands, every rule checked), personal values in clear (``RECORDS_SEALING=off``,
+   ``open_clear``): a sealed value's associated data names its stream, so a copy under
+   a fresh id would not open, whatever keys were copied with it;
 2. copies of those careers in SQL until the log holds ``--events``: each copy gives
    every agent stream a fresh id (``md5(id || '/' || copy)``) with its events byte for
    byte, and adds to each post's stream the ``PostMemberJoined`` of the copied agents
@@ -49,6 +51,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent_records.api.auth import ensure_demo_tokens
+from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
 from bench.common import (
     CLI,
@@ -98,10 +101,27 @@ def drop_database(name: str) -> None:
             sql.Identifier(name)))
 
 
+def open_clear(url: str) -> AgentRecords:
+    """The store at ``url`` opened with personal values in clear (``RECORDS_SEALING=off``):
+    the events ``copy_careers`` copies under fresh ids must not be sealed (the associated
+    data of a sealed value binds its stream id and version). Stores opened later, sealing
+    on, read those values as stored before sealing existed."""
+    before = os.environ.get("RECORDS_SEALING")
+    os.environ["RECORDS_SEALING"] = "off"
+    try:
+        return open_records(url)
+    finally:
+        if before is None:
+            del os.environ["RECORDS_SEALING"]
+        else:
+            os.environ["RECORDS_SEALING"] = before
+
+
 def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = None
                  ) -> dict[str, Any]:
     """Copies the store's careers (fresh agent ids) until the log holds ``target`` events
-    (the store in ``schema`` of that database, or its default schema)."""
+    (the store in ``schema`` of that database, or its default schema). Refuses sealed
+    events: made by ``open_clear``, the careers hold their personal values in clear."""
     t0 = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
         if schema:
@@ -121,6 +141,10 @@ def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = 
             "LATERAL (SELECT convert_from(e.state, 'UTF8')::json->>'agent_id' AS member) m "
             "WHERE e.topic = %s AND m.member::uuid IN (SELECT id FROM src_agents)"
         ).format(e=events), (JOINED,))
+        if conn.execute("SELECT 1 FROM src WHERE position('\"_sealed\"' IN "
+                        "convert_from(state, 'UTF8')) > 0 LIMIT 1").fetchone():
+            raise ValueError("the careers hold sealed values, which do not open under fresh "
+                             "ids: make them with RECORDS_SEALING=off (open_clear)")
         per_copy = conn.execute("SELECT count(*) FROM src").fetchone()[0]  # type: ignore[index]
         head = conn.execute(sql.SQL("SELECT count(*) FROM {e}").format(e=events)
                             ).fetchone()[0]  # type: ignore[index]
@@ -153,7 +177,7 @@ def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = 
 
 def make_store(url: str, base: int, target: int) -> dict[str, Any]:
     """``base`` generated careers, then copies of them up to ``target`` events."""
-    app = open_records(url)
+    app = open_clear(url)
     log(f"generating {base:,} careers into {url}")
     stats = generate(app, base, jobs=os.cpu_count() or 1, progress=progress_line(base))
     table_name = app.recorder.events_table_name

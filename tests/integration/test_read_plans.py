@@ -53,9 +53,10 @@ from agent_records.api.app import create_app
 from agent_records.api.auth import TokenStore, ensure_demo_tokens
 from agent_records.api.services import ServiceSettings
 from agent_records.bootstrap import open_records
+from agent_records.integrity.service import create_checkpoint
 from agent_records.readside import named
 from bench.common import generate
-from bench.tenmillion import copy_careers
+from bench.tenmillion import copy_careers, open_clear
 from projections.engine.runner import Worker
 from tests import backends
 from tests.api.live import OPERATIONS, operations
@@ -108,8 +109,12 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     else:
         schema = backends.create_schema()
         url = backends.store_url(schema)
+    data = pytest.MonkeyPatch()  # the signing key of the checkpoint, for the whole module
+    data.setenv("AGENT_RECORDS_DATA", str(tmp / "data"))
     try:
-        app = open_records(url)
+        # copied under fresh ids, the careers must be in clear (a sealed value's associated
+        # data binds its stream): on PostgreSQL made with RECORDS_SEALING=off
+        app = open_clear(url) if schema else open_records(url)
         try:
             generate(app, CAREERS)
             if schema:  # the planner's choices depend on the tables' sizes: more agents
@@ -118,6 +123,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             worker = Worker(app, named())
             worker.rebuild_all()  # the bulk path: the incremental one takes minutes here
             worker.run_once()  # the ledger (sealed, never rebuilt)
+            create_checkpoint(app)  # InclusionProof proves an event in the latest one
         finally:
             app.close()
         analyze(url, schema)
@@ -130,6 +136,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                     {tid[5:].replace("-", "_"): tok for tid, tok in plain.items()},
                     tmp / "tokens.json", schema)
     finally:
+        data.undo()
         if schema:
             backends.drop_schema(schema)
 
@@ -150,8 +157,17 @@ def connect(url: str, schema: str | None) -> Iterator[Any]:
 
 
 def analyze(url: str, schema: str | None) -> None:
+    """Statistics of the store's tables; on PostgreSQL of its schema's only (a bare
+    ``ANALYZE`` reads every table of the shared database, other tests' schemas included,
+    and waits on their locks)."""
     with connect(url, schema) as conn:
-        conn.execute("ANALYZE")
+        if schema is None:
+            conn.execute("ANALYZE")
+            return
+        tables = [f'"{schema}"."{name}"' for (name,) in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_type = 'BASE TABLE'", (schema,)).fetchall()]
+        conn.execute(f"ANALYZE {', '.join(tables)}")
 
 
 Statement = tuple[str, Any]
@@ -242,6 +258,8 @@ def variables(op: str, agent: str) -> dict[str, Any]:
     the ids, the post of Brussels, dates inside the careers)."""
     return {
         "AgentCareer": {"id": agent, "first": 10},
+        "AgentTimeline": {"id": agent, "first": 10},
+        "InclusionProof": {"position": 3},
         "RecordAsOf": {"id": agent, "validAt": "1960-08-21", "knownAt": "2030-01-01T00:00:00Z"},
         "DisciplinaryFile": {"id": agent},
         "PostRoster": {"code": POST, "on": "1960-07-10"},
