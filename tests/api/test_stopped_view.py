@@ -63,11 +63,19 @@ def poisoned(backend_store: str, token_file: tuple[Path, dict[str, str]],
     try:
         server.record("RegisterAgent", identity("Jean Before", "1920-01-01"))
         position, _ = write_poison(backend_store)
-        wait_for(lambda: server.request("GET", "/readyz").status == 503, 30,
-                 "/readyz to report the stopped views", interval=0.2)
+        # 503 comes with the first view's stop; the worker records the others' one by one
+        wait_for(lambda: all(f"projection {name} stopped" in stopped_reason(server)
+                             for name in NAMES), 30,
+                 "/readyz to report every stopped view", interval=0.2)
         yield server, position
     finally:
         server.close()
+
+
+def stopped_reason(live: Live) -> str:
+    """``/readyz``'s reason when it answers 503, else empty."""
+    reply = live.request("GET", "/readyz")
+    return str(reply.json.get("reason", "")) if reply.status == 503 else ""
 
 
 def statuses(live: Live) -> dict[str, dict[str, Any]]:

@@ -60,6 +60,8 @@ def test_a_failing_view_stops_alone_and_resumes_when_fixed(
     position, event_type = first_event_of(app, poisoned)
     bug = Bug(poisoned)
     bug.install(monkeypatch)
+    # a backoff no loaded machine outlasts: the loop below asserts no retry within it
+    monkeypatch.setattr(runner, "RETRY_FIRST", 3600.0)
 
     worker = Worker(app, named(["ledger", *NAMES]), batch_size=batch_size)
     with pytest.raises(ProjectionStopped) as stopped:
