@@ -268,10 +268,15 @@ class Agent(Aggregate):
         return twin
 
 
+def _corrected(log: list[CareerEvent]) -> list[CareerEvent]:
+    """The facts of ``log`` with its corrections applied (``career.effective_facts``)."""
+    return effective_facts([e for e in log if not isinstance(e, EventCorrected)],
+                           [e for e in log if isinstance(e, EventCorrected)])
+
+
 def _before_registration(log: list[CareerEvent]) -> list[CareerEvent]:
     """The corrected facts of ``log`` taking effect before its corrected registration."""
-    facts = effective_facts([e for e in log if not isinstance(e, EventCorrected)],
-                            [e for e in log if isinstance(e, EventCorrected)])
+    facts = _corrected(log)
     registered = next((f.effective_date for f in facts if isinstance(f, AgentRegistered)),
                       None)
     if registered is None:
@@ -282,9 +287,7 @@ def _before_registration(log: list[CareerEvent]) -> list[CareerEvent]:
 
 def _out_of_ages(log: list[CareerEvent], birth: date) -> list[CareerEvent]:
     """The corrected facts of ``log`` (but the registration) out of the ages of a career."""
-    facts = [e for e in log if not isinstance(e, EventCorrected)]
-    corrections = [e for e in log if isinstance(e, EventCorrected)]
-    return [f for f in effective_facts(facts, corrections)
+    return [f for f in _corrected(log)
             if not isinstance(f, AgentRegistered)
             and not bounds.MIN_AGE <= age_on(birth, f.effective_date) <= bounds.MAX_AGE]
 
