@@ -56,8 +56,9 @@ def evolve(obj: T, **changes: Any) -> T:
     fields, so copying the attributes gives the same value; an unknown field name is
     still refused, as ``replace`` refuses it.
     """
-    unknown = changes.keys() - _field_names(type(obj))
-    if unknown:
+    names = _field_names(type(obj))
+    if not changes.keys() <= names:  # a subset test builds no set when all are known
+        unknown = changes.keys() - names
         raise TypeError(f"{type(obj).__name__} has no field {sorted(unknown)[0]!r}")
     new = object.__new__(type(obj))
     attributes = new.__dict__

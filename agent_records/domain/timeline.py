@@ -41,10 +41,15 @@ def _activity_end(s: CareerState) -> date | None:
 
 
 def next_date(s: CareerState) -> date | None:
-    """The next day on which dates alone change the state, if any."""
-    days = [_renewal_start(s), _term_end(s), _activity_end(s),
-            s.suspended_until if s.status == Status.SUSPENDED else None]
-    return min((d for d in days if d is not None), default=None)
+    """The next day on which dates alone change the state, if any (the earliest of the
+    four, compared in turn: a rebuild asks it of every fact and every view of a record,
+    and ``min`` over a generator cost more than the four dates)."""
+    due = _renewal_start(s)
+    for day in (_term_end(s), _activity_end(s),
+                s.suspended_until if s.status == Status.SUSPENDED else None):
+        if day is not None and (due is None or day < due):
+            due = day
+    return due
 
 
 def advance(s: CareerState, day: date, *, inclusive: bool = True) -> CareerState:

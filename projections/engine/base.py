@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from functools import cached_property
 from typing import Any, ClassVar, NamedTuple
 from uuid import UUID
 
@@ -50,6 +51,12 @@ class Stream:
     def id(self) -> UUID:
         """The aggregate's id."""
         return self.events[0][1].originator_id
+
+    @cached_property
+    def key(self) -> str:
+        """The aggregate's id as the views store it (``str``), made once for every view
+        and every event of the stream."""
+        return str(self.id)
 
 
 class ProjectionStopped(Exception):
@@ -280,7 +287,7 @@ class AgentStateView(View):
     def stream_rows(self, stream: Stream) -> TableRows:
         """An agent's rows from its state as of the stream's last event; none for a post."""
         if isinstance(stream.aggregate, Agent):
-            return self.all_rows(str(stream.id), stream.aggregate)
+            return self.all_rows(stream.key, stream.aggregate)
         return {}
 
     def replace_rows(self, sql: Sql, table: str, agent_id: str,

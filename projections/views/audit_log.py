@@ -16,6 +16,7 @@ from typing import Any
 from agent_records.domain.events import CareerEvent, EventCorrected
 from agent_records.domain.post import PostMemberJoined, PostOpened
 from projections.engine.base import (
+    POST_EVENTS,
     AgentLoader,
     Batch,
     Column,
@@ -66,15 +67,19 @@ class AuditLogView(View):
 
     @staticmethod
     def row(position: int, e: Any, post_code: str | None,
-            corrected_by: int | None = None) -> tuple[Any, ...]:
+            corrected_by: int | None = None, stream_id: str | None = None) -> tuple[Any, ...]:
         """The audit row of an event (``corrected_by``: the last correction of it), in the
-        order of ``AUDIT_LOG.columns``."""
-        kind = "post" if isinstance(e, PostOpened | PostMemberJoined) else "agent"
+        order of ``AUDIT_LOG.columns``; ``stream_id`` is ``str(e.originator_id)`` when the
+        caller has it already (a rebuild: once per stream, not per event)."""
+        cls = type(e)
+        kind = "post" if cls is PostOpened or cls is PostMemberJoined \
+            or isinstance(e, POST_EVENTS) else "agent"
         corrects = e.corrected_version if isinstance(e, EventCorrected) else None
-        return (position, str(e.originator_id), kind, e.originator_version, type(e).__name__,
-                iso(e.effective_date), e.timestamp.isoformat(), e.actor_id, e.actor_role,
-                e.legal_basis, e.decision_reference, e.reason, e.correlation_id,
-                post_code, corrects, corrected_by)
+        return (position, str(e.originator_id) if stream_id is None else stream_id, kind,
+                e.originator_version, cls.__name__, iso(e.effective_date),
+                e.timestamp.isoformat(), e.actor_id, e.actor_role, e.legal_basis,
+                e.decision_reference, e.reason, e.correlation_id, post_code, corrects,
+                corrected_by)
 
     def stream_rows(self, stream: Stream) -> TableRows:
         """Every event's row; corrections known from the stream itself."""
@@ -84,9 +89,10 @@ class AuditLogView(View):
             posts[e.originator_version] = self.post_of(e, posts.get)
             if isinstance(e, EventCorrected):
                 corrected_by[e.corrected_version] = e.originator_version  # the last wins
+        stream_id = stream.key
         return {"audit_log": [
             self.row(position, e, posts[e.originator_version],
-                     corrected_by.get(e.originator_version))
+                     corrected_by.get(e.originator_version), stream_id)
             for position, e in stream.events]}
 
     def process(self, sql: Sql, batch: Batch, load: AgentLoader) -> None:

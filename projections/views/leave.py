@@ -55,11 +55,11 @@ class LeaveView(AgentStateView):
             by_year.setdefault(lv.start.year, []).append(lv)
         years = []
         for acc in leave_accounts(s, range(first, last + 1)):
-            in_year = by_year.get(acc.year, [])
+            in_year = by_year.get(acc.year)  # most years have none: no sums to make
             exceptional = sum(lv.counted_days for lv in in_year
-                              if lv.kind == LeaveKind.EXCEPTIONAL)
-            unnotified = sum(1 for lv in in_year
-                             if lv.kind == LeaveKind.URGENCY and lv.notified_on is None)
+                              if lv.kind == LeaveKind.EXCEPTIONAL) if in_year else 0
+            unnotified = sum(1 for lv in in_year if lv.kind == LeaveKind.URGENCY
+                             and lv.notified_on is None) if in_year else 0
             years.append((agent_id, acc.year, acc.entitlement, acc.carried_over, acc.taken,
                           acc.travel_days, acc.available, exceptional, unnotified))
         return years

@@ -153,12 +153,13 @@ def leave_accounts(s: CareerState, years: range,
     entitled = Entitlements(s, begin, years.stop)
     accounts = []
     for y in range(begin, years.stop):
-        leaves = counted.get(y, [])
-        taken, granted = sum(lv.counted_days for lv in leaves), entitled.of(y)
+        leaves = counted.get(y)  # most years have none: no sums to make
+        taken = sum(lv.counted_days for lv in leaves) if leaves else 0
+        granted = entitled.of(y)
         if y >= years.start:
+            travel = sum(lv.travel_days for lv in leaves) if leaves else 0
             accounts.append(LeaveAccount(year=y, entitlement=granted, carried_over=carried,
-                                         taken=taken,
-                                         travel_days=sum(lv.travel_days for lv in leaves)))
+                                         taken=taken, travel_days=travel))
         if granted and y >= first:
             carried = min(CARRY_OVER_CAP, max(0, granted + carried - taken))
     return accounts
