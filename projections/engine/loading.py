@@ -69,12 +69,27 @@ def flush(sink: Sink, buffers: dict[str, Rows]) -> None:
         rows.clear()
 
 
-def postgres_sink(conn: psycopg.Connection[Any]) -> Sink:
-    """COPY into each table, one transaction per chunk."""
+BINARY_TYPES = {"TEXT": "text", "INTEGER": "int4", "BIGINT": "int8"}
+"""The PostgreSQL type a column's SQL type (its first word) is sent as in a binary COPY."""
+
+
+def copy_types(views: Sequence[View]) -> dict[str, list[str]]:
+    """Each physical table's column types for a binary COPY (``BINARY_TYPES``)."""
+    return {v.names[t.name]: [BINARY_TYPES[c.sql.split()[0]] for c in t.columns]
+            for v in views for t in v.tables}
+
+
+def postgres_sink(conn: psycopg.Connection[Any], types: dict[str, list[str]]) -> Sink:
+    """COPY into each table, one transaction per chunk, in binary with each column's type
+    (``copy_types``): the values travel as the server stores them, with neither side
+    formatting or parsing text (half the client's CPU of COPY). A value not of its
+    column's type fails the COPY (a number for a text, which the text format would have
+    taken); a bool, an int to Python, would be stored as 0 or 1 (no view writes one)."""
     def write(tables: dict[str, Rows]) -> None:
         with conn.transaction(), conn.cursor() as cur:
             for table, rows in tables.items():
-                with cur.copy(f"COPY {table} FROM STDIN") as copy:
+                with cur.copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(types[table])
                     for row in rows:
                         copy.write_row(row)
     return write

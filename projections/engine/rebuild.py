@@ -32,7 +32,7 @@ from eventsourcing.persistence import Notification
 from agent_records.config import settings
 from agent_records.eventstore.recorders.sql import events_table
 from projections.engine.base import DAY_TRACKING, AgentStateView, Table, View
-from projections.engine.loading import load, postgres_sink, sqlite_sink
+from projections.engine.loading import copy_types, load, postgres_sink, sqlite_sink
 from projections.engine.partitions import Partitions
 from projections.engine.store import Sql, ViewStore
 from projections.engine.streams import id_ranges, postgres_notes, sqlite_notes
@@ -178,5 +178,5 @@ class OnePass:
         with psycopg.connect(**self.pg_args) as reading, \
                 psycopg.connect(**self.pg_args, autocommit=True) as writing:
             notes: Iterable[Notification] = postgres_notes(reading, table, head, ids)
-            return load(notes, self.store.app.mapper, self.fresh, postgres_sink(writing),
-                        self.chunk, report)
+            sink = postgres_sink(writing, copy_types(self.fresh))
+            return load(notes, self.store.app.mapper, self.fresh, sink, self.chunk, report)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent_records.domain.agent import Agent
-from agent_records.domain.rules.leave import leave_accounts
+from agent_records.domain.rules.leave import account_rows
 from agent_records.domain.state import CareerState, Leave
 from agent_records.domain.values import LeaveKind
 from projections.engine.base import AgentStateView, Column, Table, TableRows, iso
@@ -54,12 +54,13 @@ class LeaveView(AgentStateView):
         for lv in s.leaves:
             by_year.setdefault(lv.start.year, []).append(lv)
         years = []
-        for acc in leave_accounts(s, range(first, last + 1)):
-            in_year = by_year.get(acc.year)  # most years have none: no sums to make
+        for year, granted, carried, taken, travel in account_rows(s, range(first, last + 1)):
+            in_year = by_year.get(year)  # most years have none: no sums to make
             exceptional = sum(lv.counted_days for lv in in_year
                               if lv.kind == LeaveKind.EXCEPTIONAL) if in_year else 0
             unnotified = sum(1 for lv in in_year if lv.kind == LeaveKind.URGENCY
                              and lv.notified_on is None) if in_year else 0
-            years.append((agent_id, acc.year, acc.entitlement, acc.carried_over, acc.taken,
-                          acc.travel_days, acc.available, exceptional, unnotified))
+            years.append((agent_id, year, granted, carried, taken, travel,
+                          granted + carried - taken,  # LeaveAccount.available
+                          exceptional, unnotified))
         return years

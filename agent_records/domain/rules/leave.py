@@ -139,6 +139,15 @@ def leave_accounts(s: CareerState, years: range,
     ``known`` is (a year not after ``years``, the days carried into it), when the caller
     already has it: counting then starts there instead of at the first posting.
     """
+    return [LeaveAccount(year, granted, carried, taken, travel)
+            for year, granted, carried, taken, travel in account_rows(s, years, known)]
+
+
+def account_rows(s: CareerState, years: range, known: tuple[int, int] | None = None
+                 ) -> list[tuple[int, int, int, int, int]]:
+    """``leave_accounts`` as tuples (year, entitlement, carried over, taken, travel days):
+    the read model's rows need no ``LeaveAccount`` each (a frozen dataclass costs more to
+    make than the year's arithmetic)."""
     first = min((p.since.year for p in s.positions), default=years.start)
     if known is None:
         begin, carried = min(first, years.start), 0
@@ -151,15 +160,15 @@ def leave_accounts(s: CareerState, years: range,
         if lv.kind != LeaveKind.EXCEPTIONAL and lv.start.year >= begin:
             counted.setdefault(lv.start.year, []).append(lv)
     entitled = Entitlements(s, begin, years.stop)
+    abroad, start = entitled.abroad, years.start
     accounts = []
     for y in range(begin, years.stop):
         leaves = counted.get(y)  # most years have none: no sums to make
         taken = sum(lv.counted_days for lv in leaves) if leaves else 0
-        granted = entitled.of(y)
-        if y >= years.start:
+        granted = entitled.of(y) if y in abroad else 0  # ``of`` is 0 when not abroad
+        if y >= start:
             travel = sum(lv.travel_days for lv in leaves) if leaves else 0
-            accounts.append(LeaveAccount(year=y, entitlement=granted, carried_over=carried,
-                                         taken=taken, travel_days=travel))
+            accounts.append((y, granted, carried, taken, travel))
         if granted and y >= first:
             carried = min(CARRY_OVER_CAP, max(0, granted + carried - taken))
     return accounts
