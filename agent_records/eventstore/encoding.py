@@ -131,11 +131,17 @@ class FastMapper(Mapper[Any]):
         self.sealer: Sealer | None = None
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
+        event = self.to_sealed_event(stored_event)
+        if self.sealer is not None:
+            self.sealer.open_event(event)
+        return event
+
+    def to_sealed_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
+        """The domain event with its sealed values as stored (envelopes): a reader of many
+        events reads their keys at once (``Sealer.prefetch``), then opens each."""
         event = self.fast_domain_event(stored_event)
         if event is None:
             event = super().to_domain_event(stored_event)
-        if self.sealer is not None:
-            self.sealer.open_event(event)
         return event
 
     def fast_domain_event(self, stored: StoredEvent) -> DomainEventProtocol[Any] | None:

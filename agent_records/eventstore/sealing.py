@@ -115,6 +115,24 @@ class Sealer:
                 state["changes"] = {n: self.open(v, stream, version, f"changes.{n}")
                                     if is_envelope(v) else v for n, v in changes.items()}
 
+    def prefetch(self, events: Iterable[Any]) -> None:
+        """Reads at once the keys that opening ``events`` (decoded, not yet opened) needs."""
+        wanted = []
+        for event in events:
+            cls = type(event)
+            state = event.__dict__
+            for name in SEALED.get(cls, ()):
+                value = state.get(name)
+                if is_envelope(value):
+                    wanted.append(value[ENVELOPE]["key"])
+            if cls is EventCorrected:
+                changes = state.get("changes")
+                if isinstance(changes, dict):
+                    wanted.extend(v[ENVELOPE]["key"] for v in changes.values()
+                                  if is_envelope(v))
+        if wanted:
+            self.keys.prefetch(k for k in wanted if isinstance(k, str))
+
     def open(self, envelope: Mapping[str, Any], stream: Any, version: int, path: str) -> Any:
         sealed = envelope[ENVELOPE]
         key = self.keys.key(sealed["key"])

@@ -122,18 +122,25 @@ class Table:
         return tuple(c.name for c in self.columns)
 
 
-def decoded(mapper: Any, note: Any, name: str) -> Any:
-    """The domain event of a stored one; a poison event (unreadable, or not one of the
-    record's events) stops the projection ``name`` at its position: never skipped."""
+def decoded(mapper: Any, note: Any, name: str, read: Callable[[Any], Any] | None = None
+            ) -> Any:
+    """The domain event of a stored one (``read``: how, the mapper's ``to_domain_event``
+    unless given); a poison event (unreadable, or not one of the record's events) stops
+    the projection ``name`` at its position: never skipped."""
     try:
-        event = mapper.to_domain_event(note)
+        event = (read or mapper.to_domain_event)(note)
     except Exception as exc:
-        raise ProjectionStopped(name, note.id, f"cannot read event {note.topic}: {exc}",
-                                event_type(note)) from exc
+        raise unreadable(name, note, exc) from exc
     if not isinstance(event, CareerEvent):
         raise ProjectionStopped(name, note.id, f"unknown event type {type(event).__qualname__}",
                                 type(event).__name__)
     return event
+
+
+def unreadable(name: str, note: Any, exc: BaseException) -> ProjectionStopped:
+    """The stop at a stored event that cannot be read (decoded or opened)."""
+    return ProjectionStopped(name, note.id, f"cannot read event {note.topic}: {exc}",
+                             event_type(note))
 
 
 class View(ABC):

@@ -301,3 +301,31 @@ def test_rotation_rewraps_the_keys_and_leaves_the_events(
             app.get_agent(aid)
     finally:
         app.close()
+
+
+def test_keys_read_at_once_are_those_read_one_by_one(records: AgentRecords,
+                                                     store_url: str) -> None:
+    """``KeyTable.prefetch`` (a rebuild reads the keys of a thousand events at once) caches
+    for each key id what ``key`` reads alone: the live keys, None for a destroyed one;
+    after it, ``key`` asks the database nothing. An id without a row is left to ``key``."""
+    erase(records, record_careers(records).main, "marriage")
+    alone, at_once = open_records(store_url), open_records(store_url)
+    try:
+        one, many = key_table(alone), key_table(at_once)
+        assert one is not None and many is not None
+        with one._sql(commit=False) as c:
+            rows = one._run(c, f"SELECT key_id FROM {one.table} WHERE key_id <> ?",
+                            ("master-check",)).fetchall()
+        ids = [r["key_id"] for r in rows]
+        expected = [one.key(k) for k in ids]
+        assert None in expected and any(k is not None for k in expected)
+        many.prefetch([*ids, "no-such-key"])
+
+        def no_database(commit: bool) -> None:
+            raise AssertionError("key() read the database after prefetch")
+
+        many._sql = no_database  # type: ignore[assignment,method-assign]
+        assert [many.key(k) for k in ids] == expected
+    finally:
+        alone.close()
+        at_once.close()
