@@ -115,12 +115,16 @@ class Sealer:
                 state["changes"] = {n: self.open(v, stream, version, f"changes.{n}")
                                     if is_envelope(v) else v for n, v in changes.items()}
 
-    def prefetch(self, events: Iterable[Any]) -> None:
-        """Reads at once the keys that opening ``events`` (decoded, not yet opened) needs."""
-        wanted = []
+    def prefetch(self, events: Iterable[Any]) -> list[Any]:
+        """Reads at once the keys that opening ``events`` (decoded, not yet opened) needs;
+        returns those of ``events`` that hold an envelope (``open_event`` leaves the
+        others as they are: a reader of many need not ask it of each)."""
+        wanted: list[Any] = []
+        sealed: list[Any] = []
         for event in events:
             cls = type(event)
             state = event.__dict__
+            found = len(wanted)
             for name in SEALED.get(cls, ()):
                 value = state.get(name)
                 if is_envelope(value):
@@ -130,8 +134,11 @@ class Sealer:
                 if isinstance(changes, dict):
                     wanted.extend(v[ENVELOPE]["key"] for v in changes.values()
                                   if is_envelope(v))
+            if len(wanted) > found:
+                sealed.append(event)
         if wanted:
             self.keys.prefetch(k for k in wanted if isinstance(k, str))
+        return sealed
 
     def open(self, envelope: Mapping[str, Any], stream: Any, version: int, path: str) -> Any:
         sealed = envelope[ENVELOPE]

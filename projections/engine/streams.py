@@ -123,12 +123,13 @@ def decoded_notes(notes: Iterable[Notification], mapper: Any, name: str
             except ProjectionStopped as stop:
                 poison = stop
                 break
-        sealer.prefetch(event for _, event in done)
+        sealed = {id(event) for event in sealer.prefetch(event for _, event in done)}
         for note, event in done:
-            try:
-                sealer.open_event(event)
-            except Exception as exc:
-                raise unreadable(name, note, exc) from exc
+            if id(event) in sealed:  # the others hold no envelope: nothing to open
+                try:
+                    sealer.open_event(event)
+                except Exception as exc:
+                    raise unreadable(name, note, exc) from exc
             yield note.id, event
         if poison is not None:
             raise poison
