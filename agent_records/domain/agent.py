@@ -10,6 +10,7 @@ Commands check every rule before anything is emitted: a refused command raises a
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
@@ -64,13 +65,20 @@ def typed_payload(cls: type[CareerEvent], payload: dict[str, Any],
     and within their bounds on ``today``, the recording day."""
     today = today or bounds.utc_today()
     hints = field_types(cls)
-    expected = {f.name for f in dataclasses.fields(cls)} - METADATA_FIELDS
-    missing, unknown = expected - set(payload), set(payload) - expected
+    expected = payload_fields(cls)
+    missing, unknown = expected - payload.keys(), payload.keys() - expected
     if missing or unknown:
         name = sorted(missing or unknown)[0]
         raise InvalidInput(f"{cls.__name__}: {'missing' if missing else 'unknown'} field "
                            f"{name}", field=name)
     return {k: bounds.bounded(k, coerce(hints[k], v, k), today) for k, v in payload.items()}
+
+
+@functools.cache
+def payload_fields(cls: type[CareerEvent]) -> frozenset[str]:
+    """The names of an event's own fields, without the metadata (computed once per
+    class: every command asks it)."""
+    return frozenset(f.name for f in dataclasses.fields(cls)) - METADATA_FIELDS
 
 
 class Agent(Aggregate):
