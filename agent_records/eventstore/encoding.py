@@ -85,6 +85,17 @@ class FastMapper(Mapper[Any]):
         return event
 
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
+        return self._stored(domain_event, sealed=True)
+
+    def stored_form(self, domain_event: Any) -> Any:
+        """The event as the store gives it back once saved: its stored form decoded
+        (enums as their text, lists for tuples), the personal fields in clear as an
+        opened envelope gives them (sealing encrypts the transcoder's encoding of the
+        value, opening decodes it alike), so without sealing. What a command decides on
+        (``Agent._emit``)."""
+        return Mapper.to_domain_event(self, self._stored(domain_event, sealed=False))
+
+    def _stored(self, domain_event: DomainEventProtocol[Any], sealed: bool) -> StoredEvent:
         if self.compressor or self.cipher:
             return super().to_stored_event(domain_event)
         cls = type(domain_event)
@@ -97,7 +108,7 @@ class FastMapper(Mapper[Any]):
         originator_version = state.pop("originator_version")
         if class_version > 1:
             state["class_version"] = class_version
-        if self.sealer is not None:
+        if sealed and self.sealer is not None:
             self.sealer.seal(cls, state, originator_id, originator_version)
         return StoredEvent(originator_id=originator_id, originator_version=originator_version,
                            topic=topic, state=self.transcoder.encode(state))
