@@ -11,6 +11,8 @@ the integrity chain hashes them.
 
 from __future__ import annotations
 
+import threading
+
 # typeshed leaves out `c_make_encoder`: the C encoder json.JSONEncoder builds on every call.
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -77,6 +79,8 @@ class FastMapper(Mapper[Any]):
         super().__init__(*args, **kwargs)
         self.classes: dict[type, tuple[str, int]] = {}
         self.sealer: Sealer | None = None
+        self.last = threading.local()
+        """This thread's last ``stored_form``: its event and unsealed stored event."""
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
         event = super().to_domain_event(stored_event)
@@ -85,6 +89,14 @@ class FastMapper(Mapper[Any]):
         return event
 
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
+        """The event encoded (and sealed); the encoding of this thread's last
+        ``stored_form`` when it is of this very event and sealing seals none of its
+        fields (a command's event, encoded to decide on it, is encoded once)."""
+        last: tuple[Any, StoredEvent] | None = getattr(self.last, "form", None)
+        if last is not None and last[0] is domain_event and (
+                self.sealer is None or not self.sealer.pairs((domain_event,))):
+            self.last.form = None
+            return last[1]
         return self._stored(domain_event, sealed=True)
 
     def stored_form(self, domain_event: Any) -> Any:
@@ -93,7 +105,9 @@ class FastMapper(Mapper[Any]):
         opened envelope gives them (sealing encrypts the transcoder's encoding of the
         value, opening decodes it alike), so without sealing. What a command decides on
         (``Agent._emit``)."""
-        return Mapper.to_domain_event(self, self._stored(domain_event, sealed=False))
+        stored = self._stored(domain_event, sealed=False)
+        self.last.form = (domain_event, stored)
+        return Mapper.to_domain_event(self, stored)
 
     def _stored(self, domain_event: DomainEventProtocol[Any], sealed: bool) -> StoredEvent:
         if self.compressor or self.cipher:
