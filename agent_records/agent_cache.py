@@ -15,8 +15,11 @@ version number, which the store refuses if another process wrote it first, and t
 command then runs again on the fast-forwarded record (``application._change``). Every
 agent handed out is a copy (``Agent.clone``: the events and folds are shared, never
 changed), so a refused or failed command leaves nothing behind. Agents enter the cache
-only as the store gives them: read from it, or, once a command's events are saved, the
-agent as cached before with those events as decoded from their stored form (``saved``).
+only as the store gives them: read from it; once a command's events are saved, the agent
+the command left, which took its events as the store gives them back and folded them so
+(``decided``; ``Agent.record``'s ``stored_form``): no decoding and no second fold of the
+event; or else (a registration) the agent as cached before with the events decoded from
+their stored form (``saved``).
 """
 
 from __future__ import annotations
@@ -104,6 +107,19 @@ class AgentCache:
             if (cached.version if cached is not None else 0) == before:
                 self.keep(_project(cached.clone() if cached is not None else None, stream))
 
+
+    def decided(self, agent: Agent, count: int) -> None:
+        """Keeps ``agent`` as a command left it once its ``count`` new events are saved,
+        when the cache holds it at the version before: a command decides on its events
+        as the store gives them back (``Agent.record``'s ``stored_form``), so the agent
+        it leaves, folded, is the one a reading of the record would give. Nothing else
+        may hold or change ``agent`` afterwards."""
+        if self._erasing(agent.id, agent.tail(count)):
+            return
+        with self._lock:
+            cached = self._agents.get(agent.id)
+        if (cached.version if cached is not None else 0) == agent.version - count:
+            self.keep(agent)
 
     def _erasing(self, agent_id: UUID, events: Iterable[Any]) -> bool:
         """Whether ``events`` erase personal data of the agent; if so the agent is dropped

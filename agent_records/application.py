@@ -41,7 +41,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from agent_records.agent_cache import AgentCache
 from agent_records.config import StoreSettings
 from agent_records.domain import events as ev
-from agent_records.domain.agent import Agent, metadata, typed_payload
+from agent_records.domain.agent import Agent, StoredForm, metadata, typed_payload
 from agent_records.domain.commands import (
     AgentCommand,
     Command,
@@ -112,6 +112,9 @@ class AgentRecords(Application[UUID]):
     """The records service: event store, commands and history of agents and posts."""
 
     name = "AgentRecords"
+    stored_form: StoredForm | None = None
+    """How the store gives an event back (the mapper's): commands decide on it
+    (``Agent.record``), so that the record they leave is the one a reading would give."""
 
     def __init__(self, settings: StoreSettings, env: Mapping[str, str],
                  cached_agents: int) -> None:
@@ -121,6 +124,7 @@ class AgentRecords(Application[UUID]):
         read reads and folds the whole record)."""
         self.settings = settings
         super().__init__(env=env)
+        self.stored_form = getattr(self.mapper, "stored_form", None)
         self.agent_cache = AgentCache(self.events, cached_agents, self._forget_keys) \
             if cached_agents else None
         # Posts, cached and brought up to date from the store on each read (only the events
@@ -244,8 +248,10 @@ class AgentRecords(Application[UUID]):
             receipt = Receipt(agent.id, event.originator_version, event.timestamp,
                               event.correlation_id)
             loaded = {o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
+            decided = agent if self.stored_form is not None else None
             try:
-                return self._store(receipt, agent, *others, in_transaction=in_transaction)
+                return self._store(receipt, agent, *others, in_transaction=in_transaction,
+                                   decided=decided)
             except IntegrityError:
                 if unread:
                     unread = False
@@ -268,9 +274,12 @@ class AgentRecords(Application[UUID]):
                     if self.recorder.select_events(obj.id, gt=version, limit=1)]
 
     def _store(self, receipt: Receipt, *objs: Aggregate,
-               in_transaction: Callable[[Any], None] | None = None) -> Receipt:
+               in_transaction: Callable[[Any], None] | None = None,
+               decided: Agent | None = None) -> Receipt:
         """Saves the aggregates' new events (and the running command's idempotency key with
-        its result, and ``in_transaction``'s statements, in the same transaction)."""
+        its result, and ``in_transaction``'s statements, in the same transaction).
+        ``decided``: the agent of ``objs`` whose new events it holds as the store gives
+        them back (decided on their ``stored_form``): the cache keeps it as it is."""
         keyed = _KEY.get()
         kwargs: dict[str, Any] = {} if keyed is None else {"idempotency": KeyedResult(
             keyed, str(receipt.aggregate_id), receipt.version,
@@ -280,10 +289,13 @@ class AgentRecords(Application[UUID]):
         with guard(self.settings):
             recordings = self.save(*objs, **kwargs)
         if self.agent_cache is not None:  # the next command starts from the record saved
-            agents = {o.id for o in objs if isinstance(o, Agent)}
+            agents = {o.id for o in objs if isinstance(o, Agent) and o is not decided}
             self.agent_cache.saved([  # decoded from the stored form, as a read would give
                 self.mapper.to_domain_event(r.notification)
                 for r in recordings if r.domain_event.originator_id in agents])
+            if decided is not None:
+                self.agent_cache.decided(decided, sum(
+                    r.domain_event.originator_id == decided.id for r in recordings))
         return receipt
 
     def once(self, actor_id: str, key: str, command: str, request: Mapping[str, Any],
@@ -342,9 +354,9 @@ class AgentRecords(Application[UUID]):
     def record(self, command: AgentCommand) -> Receipt:
         """Records the fact a command names on its agent, once the rules allow it."""
         decision, payload = self._stamp(command.decision), command.payload()
-        return self._change(command.agent_id,
-                            lambda a: a.record(command.EVENT, decision, **payload),
-                            command.expected_version)
+        return self._change(command.agent_id, lambda a: a.record(
+            command.EVENT, decision, stored_form=self.stored_form, **payload),
+            command.expected_version)
 
     def register_agent(self, command: RegisterAgent) -> Receipt:
         """Opens a person's record (identity facts of Art. 6)."""
@@ -376,7 +388,7 @@ class AgentRecords(Application[UUID]):
         payload = command.payload() | {"post_code": code}
 
         def act(agent: Agent) -> ev.CareerEvent:
-            return agent.record(ev.Posted, decision, **payload)
+            return agent.record(ev.Posted, decision, stored_form=self.stored_form, **payload)
 
         def index(agent: Agent, event: ev.CareerEvent) -> list[Aggregate]:
             if post is None:
@@ -424,7 +436,8 @@ class AgentRecords(Application[UUID]):
             raise InvalidInput("this store keeps personal data in clear (RECORDS_SEALING=off):"
                                " nothing can be erased", field="data_class")
         receipt = self._change(
-            command.agent_id, lambda a: a.record(ev.PersonalDataErased, decision, **payload),
+            command.agent_id, lambda a: a.record(ev.PersonalDataErased, decision,
+                                                 stored_form=self.stored_form, **payload),
             command.expected_version,
             in_transaction=lambda cursor: keys.destroy_in(cursor, agent_id, data_class))
         keys.forget(agent_id, data_class)
@@ -434,8 +447,8 @@ class AgentRecords(Application[UUID]):
         """Corrects or annuls an earlier event; both stay in the record."""
         decision = self._stamp(command.decision)
         return self._change(command.agent_id, lambda a: a.correct(
-            decision, command.corrected_version, command.changes, command.annulled),
-            command.expected_version)
+            decision, command.corrected_version, command.changes, command.annulled,
+            stored_form=self.stored_form), command.expected_version)
 
 
 HANDLERS: dict[type[Command], Callable[[AgentRecords, Any], Receipt]] = {

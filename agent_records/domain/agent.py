@@ -10,6 +10,8 @@ Commands check every rule before anything is emitted: a refused command raises a
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
@@ -33,6 +35,9 @@ from agent_records.domain.events import (
 from agent_records.domain.fold import Fold, refold
 from agent_records.domain.state import CareerState
 from agent_records.domain.values import Decision
+
+StoredForm = Callable[[CareerEvent], CareerEvent]
+"""An event as the store gives it back once saved (``Agent._emit``)."""
 
 
 def metadata(cls: type[CareerEvent], decision: Decision, payload: dict[str, Any],
@@ -64,13 +69,20 @@ def typed_payload(cls: type[CareerEvent], payload: dict[str, Any],
     and within their bounds on ``today``, the recording day."""
     today = today or bounds.utc_today()
     hints = field_types(cls)
-    expected = {f.name for f in dataclasses.fields(cls)} - METADATA_FIELDS
-    missing, unknown = expected - set(payload), set(payload) - expected
+    expected = payload_fields(cls)
+    missing, unknown = expected - payload.keys(), payload.keys() - expected
     if missing or unknown:
         name = sorted(missing or unknown)[0]
         raise InvalidInput(f"{cls.__name__}: {'missing' if missing else 'unknown'} field "
                            f"{name}", field=name)
     return {k: bounds.bounded(k, coerce(hints[k], v, k), today) for k, v in payload.items()}
+
+
+@functools.cache
+def payload_fields(cls: type[CareerEvent]) -> frozenset[str]:
+    """The names of an event's own fields, without the metadata (computed once per
+    class: every command asks it)."""
+    return frozenset(f.name for f in dataclasses.fields(cls)) - METADATA_FIELDS
 
 
 class Agent(Aggregate):
@@ -104,17 +116,22 @@ class Agent(Aggregate):
         self._evaluation = None
         self._current = {}
 
-    def record(self, cls: type[CareerEvent], decision: Decision, **payload: Any) -> CareerEvent:
-        """Records one career fact after checking every rule; returns the event."""
+    def record(self, cls: type[CareerEvent], decision: Decision, *,
+               stored_form: StoredForm | None = None, **payload: Any) -> CareerEvent:
+        """Records one career fact after checking every rule; returns the event (the
+        rules are checked on its ``stored_form``, when given: see ``_emit``)."""
         if cls in (AgentRegistered, EventCorrected):
             raise InvalidInput(f"{cls.__name__} is not recorded with record()")
         now = cls.create_timestamp()
         payload = typed_payload(cls, payload, now.date())
-        return self._emit(cls, {**metadata(cls, decision, payload, now.date()), **payload}, now)
+        return self._emit(cls, {**metadata(cls, decision, payload, now.date()), **payload}, now,
+                          stored_form)
 
     def correct(self, decision: Decision, corrected_version: int,
-                changes: dict[str, Any] | None = None, annulled: bool = False) -> CareerEvent:
-        """Corrects (or annuls) an earlier event: it stays, and a new event says why."""
+                changes: dict[str, Any] | None = None, annulled: bool = False, *,
+                stored_form: StoredForm | None = None) -> CareerEvent:
+        """Corrects (or annuls) an earlier event: it stays, and a new event says why (the
+        rules are checked on its ``stored_form``, when given: see ``_emit``)."""
         target = next((e for e in self._log if e.originator_version == corrected_version), None)
         if target is None or isinstance(target, EventCorrected | PersonalDataErased):
             raise NotFound(f"no correctable event {corrected_version} on this record",
@@ -138,14 +155,23 @@ class Agent(Aggregate):
                  for k, v in changes.items()}
         payload = {"corrected_version": corrected_version, "changes": typed, "annulled": annulled}
         return self._emit(EventCorrected, {**metadata(EventCorrected, decision, payload,
-                                                      now.date()), **payload}, now)
+                                                      now.date()), **payload}, now,
+                          stored_form)
 
-    def _emit(self, cls: type[CareerEvent], kwargs: dict[str, Any],
-              now: datetime) -> CareerEvent:
+    def _emit(self, cls: type[CareerEvent], kwargs: dict[str, Any], now: datetime,
+              stored_form: StoredForm | None = None) -> CareerEvent:
         """Builds the next event, refuses it if it adds a violation or puts a fact out of
-        the ages a career spans (``bounds.age``), else applies it."""
+        the ages a career spans (``bounds.age``), else applies it; returns it, pending.
+
+        With ``stored_form`` (the application's), the record takes the event as the store
+        will give it back (enums as their text, lists for tuples), and the rules are
+        checked on that: the record folded here is then the one any later reading of it
+        folds, which the application keeps as read (``agent_cache``) instead of decoding
+        the saved event and folding it again. The pending event, saved, is the event as
+        built (its stored bytes are the same either way)."""
         event = cls(originator_id=self.id, originator_version=self.version + 1,
                     timestamp=now, **kwargs)
+        pending, event = event, event if stored_form is None else stored_form(event)
         folded = refold([*self._log, event], self._folded())
         evaluation = folded.evaluation()
         if evaluation.violations:  # rarely: only then is the record before needed
@@ -157,9 +183,9 @@ class Agent(Aggregate):
         self._check_ages(event, evaluation)
         self._check_registration_first(event)
         event.mutate(self)
-        self.pending_events.append(event)
+        self.pending_events.append(pending)
         self._fold, self._evaluation = folded, evaluation  # the record now is what was folded
-        return event
+        return pending
 
     def _check_ages(self, event: CareerEvent, evaluation: Evaluation) -> None:
         """A new fact, or a correction of a date, leaves no fact out of ``MIN_AGE`` to
@@ -202,6 +228,10 @@ class Agent(Aggregate):
     def events(self) -> list[CareerEvent]:
         """Every event of the record, in the order it was recorded."""
         return list(self._log)
+
+    def tail(self, count: int) -> list[CareerEvent]:
+        """The last ``count`` events of the record (without copying the whole)."""
+        return self._log[len(self._log) - count:]
 
     def _folded(self) -> Fold:
         """The record folded, on from the fold of its last evaluation (``fold``)."""

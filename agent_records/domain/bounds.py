@@ -16,6 +16,7 @@ years old at each fact of their career.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -71,8 +72,10 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+@functools.lru_cache(maxsize=1024)
 def leaf(field: str) -> str:
-    """The field's own name in a path such as ``diplomas[0].years_of_study``."""
+    """The field's own name in a path such as ``diplomas[0].years_of_study`` (kept for
+    the few names commands use: every text of every command asks it twice)."""
     return re.sub(r"\[\d+\]", "", field).rsplit(".", 1)[-1]
 
 
@@ -90,8 +93,10 @@ class Span:
     high: date
 
 
+@functools.lru_cache(maxsize=256)
 def date_span(field: str, today: date) -> Span:
-    """Birth dates: the person is at least ``MIN_AGE`` today; other dates: career span."""
+    """Birth dates: the person is at least ``MIN_AGE`` today; other dates: career span
+    (kept per field and day: every date of every command asks it)."""
     if leaf(field) == "birth_date":
         return Span(EARLIEST_BIRTH, add_years(today, -MIN_AGE))
     return Span(EARLIEST_EVENT, add_years(today, YEARS_AHEAD))

@@ -49,14 +49,19 @@ def guard(settings: StoreSettings | None = None) -> Iterator[None]:
 
     ``IntegrityError`` passes through: it is a version conflict, which the application
     retries or reports, not a failure of the store."""
-    where = f" ({settings.display})" if settings else ""
     try:
         yield
     except IntegrityError:
         raise
     except UNAVAILABLE as exc:
-        raise StoreUnavailable(f"the event store is unavailable{where}: "
+        raise StoreUnavailable(f"the event store is unavailable{_where(settings)}: "
                                f"{first_line(exc)}") from exc
     except (DatabaseError, PersistenceError, psycopg.Error) as exc:
-        raise StoreUnavailable(f"the event store refused the operation{where}: "
+        raise StoreUnavailable(f"the event store refused the operation{_where(settings)}: "
                                f"{type(exc).__name__}") from exc
+
+
+def _where(settings: StoreSettings | None) -> str:
+    """Which store, for a failure's message: made only on failure (``display`` parses
+    the URL, and every command passes through ``guard`` twice)."""
+    return f" ({settings.display})" if settings else ""

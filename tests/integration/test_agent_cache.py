@@ -9,19 +9,34 @@ out of date) and the command runs again on the record as stored. Both backends.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
+from unittest.mock import patch
 from uuid import UUID
 
 import pytest
+from hypothesis import given
 
 from agent_records.application import AgentRecords
-from agent_records.domain.commands import GrantLeave, RenewAppointment, Retire
+from agent_records.bootstrap import open_records
+from agent_records.domain.agent import Agent, StoredForm
+from agent_records.domain.commands import (
+    CorrectEvent,
+    GrantLeave,
+    Promote,
+    RecordMarriage,
+    ReferToDiscipline,
+    RenewAppointment,
+    RequestMarriageAuthorisation,
+    Retire,
+)
 from agent_records.domain.errors import RuleViolation
 from agent_records.domain.events import LeaveGranted
 from tests.careers import on, open_legation, serving_attache
+from tests.unit.test_fold import outcome, start
+from tests.unit.test_properties import SETTINGS, careers
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -123,3 +138,82 @@ def test_the_record_as_of_each_version_is_what_the_store_gives(
             assert got.state == want.state
             assert got.state_on(date(1949, 3, 1)) == want.state_on(date(1949, 3, 1))
     assert sum(isinstance(e, LeaveGranted) for e in first.get_agent(aid).events) == 3
+
+
+def exactly(agent: Agent) -> tuple[list[str], str]:
+    """The record and its evaluation to the types of their values (``repr``: an enum
+    member and its text are equal, but not alike)."""
+    return [repr(sorted(vars(e).items())) for e in agent.events], repr(agent.evaluation)
+
+
+def test_a_command_leaves_in_the_cache_exactly_the_record_a_reading_gives(
+    store_url: str, open_app: Callable[[str], AgentRecords], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands decide on their events as the store gives them back (``stored_form``)
+    and the cache keeps the record they leave without reading it: enums, value objects,
+    sealed personal fields, a correction, to the type of every value, it is the record
+    and the evaluation that a reading of the store gives."""
+    app = open_app(store_url)
+    open_legation(app)
+    aid = serving_attache(app, renewals=3)
+    app.handle(GrantLeave(aid, on("1949-02-01"), end_date=date(1949, 2, 6), travel_days=1))
+    asked = app.handle(RequestMarriageAuthorisation(aid, on("1949-03-01"), spouse_name="Anne",
+                                                    spouse_nationality="FR"))
+    app.handle(RecordMarriage(aid, on("1949-04-01"), spouse_name="Anne",
+                              spouse_nationality="FR", request_version=asked.version))
+    app.handle(ReferToDiscipline(aid, on("1949-05-01"), body="ordinary",
+                                 facts="absent"))
+    app.handle(CorrectEvent(aid, on("1949-05-02", reason="wrong day"),
+                            corrected_version=asked.version + 1,
+                            changes={"effective_date": "1949-04-02"}))
+    app.handle(Promote(aid, on("1951-08-01", decision_reference="AGD-P"),
+                       to_grade="secretaire"))
+    assert app.agent_cache is not None
+    cached = app.agent_cache.get(aid, fresh=False)  # as the commands left it, unread
+    monkeypatch.setenv("AGENT_RECORDS_CACHED_AGENTS", "0")
+    assert exactly(cached) == exactly(open_app(store_url).get_agent(aid))
+
+
+@pytest.fixture(scope="module")
+def stored_form(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoredForm]:
+    """The application's ``stored_form`` (its mapper's: the same on both backends)."""
+    app = open_records(f"sqlite:///{tmp_path_factory.mktemp('form')}/store.sqlite3")
+    assert app.stored_form is not None
+    try:
+        yield app.stored_form
+    finally:
+        app.close()
+
+
+def as_stored(agent: Agent, form: StoredForm) -> Agent:
+    """``agent``'s record as a reading of the store gives it: each event's stored form."""
+    read: Any = None
+    for event in agent.events:
+        read = form(event).mutate(read)
+    assert isinstance(read, Agent)
+    return read
+
+
+@SETTINGS
+@given(careers)
+def test_commands_decide_alike_on_events_as_given_and_as_the_store_gives_them(
+        stored_form: StoredForm, career: tuple) -> None:
+    """Generated careers (``test_properties``), command by command, on an agent that
+    takes each event as given (as commands did before ``stored_form``) and on one that
+    takes it as the store gives it back (as the application's commands do): the same
+    acceptances and refusals, the same state and breaches; and the second's record and
+    fold are, to the type of every value, those of its events read back."""
+    exempted, prior, cmds, last = career
+    as_given = start(exempted, prior)
+    stored = as_stored(as_given, stored_form)
+    emit = Agent._emit
+
+    def emit_stored(self: Agent, cls: Any, kwargs: Any, now: Any, form: Any = None) -> Any:
+        return emit(self, cls, kwargs, now, stored_form)
+
+    for command in [*cmds, ("correct", *last)]:
+        done = outcome(as_given, command)
+        with patch.object(Agent, "_emit", emit_stored):
+            assert outcome(stored, command) == done, command
+        assert stored.evaluation == as_given.evaluation
+        assert exactly(stored) == exactly(as_stored(stored, stored_form))

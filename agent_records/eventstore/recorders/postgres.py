@@ -47,7 +47,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composable, Identifier, Literal
 
 from agent_records.eventstore.idempotency import COLUMNS as KEY_COLUMNS
@@ -175,10 +175,10 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
                 if not hooked and also is None and len(stored_events) >= self.COPY_ROWS:
                     return self.copy_events(conn, stored_events, keyed)
                 if not hooked and keyed is None and also is None:  # one round trip
-                    with conn.cursor() as curs:
-                        curs.execute(self.statement(len(stored_events), True, conn),
-                                     self.params(stored_events), prepare=True)
-                        return [row["notification_id"] for row in curs.fetchall()]
+                    with conn.cursor(row_factory=tuple_row) as plain:  # no dict a row
+                        plain.execute(self.statement(len(stored_events), True, conn),
+                                      self.params(stored_events), prepare=True)
+                        return [row[0] for row in plain.fetchall()]
                 with conn.transaction(), conn.cursor() as curs:
                     self._insert_events(curs, stored_events, **kwargs)
                     ids = self._insert_stored_events(curs, stored_events)
