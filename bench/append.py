@@ -40,6 +40,7 @@ from agent_records.domain.commands import (
 )
 from bench.common import (
     BulkRecords,
+    checked_argv,
     connect,
     create_raw_table,
     full_size,
@@ -138,7 +139,7 @@ def app_ops(schema: str, kind: str, agents: list[list[Any]] | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     cfg = dict(SIZES[size])
     if "--seconds" in argv:

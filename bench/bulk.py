@@ -43,6 +43,7 @@ from agent_records.archive.export import write_jsonl
 from agent_records.archive.importer import import_export
 from agent_records.archive.records import Selection
 from bench.common import (
+    checked_argv,
     connect,
     create_raw_table,
     full_size,
@@ -128,7 +129,7 @@ def stored_rows(app: Any, schema: str) -> list[tuple]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     agents = arg(argv, "--agents", SIZES[size]["agents"])
     jobs = arg(argv, "--jobs", os.cpu_count() or 1)

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -63,6 +64,24 @@ def full_size(argv: Sequence[str] | None = None) -> bool:
     """FULL=1 in the environment, or --full on the command line."""
     argv = sys.argv[1:] if argv is None else argv
     return os.environ.get("FULL", "") not in ("", "0") or "--full" in argv
+
+
+def checked_argv(argv: Sequence[str] | None, doc: str | None) -> list[str]:
+    """The command line (``sys.argv[1:]`` when None), checked against the options the
+    script's docstring names: ``--help`` prints that docstring, and an option it does not
+    name stops with its usage instead of running a long benchmark with the defaults (a
+    mistyped ``--agent`` would otherwise measure the default size without a word)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    usage = doc or ""
+    if "-h" in args or "--help" in args:
+        print(usage)
+        raise SystemExit(0)
+    known = set(re.findall(r"--[a-z][a-z-]*", usage))
+    unknown = [a for a in args if a.startswith("--") and a not in known]
+    if unknown:
+        print(f"unknown option {', '.join(unknown)}; usage:\n{usage}", file=sys.stderr)
+        raise SystemExit(2)
+    return args
 
 
 def option(argv: Sequence[str], name: str) -> str | None:

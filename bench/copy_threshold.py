@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eventsourcing.persistence import StoredEvent
 
 from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
-from bench.common import log, open_app, save_result, server_facts, table, temp_schema
+from bench.common import checked_argv, log, open_app, save_result, server_facts, table, temp_schema
 
 DEFAULT = [20, 50, 100, 200, 500, 1000, 5000]
 PER_CASE = 20_000
@@ -43,7 +43,7 @@ def run(recorder: ConcurrentApplicationRecorder, size: int, copy: bool) -> tuple
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     sizes = [int(a) for a in argv if a.isdigit()] or DEFAULT
     rows = []
     with temp_schema("copythreshold") as schema:

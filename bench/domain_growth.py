@@ -36,6 +36,7 @@ from agent_records import demo
 from agent_records.domain.commands import OpenPost
 from bench.append import nth_leave, raw_insert, serving_agents
 from bench.common import (
+    checked_argv,
     connect,
     create_raw_table,
     full_size,
@@ -140,7 +141,7 @@ class Writers:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     cfg: dict[str, Any] = dict(SIZES[size])
     lengths = tuple(int(x) for x in (option(argv, "--lengths") or "").split(",") if x) \

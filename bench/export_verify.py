@@ -27,6 +27,7 @@ from agent_records.bootstrap import open_records
 from bench.common import (
     CLI,
     ROOT,
+    checked_argv,
     full_size,
     log,
     option,
@@ -79,7 +80,7 @@ def run(url: str, formats: list[str], work: Path) -> tuple[list[list], dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     agents = int(option(argv, "--agents") or SIZES[size]["agents"])
     formats = (option(argv, "--formats") or "jsonl,bagit").split(",")

@@ -50,6 +50,7 @@ from agent_records.domain.commands import (
 from agent_records.domain.events import Posted
 from bench.common import (
     BulkRecords,
+    checked_argv,
     full_size,
     log,
     open_app,
@@ -207,7 +208,7 @@ def check(app: AgentRecords, agents: Sequence[Sequence[UUID]], posts: Sequence[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     cfg = dict(SIZES[size])
     writers = int(option(argv, "--writers") or WRITERS)

@@ -30,7 +30,7 @@ from pyinstrument import Profiler  # noqa: E402
 from agent_records import demo  # noqa: E402
 from agent_records.domain.commands import GrantLeave, OpenPost, RegisterAgent  # noqa: E402
 from agent_records.readside import named  # noqa: E402
-from bench.common import RESULTS, generate, log, open_app, temp_schema  # noqa: E402
+from bench.common import RESULTS, checked_argv, generate, log, open_app, temp_schema  # noqa: E402
 from projections.engine.runner import Worker  # noqa: E402
 
 
@@ -156,7 +156,7 @@ CASES = {"append": profile_append, "rebuild": profile_rebuild, "graphql": profil
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     for name in argv or list(CASES):
         log(f"profiling {name} ...")
         CASES[name]()

@@ -30,6 +30,7 @@ from agent_records.bootstrap import open_records
 from agent_records.readside import VIEWS
 from bench.common import (
     CLI,
+    checked_argv,
     connect,
     full_size,
     generate,
@@ -129,7 +130,7 @@ def run(url: str, each: bool, processes: str | None) -> tuple[list[list], dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     agents = int(option(argv, "--agents") or SIZES[size]["agents"])
     given, each = option(argv, "--store"), "--each" in argv

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RESULTS, ROOT, full_size, git_revision, log, server_facts
+from bench.common import RESULTS, ROOT, checked_argv, full_size, git_revision, log, server_facts
 
 BENCHMARKS = ["append", "domain_growth", "recorder", "posting", "bulk", "rebuild", "graphql",
               "export_verify",
@@ -27,7 +27,7 @@ FULL_ONLY = ["save_limit"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     full = full_size(argv)
     size = "full" if full else "quick"
     chosen = (argv[argv.index("--only") + 1].split(",") if "--only" in argv

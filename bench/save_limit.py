@@ -30,6 +30,7 @@ from agent_records import demo
 from agent_records.domain.commands import OpenPost
 from bench.common import (
     _build,
+    checked_argv,
     full_size,
     log,
     open_app,
@@ -83,7 +84,7 @@ def build(jobs: int) -> tuple[list, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     sizes = [int(a) for a in argv if a.isdigit()] or DEFAULT
     size = "full" if full_size(argv) else "quick"
     ctx = multiprocessing.get_context("fork")

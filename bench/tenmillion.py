@@ -57,6 +57,7 @@ from bench.common import (
     CLI,
     DSN,
     ROOT,
+    checked_argv,
     full_size,
     generate,
     log,
@@ -248,7 +249,7 @@ def uptime() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     cfg = SIZES[size]
     target = int(option(argv, "--events") or cfg["events"])

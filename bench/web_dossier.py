@@ -45,6 +45,7 @@ from agent_records.domain.classification import Role  # noqa: E402
 from agent_records.web.app import create_app  # noqa: E402
 from agent_records.web.sessions import COOKIE, Sessions  # noqa: E402
 from bench.common import (  # noqa: E402
+    checked_argv,
     full_size,
     log,
     median,
@@ -175,7 +176,7 @@ def store(backend: str, folder: Path) -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     count = int(option(argv, "--requests") or SIZES[size])
     backends = (option(argv, "--backends") or "sqlite,postgres").split(",")
