@@ -56,6 +56,7 @@ from typing import Any
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agent_records import config  # noqa: E402
 from agent_records.api.auth import ensure_demo_tokens  # noqa: E402
 from agent_records.api.documents import document_id, load_operations  # noqa: E402
 from agent_records.api.http import HTTP_PROTOCOL  # noqa: E402
@@ -254,9 +255,13 @@ def measure(url: str, agents: int, events: int, cfg: dict[str, Any], token_dir: 
     """Every query kind via GraphQL and plain JSON, for each number of workers."""
     ids, _ = agent_ids(url)
     tokens = ensure_demo_tokens(token_dir / "tokens.json")
+    # the servers' data folder holds the tokens; the master key is the one the store's
+    # data keys were wrapped with when it was generated (this process's setting), else
+    # the sealed personal fields of the store cannot be opened
     env = {"AGENT_RECORDS_STORE": url, "AGENT_RECORDS_PROJECTIONS": "external",
            "AGENT_RECORDS_TOKENS": str(token_dir / "tokens.json"),
-           "AGENT_RECORDS_DATA": str(token_dir)}
+           "AGENT_RECORDS_DATA": str(token_dir),
+           "AGENT_RECORDS_MASTER_KEY": str(config.settings().master_key.resolve())}
     out = []
     clients, seconds = cfg["clients"], cfg["seconds"]
     for workers in cfg["workers"]:

@@ -35,6 +35,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from strawberry import Schema
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.parse_content_type import parse_content_type
@@ -56,6 +57,7 @@ from agent_records.api.errors import PublicError, log_errors
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
+from agent_records.api.plans import Plan, plans
 from agent_records.api.schema import PARSE_OPTIONS
 from agent_records.api.threads import blocking
 
@@ -124,13 +126,14 @@ class RecordsRouter(GraphQLRouter[Context, None]):
     """strawberry's router with the HTTP semantics and limits of the module doc."""
 
     def __init__(self, *args: Any, documents: dict[str, str], time_budget: float,
-                 answer_cache: int = 0, **kwargs: Any) -> None:
+                 answer_cache: int = 0, planned: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.documents = documents
         self.time_budget = time_budget
         self.loops = ExecutionLoops()
         self.ids = {text: id for id, text in documents.items()}
         self.answers = Answers(answer_cache)
+        self.plans = plans(cast(Schema, self.schema), documents) if planned else {}
 
     @property
     def graphql_ide_html(self) -> str:
@@ -228,13 +231,20 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         """Runs the operation on an execution loop; a query within its time budget, its
         answer kept for the same question at the same state (``api.answers``)."""
 
-        def run() -> Coroutine[Any, Any, ExecutionResult]:
+        def normally() -> Coroutine[Any, Any, ExecutionResult]:
             return self.loops.run(super(RecordsRouter, self).execute_single(
                 request, request_adapter, sub_response, context, None, request_data))
 
         if operation is not None and operation.operation is OperationType.MUTATION:
-            return await run()
+            return await normally()
         document = self.trusted_id(request_data)
+        plan = self.plans.get(document) if document is not None else None
+        if plan is None or operation is None or operation.name is None or \
+                operation.name.value != plan.name:
+            run = normally
+        else:
+            def run() -> Coroutine[Any, Any, ExecutionResult]:
+                return planned(plan, context, request_data, normally)
         if document is None or operation is None or not self.answers.size or \
                 not cacheable(operation):
             return await self.within_budget(run())
@@ -307,6 +317,19 @@ class RecordsRouter(GraphQLRouter[Context, None]):
             raise Refused(405, "a mutation cannot be sent by GET; send it by POST",
                           {"Allow": "POST"})
         return operation
+
+
+async def planned(plan: Plan, context: Context, request_data: GraphQLRequestData,
+                  normally: Callable[[], Coroutine[Any, Any, ExecutionResult]]
+                  ) -> ExecutionResult:
+    """The plan's answer (``api.plans``), made in one thread; the normal way's when the
+    plan gives up (an answer that might hold an error is the normal way's, as it was)."""
+    try:
+        data = await asyncio.to_thread(plan.answer, context.services, context.principal,
+                                       request_data.variables)
+    except Exception:  # Fallback, or anything the normal way answers its own way
+        return await normally()
+    return ExecutionResult(data=data, errors=None)
 
 
 @cache
