@@ -119,6 +119,11 @@ class Answers:
             self.entries.move_to_end((request, state))
         return answer
 
+    def holds(self, request: AnswerKey, state: State) -> bool:
+        """Whether an answer is kept for the request at ``state`` (safe from any thread:
+        one lookup, nothing moved)."""
+        return (request, state) in self.entries
+
     def put(self, request: AnswerKey, state: State, result: ExecutionResult) -> None:
         if self.size <= 0 or not keepable(result):
             return

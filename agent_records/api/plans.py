@@ -37,11 +37,14 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
+    GraphQLInt,
     GraphQLObjectType,
     GraphQLOutputType,
     InlineFragmentNode,
@@ -66,7 +69,7 @@ from strawberry.types.arguments import convert_arguments
 
 from agent_records.api.auth import Principal
 from agent_records.api.classified import ROOTS, field_classes, restricted
-from agent_records.api.compiled import Unsure, leaf_step
+from agent_records.api.compiled import IDENTICAL, IDENTICAL_TYPES, Unsure, leaf_step
 from agent_records.api.cost import cost_errors
 from agent_records.api.plan_fields import TWINS, Fallback
 from agent_records.api.schema import LIMIT_RULES, PARSE_OPTIONS
@@ -271,6 +274,13 @@ class Planner:
             return listed
         if is_leaf_type(type_):
             leaf = leaf_step(type_)  # raises Unsure where graphql-core answers an error
+            exact = IDENTICAL.get(type_.name) if type_ is IDENTICAL_TYPES.get(type_.name) \
+                else None
+            if exact is not None:  # a str for String or ID, a bool for Boolean: as it is
+                return lambda value, _run: value if type(value) is exact else leaf(value)
+            if type_ is GraphQLInt:  # an int within 32 bits: as it is
+                return lambda value, _run: value if type(value) is int and \
+                    GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else leaf(value)
             return lambda value, _run: leaf(value)
         if is_object_type(type_) and type_.is_type_of is None and node.selection_set:
             fields = self.object_step(type_, node.selection_set)

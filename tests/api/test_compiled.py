@@ -43,12 +43,13 @@ days = st.dates(date(1945, 1, 1), date(1975, 12, 31)).map(date.isoformat)
 
 
 def service(backend_store: str, token_file: tuple[Path, dict[str, str]], folder: Path,
-            execution: str) -> Iterator[Live]:
-    """A service on the store that keeps no answer, projects nothing, runs its fields
-    as ``execution`` says; closed after the module."""
+            execution: str, answers: int = 0) -> Iterator[Live]:
+    """A service on the store that keeps ``answers`` (none by default), projects
+    nothing, runs its fields as ``execution`` says; closed after the module."""
     path, tokens = token_file
     server = serve(backend_store, folder, path, tokens, AGENT_RECORDS_TODAY=TODAY,
-                   AGENT_RECORDS_ANSWER_CACHE="0", AGENT_RECORDS_PROJECTIONS="external",
+                   AGENT_RECORDS_ANSWER_CACHE=str(answers),
+                   AGENT_RECORDS_PROJECTIONS="external",
                    AGENT_RECORDS_FIELD_EXECUTION=execution)
     try:
         yield server
@@ -68,6 +69,14 @@ def planned(live: Live, backend_store: str, token_file: tuple[Path, dict[str, st
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     yield from service(backend_store, token_file, tmp_path_factory.mktemp("planned"),
                        "planned")
+
+
+@pytest.fixture(scope="module")
+def planned_kept(live: Live, backend_store: str, token_file: tuple[Path, dict[str, str]],
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The plans with answers kept (the plan answers in the thread reading the state)."""
+    yield from service(backend_store, token_file, tmp_path_factory.mktemp("kept"),
+                       "planned", answers=1024)
 
 
 @pytest.fixture(scope="module")
@@ -211,9 +220,11 @@ def identical(planned: Live, core: Live, op: str, variables: dict[str, Any], rol
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("op", sorted(PLANNED))
-def test_every_planned_query_and_role(planned: Live, core: Live, career: Career, op: str,
-                                      role: str) -> None:
+def test_every_planned_query_and_role(planned: Live, planned_kept: Live, core: Live,
+                                      career: Career, op: str, role: str) -> None:
     identical(planned, core, op, reference_variables(op, career), role)
+    for _ in range(2):  # answered, then kept
+        identical(planned_kept, core, op, reference_variables(op, career), role)
 
 
 REFUSED = [
