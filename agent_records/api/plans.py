@@ -7,7 +7,8 @@ graphql-core's execution of every field, a DataLoader batch and a thread hop
 (``asyncio.to_thread`` and back, with its wake-ups) per read, and the hop to an
 execution loop and back. The plain endpoint makes the same reads in one thread.
 
-A ``Plan`` is made per trusted document (``graphql/operations/``) at start, when every
+A ``Plan`` is made per trusted document (``graphql/operations/``) at start, and used
+for a request that names it by ``documentId`` (``api.transport``), when every
 field of its one query operation is one of:
 - an attribute read, or a synchronous resolver of the object alone (no ``info``, no
   argument, no strawberry extension or permission);

@@ -18,8 +18,9 @@ Before strawberry runs the operation, the query text (or the trusted document a
 by text, ``api.execution``), and a document of several operations without an
 ``operationName`` is refused. A query then runs within ``query_time_budget()``, on one
 of the execution loops (``api.loops``), never on the server's own event loop; a trusted
-query answered before at the same state is answered from the kept answers instead
-(``api.answers``).
+query (by ``documentId``) answered before at the same state is answered from the kept
+answers instead (``api.answers``), and a documented query with a plan is answered by it
+in one thread whenever its answer has no error (``api.plans``).
 """
 
 from __future__ import annotations
@@ -132,7 +133,6 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         self.documents = documents
         self.time_budget = time_budget
         self.loops = ExecutionLoops()
-        self.ids = {text: id for id, text in documents.items()}
         self.answers = Answers(answer_cache)
         self.plans = plans(cast(Schema, self.schema), documents) if planned else {}
 
@@ -256,11 +256,14 @@ class RecordsRouter(GraphQLRouter[Context, None]):
                                    request_data.variables))
 
     def trusted_id(self, data: GraphQLRequestData) -> str | None:
-        """The id of the trusted document the request runs (by id or by its text)."""
+        """The id of the trusted document the request names by ``documentId`` (and no
+        query text). Query text, even a trusted document's, is neither kept nor planned:
+        the TrustedDocuments extension decides on it (production mode refuses it to every
+        role but the council; a kept answer served it before)."""
         wanted = (data.extensions or {}).get("documentId")
         if data.query is None and isinstance(wanted, str) and wanted in self.documents:
             return wanted
-        return self.ids.get(data.query) if data.query is not None else None
+        return None
 
     async def kept(self, key: AnswerKey, context: Context,
                    run: Callable[[], Coroutine[Any, Any, ExecutionResult]],
