@@ -19,8 +19,9 @@ by text, ``api.execution``), and a document of several operations without an
 ``operationName`` is refused. A query then runs within ``query_time_budget()``, on one
 of the execution loops (``api.loops``), never on the server's own event loop; a trusted
 query (by ``documentId``) answered before at the same state is answered from the kept
-answers instead (``api.answers``), and a documented query with a plan is answered by it
-in one thread whenever its answer has no error (``api.plans``).
+answers instead (``api.answers``; kept from a question's second time on), and a
+documented query with a plan is answered by it in one thread whenever its answer has
+no error (``api.plans``).
 """
 
 from __future__ import annotations
@@ -249,11 +250,12 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         if document is None or operation is None or not self.answers.size or \
                 not cacheable(operation):
             return await self.within_budget(run())
-        return await self.kept(request_key(document, request_data.operation_name,
-                                           request_data.variables, context.principal.role),
-                               context, run, None if plan is None else partial(
-                                   plan.answer, context.services, context.principal,
-                                   request_data.variables))
+        key = request_key(document, request_data.operation_name, request_data.variables,
+                          context.principal.role)
+        if not self.answers.asked_before(key):  # none kept: no state to read
+            return await self.within_budget(run())
+        return await self.kept(key, context, run, None if plan is None else partial(
+            plan.answer, context.services, context.principal, request_data.variables))
 
     def trusted_id(self, data: GraphQLRequestData) -> str | None:
         """The id of the trusted document the request names by ``documentId`` (and no
@@ -292,8 +294,7 @@ class RecordsRouter(GraphQLRouter[Context, None]):
                 log_errors(answer.errors, context)
             return answer
         result = made if made is not None else await self.within_budget(run())
-        self.answers.put(key, state, result)
-        return result
+        return self.answers.put(key, state, result)
 
     def state_and_answer(self, key: AnswerKey, context: Context,
                          plan: Callable[[], dict[str, Any]]
