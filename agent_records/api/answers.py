@@ -22,7 +22,7 @@ kept is sent with that text too (encoded once). The map is bounded by a count of
 
 Kept from a question's second time on. The first time a question is asked (no answer can
 be kept for it: none was asked) it is answered without reading the state and nothing is
-kept (``Answers.asked_before``): in the benchmark (``bench/graphql.py``) 83 to 90 % of
+kept (``Answers.asked_before``): in the benchmark (``bench/graphql.py``) 74 to 90 % of
 roster questions are never asked again, and the state read, the encoding of the kept
 text and the entry cost such a question about 0.6 ms of server CPU for nothing. A
 question's second time reads the state and keeps its answer, the third is served it.
