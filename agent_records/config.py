@@ -35,7 +35,7 @@ SOURCE = Path(__file__).resolve().parents[1]
 Mode = Literal["development", "production"]
 Projections = Literal["inline", "external"]
 Language = Literal["fr", "en"]
-FieldExecution = Literal["compiled", "graphql-core"]
+FieldExecution = Literal["planned", "compiled", "graphql-core"]
 
 
 @dataclass(frozen=True)
@@ -134,10 +134,12 @@ class Settings:
         "(commands and reads on them skip reading and folding the whole record; about 120 "
         "KiB an agent of 50 events); 0: none"))
     field_execution: FieldExecution = field(metadata=_about(
-        "AGENT_RECORDS_FIELD_EXECUTION", "compiled",
-        "`compiled`: GraphQL fields that are plain attribute reads every role may read are "
-        "answered by functions compiled per selection (`api/compiled.py`); `graphql-core`: "
-        "every field through graphql-core's executor"))
+        "AGENT_RECORDS_FIELD_EXECUTION", "planned",
+        "`planned`: the documented queries are answered by plans made once per trusted "
+        "document, in one thread, when their answer has no error (`api/plans.py`), "
+        "everything else as `compiled`; `compiled`: GraphQL fields that are plain attribute "
+        "reads every role may read are answered by functions compiled per selection "
+        "(`api/compiled.py`); `graphql-core`: every field through graphql-core's executor"))
 
     def clock(self) -> Callable[[], date] | None:
         """The read views' clock: None for the UTC day, else the fixed day."""

@@ -11,11 +11,13 @@ uvicorn in subprocesses on that store (``--workers`` processes each, default 1 a
 (same read models, same fields, plain JSON), measured one after the other with the same
 number of workers. ``--store URL`` measures an existing, projected store instead of
 generating one (it is only read: nothing is projected, written or dropped there; a
-view behind the store head is reported). Each GraphQL service runs three times: as it
-is (answers of trusted queries kept, ``api/answers.py``; plain fields compiled,
-``api/compiled.py``), with ``AGENT_RECORDS_ANSWER_CACHE=0`` (what a request costs when
-its answer is not kept), and with ``AGENT_RECORDS_FIELD_EXECUTION=graphql-core`` too
-(every field through graphql-core), in the same run. Eight client processes
+view behind the store head is reported). Each GraphQL service runs four times: as it
+is (answers of trusted queries kept, ``api/answers.py``; the documented queries'
+plans, ``api/plans.py``; plain fields compiled, ``api/compiled.py``), with
+``AGENT_RECORDS_ANSWER_CACHE=0`` (what a request costs when its answer is not kept),
+as before the plans (``AGENT_RECORDS_FIELD_EXECUTION=compiled``, answers kept), and
+with neither kept answers nor compiled fields (``AGENT_RECORDS_FIELD_EXECUTION=
+graphql-core``: every field through graphql-core), in the same run. Eight client processes
 (keep-alive ``http.client``) send each query for ``--seconds``, the documented
 operations as trusted documents (by ``documentId``):
 - career: ``AgentCareer`` (agent with post and the first 50 events of its history, with
@@ -56,6 +58,7 @@ from typing import Any
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agent_records import config  # noqa: E402
 from agent_records.api.auth import ensure_demo_tokens  # noqa: E402
 from agent_records.api.documents import document_id, load_operations  # noqa: E402
 from agent_records.api.http import HTTP_PROTOCOL  # noqa: E402
@@ -93,12 +96,15 @@ IDS = {kind: document_id(OPERATIONS[name]) for kind, name in DOCUMENTS.items()}
 CAREER, ROSTER = OPERATIONS["AgentCareer"], OPERATIONS["PostRoster"]
 AUDIT = OPERATIONS["AuditTrail"]
 CORE = "graphql (no cache, graphql-core)"
-APIS = ("graphql", "graphql (no cache)", CORE, "plain")
-"""The service as it runs (answers kept, plain fields compiled), the same without kept
-answers (``AGENT_RECORDS_ANSWER_CACHE=0``: what a request costs when its answer is not
-kept), the same without compiled fields either (``AGENT_RECORDS_FIELD_EXECUTION=
-graphql-core``: every field through graphql-core's executor), and the plain JSON
-endpoint."""
+UNPLANNED = "graphql (unplanned)"
+APIS = ("graphql", "graphql (no cache)", UNPLANNED, CORE, "plain")
+"""The service as it runs (answers kept, the documented queries' plans, plain fields
+compiled), the same without kept answers (``AGENT_RECORDS_ANSWER_CACHE=0``: what a
+request costs when its answer is not kept), the same as it ran before the plans
+(answers kept, ``AGENT_RECORDS_FIELD_EXECUTION=compiled``: every query through
+strawberry and graphql-core), without kept answers nor compiled fields
+(``AGENT_RECORDS_FIELD_EXECUTION=graphql-core``: every field through graphql-core's
+executor), and the plain JSON endpoint."""
 POSTS = ["BRU", "PAR", "HAG", "LON", "WAS", "BON", "ROM", "BER"]
 
 
@@ -254,9 +260,13 @@ def measure(url: str, agents: int, events: int, cfg: dict[str, Any], token_dir: 
     """Every query kind via GraphQL and plain JSON, for each number of workers."""
     ids, _ = agent_ids(url)
     tokens = ensure_demo_tokens(token_dir / "tokens.json")
+    # the servers' data folder holds the tokens; the master key is the one the store's
+    # data keys were wrapped with when it was generated (this process's setting), else
+    # the sealed personal fields of the store cannot be opened
     env = {"AGENT_RECORDS_STORE": url, "AGENT_RECORDS_PROJECTIONS": "external",
            "AGENT_RECORDS_TOKENS": str(token_dir / "tokens.json"),
-           "AGENT_RECORDS_DATA": str(token_dir)}
+           "AGENT_RECORDS_DATA": str(token_dir),
+           "AGENT_RECORDS_MASTER_KEY": str(config.settings().master_key.resolve())}
     out = []
     clients, seconds = cfg["clients"], cfg["seconds"]
     for workers in cfg["workers"]:
@@ -267,6 +277,9 @@ def measure(url: str, agents: int, events: int, cfg: dict[str, Any], token_dir: 
             services["graphql (no cache)"] = start_service(
                 "agent_records.api.app:create_app", {**env, "AGENT_RECORDS_ANSWER_CACHE": "0"},
                 workers)
+            services[UNPLANNED] = start_service(
+                "agent_records.api.app:create_app",
+                {**env, "AGENT_RECORDS_FIELD_EXECUTION": "compiled"}, workers)
             services[CORE] = start_service(
                 "agent_records.api.app:create_app",
                 {**env, "AGENT_RECORDS_ANSWER_CACHE": "0",
@@ -323,37 +336,46 @@ def summary(results: list[dict], title: str) -> list[str]:
         if r["api"] != "graphql":
             continue
         fresh, plain = figures(results, r, "graphql (no cache)"), figures(results, r, "plain")
-        core = figures(results, r, CORE)
+        core, before = figures(results, r, CORE), figures(results, r, UNPLANNED)
         ratio, fresh_ratio = (r["req_per_s"] / plain["req_per_s"],
                               fresh["req_per_s"] / plain["req_per_s"])
         p99 = r["p99_ms"] / plain["p99_ms"]
         rows.append([r["agents"], r["query"], r["workers"], r["req_per_s"], r["p99_ms"],
                      r["server_cpu_ms"], f"{r['repeated']:.0%}", fresh["req_per_s"],
-                     fresh["p99_ms"], fresh["server_cpu_ms"], core["req_per_s"],
+                     fresh["p99_ms"], fresh["server_cpu_ms"], before["req_per_s"],
+                     before["p99_ms"], before["server_cpu_ms"], core["req_per_s"],
                      core["p99_ms"], core["server_cpu_ms"], plain["req_per_s"],
                      plain["p99_ms"], plain["server_cpu_ms"], ratio, fresh_ratio,
+                     before["req_per_s"] / plain["req_per_s"],
                      core["req_per_s"] / plain["req_per_s"], p99,
-                     fresh["p99_ms"] / plain["p99_ms"], f"{r['load_1m']:.1f}"])
+                     fresh["p99_ms"] / plain["p99_ms"], before["p99_ms"] / plain["p99_ms"],
+                     f"{r['load_1m']:.1f}"])
         case = f"{r['agents']:,} agents, {r['query']}, {r['workers']} worker(s)"
         verdicts.append(f"- {case}: throughput {ratio:.2f} of plain (target >= 0.6: "
                         f"{'met' if ratio >= 0.6 else 'NOT met'}; without kept answers "
-                        f"{fresh_ratio:.2f}; without compiled fields either "
+                        f"{fresh_ratio:.2f}; without plans (as before) "
+                        f"{before['req_per_s'] / plain['req_per_s']:.2f}; without plans, "
+                        f"kept answers or compiled fields "
                         f"{core['req_per_s'] / plain['req_per_s']:.2f})")
         if r["query"] == "career":
             verdicts.append(f"- {case}: p99 {r['p99_ms']:.1f} ms = {p99:.2f} x plain's "
                             f"{plain['p99_ms']:.1f} ms (target <= 1.2: "
                             f"{'met' if p99 <= 1.2 else 'NOT met'}; <= 25 ms: "
-                            f"{'met' if r['p99_ms'] <= 25 else 'not met'})")
+                            f"{'met' if r['p99_ms'] <= 25 else 'not met'}; without "
+                            f"plans {before['p99_ms'] / plain['p99_ms']:.2f})")
     return [table(f"GraphQL over HTTP ({title}; ratio = GraphQL req/s over plain JSON req/s; "
-                  "'no cache': AGENT_RECORDS_ANSWER_CACHE=0; 'core': also "
-                  "AGENT_RECORDS_FIELD_EXECUTION=graphql-core; 'asked before': share of "
-                  "requests whose variables were sent before in the case)",
+                  "'no cache': AGENT_RECORDS_ANSWER_CACHE=0; 'unplanned': "
+                  "AGENT_RECORDS_FIELD_EXECUTION=compiled, as before the plans; 'core': "
+                  "no cache and AGENT_RECORDS_FIELD_EXECUTION=graphql-core; 'asked "
+                  "before': share of requests whose variables were sent before in the case)",
                   ["agents", "query", "workers", "GraphQL req/s", "p99 ms", "CPU ms/req",
                    "asked before", "no cache req/s", "no cache p99", "no cache CPU",
+                   "unplanned req/s", "unplanned p99", "unplanned CPU",
                    "core req/s", "core p99", "core CPU",
                    "plain req/s", "plain p99", "plain CPU", "ratio", "ratio no cache",
-                   "ratio core",
-                   "p99 ratio", "p99 ratio no cache", "load 1m"], rows),
+                   "ratio unplanned", "ratio core",
+                   "p99 ratio", "p99 ratio no cache", "p99 ratio unplanned", "load 1m"],
+                  rows),
             "Targets (issue 15, 2):\n" + "\n".join(verdicts) + "\n"]
 
 

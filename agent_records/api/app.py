@@ -60,6 +60,7 @@ def graphql_router(settings: ServiceSettings) -> RecordsRouter:
                           extra=[trusted_documents(documents, settings.production)])
     return RecordsRouter(schema, documents=documents, time_budget=query_time_budget(),
                          answer_cache=config.settings().answer_cache,
+                         planned=config.settings().field_execution == "planned",
                          graphql_ide=None if settings.production else "graphiql",
                          context_getter=graphql_context)
 

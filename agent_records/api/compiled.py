@@ -38,6 +38,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLBoolean,
     GraphQLID,
+    GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLString,
@@ -234,19 +235,7 @@ def compile_type(executor: CompilingExecutor, type_: GraphQLOutputType,
 
         return listed
     if is_leaf_type(type_):
-        coerce = type_.coerce_output_value
-
-        def leaf(value: Any) -> Any:
-            if value is None or value is Undefined:
-                return None
-            if isinstance(value, Exception):
-                raise Unsure
-            coerced = coerce(value)
-            if coerced is None or coerced is Undefined:
-                raise Unsure
-            return coerced
-
-        return leaf
+        return leaf_step(type_)
     if is_object_type(type_) and type_.is_type_of is None:
         sub = collect_subfields(executor.schema, executor.fragments, executor.variable_values,
                                 executor.operation, type_, details,
@@ -267,3 +256,21 @@ def compile_type(executor: CompilingExecutor, type_: GraphQLOutputType,
 
         return completed
     return None
+
+
+def leaf_step(type_: GraphQLLeafType) -> Step:
+    """A value of a scalar or enum -> its completed value (``Unsure`` where graphql-core
+    answers an error: an exception, a value the type cannot serialise)."""
+    coerce = type_.coerce_output_value
+
+    def leaf(value: Any) -> Any:
+        if value is None or value is Undefined:
+            return None
+        if isinstance(value, Exception):
+            raise Unsure
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise Unsure
+        return coerced
+
+    return leaf

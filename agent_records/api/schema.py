@@ -102,7 +102,7 @@ def build_schema(introspection: bool = True, extra: list[Extension] | None = Non
     if not introspection:
         extensions.append(DisableIntrospection)
     if compiled is None:
-        compiled = config.settings().field_execution == "compiled"
+        compiled = config.settings().field_execution != "graphql-core"
     schema = Schema(query=Query, mutation=mutation_type(), extensions=extensions,
                     execution_context_class=CompilingExecutor if compiled else None)
     guard(schema)  # each field behind the roles that read its class

@@ -18,15 +18,17 @@ Before strawberry runs the operation, the query text (or the trusted document a
 by text, ``api.execution``), and a document of several operations without an
 ``operationName`` is refused. A query then runs within ``query_time_budget()``, on one
 of the execution loops (``api.loops``), never on the server's own event loop; a trusted
-query answered before at the same state is answered from the kept answers instead
-(``api.answers``).
+query (by ``documentId``) answered before at the same state is answered from the kept
+answers instead (``api.answers``; kept from a question's second time on), and a
+documented query with a plan is answered by it in one thread whenever its answer has
+no error (``api.plans``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -35,6 +37,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from strawberry import Schema
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.parse_content_type import parse_content_type
@@ -46,6 +49,7 @@ from agent_records.api.answers import (
     Answers,
     Encoded,
     Kept,
+    State,
     cacheable,
     read_state,
     request_key,
@@ -56,6 +60,7 @@ from agent_records.api.errors import PublicError, log_errors
 from agent_records.api.execution import parsed
 from agent_records.api.limits import MAX_QUERY_CHARS, error_body
 from agent_records.api.loops import ExecutionLoops
+from agent_records.api.plans import Plan, plans
 from agent_records.api.schema import PARSE_OPTIONS
 from agent_records.api.threads import blocking
 
@@ -124,13 +129,13 @@ class RecordsRouter(GraphQLRouter[Context, None]):
     """strawberry's router with the HTTP semantics and limits of the module doc."""
 
     def __init__(self, *args: Any, documents: dict[str, str], time_budget: float,
-                 answer_cache: int = 0, **kwargs: Any) -> None:
+                 answer_cache: int = 0, planned: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.documents = documents
         self.time_budget = time_budget
         self.loops = ExecutionLoops()
-        self.ids = {text: id for id, text in documents.items()}
         self.answers = Answers(answer_cache)
+        self.plans = plans(cast(Schema, self.schema), documents) if planned else {}
 
     @property
     def graphql_ide_html(self) -> str:
@@ -228,44 +233,81 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         """Runs the operation on an execution loop; a query within its time budget, its
         answer kept for the same question at the same state (``api.answers``)."""
 
-        def run() -> Coroutine[Any, Any, ExecutionResult]:
+        def normally() -> Coroutine[Any, Any, ExecutionResult]:
             return self.loops.run(super(RecordsRouter, self).execute_single(
                 request, request_adapter, sub_response, context, None, request_data))
 
         if operation is not None and operation.operation is OperationType.MUTATION:
-            return await run()
+            return await normally()
         document = self.trusted_id(request_data)
+        plan = self.plans.get(document) if document is not None else None
+        if plan is None or operation is None or operation.name is None or \
+                operation.name.value != plan.name:
+            plan, run = None, normally
+        else:
+            def run() -> Coroutine[Any, Any, ExecutionResult]:
+                return planned(plan, context, request_data, normally)
         if document is None or operation is None or not self.answers.size or \
                 not cacheable(operation):
             return await self.within_budget(run())
-        return await self.kept(request_key(document, request_data.operation_name,
-                                           request_data.variables, context.principal.role),
-                               context, run)
+        key = request_key(document, request_data.operation_name, request_data.variables,
+                          context.principal.role)
+        if not self.answers.asked_before(key):  # none kept: no state to read
+            return await self.within_budget(run())
+        return await self.kept(key, context, run, None if plan is None else partial(
+            plan.answer, context.services, context.principal, request_data.variables))
 
     def trusted_id(self, data: GraphQLRequestData) -> str | None:
-        """The id of the trusted document the request runs (by id or by its text)."""
+        """The id of the trusted document the request names by ``documentId`` (and no
+        query text). Query text, even a trusted document's, is neither kept nor planned:
+        the TrustedDocuments extension decides on it (production mode refuses it to every
+        role but the council; a kept answer served it before)."""
         wanted = (data.extensions or {}).get("documentId")
         if data.query is None and isinstance(wanted, str) and wanted in self.documents:
             return wanted
-        return self.ids.get(data.query) if data.query is not None else None
+        return None
 
     async def kept(self, key: AnswerKey, context: Context,
-                   run: Callable[[], Coroutine[Any, Any, ExecutionResult]]) -> ExecutionResult:
+                   run: Callable[[], Coroutine[Any, Any, ExecutionResult]],
+                   plan: Callable[[], dict[str, Any]] | None = None) -> ExecutionResult:
         """The answer kept for ``key`` at the current state (``api.answers``), else ``run``'s,
         kept for the next request at the same state. The state is read on the side the
-        query reads (a standby's own positions when it is served there)."""
+        query reads (a standby's own positions when it is served there). With a ``plan``
+        (``api.plans``), the plan answers in the thread that reads the state, unless an
+        answer is kept at that state: one thread hop instead of two."""
+        made: ExecutionResult | None = None
         try:
-            state = await blocking(read_state, context.services.views)
+            async with asyncio.timeout(self.time_budget) as budget:
+                if plan is None:
+                    state = await blocking(read_state, context.services.views)
+                else:
+                    state, made = await blocking(self.state_and_answer, key, context, plan)
         except PublicError:  # the store is out of reach: the query reports it its way
             return await self.within_budget(run())
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            return self.over_budget()
         answer = self.answers.get(key, state)
         if answer is not None:
             if answer.errors:
                 log_errors(answer.errors, context)
             return answer
-        result = await self.within_budget(run())
-        self.answers.put(key, state, result)
-        return result
+        result = made if made is not None else await self.within_budget(run())
+        return self.answers.put(key, state, result)
+
+    def state_and_answer(self, key: AnswerKey, context: Context,
+                         plan: Callable[[], dict[str, Any]]
+                         ) -> tuple[State, ExecutionResult | None]:
+        """In a thread: the state, and the plan's answer (None: one is kept at that state,
+        or the plan gave up and the request runs the normal way)."""
+        state = read_state(context.services.views)
+        if self.answers.holds(key, state):
+            return state, None
+        try:
+            return state, ExecutionResult(data=plan(), errors=None)
+        except Exception:  # Fallback, or anything the normal way answers its own way
+            return state, None
 
     async def within_budget(self, run: Coroutine[Any, Any, ExecutionResult]
                             ) -> ExecutionResult:
@@ -277,9 +319,12 @@ class RecordsRouter(GraphQLRouter[Context, None]):
         except TimeoutError:
             if not budget.expired():
                 raise
-            return failure("TIME_BUDGET_EXCEEDED", f"the query took longer than its time "
-                           f"budget of {self.time_budget:g} s; ask for less (smaller pages, "
-                           "fewer fields)", limit=self.time_budget)
+            return self.over_budget()
+
+    def over_budget(self) -> ExecutionResult:
+        return failure("TIME_BUDGET_EXCEEDED", f"the query took longer than its time "
+                       f"budget of {self.time_budget:g} s; ask for less (smaller pages, "
+                       "fewer fields)", limit=self.time_budget)
 
     async def operation(self, data: GraphQLRequestData, method: str
                         ) -> OperationDefinitionNode | ExecutionResult | None:
@@ -307,6 +352,19 @@ class RecordsRouter(GraphQLRouter[Context, None]):
             raise Refused(405, "a mutation cannot be sent by GET; send it by POST",
                           {"Allow": "POST"})
         return operation
+
+
+async def planned(plan: Plan, context: Context, request_data: GraphQLRequestData,
+                  normally: Callable[[], Coroutine[Any, Any, ExecutionResult]]
+                  ) -> ExecutionResult:
+    """The plan's answer (``api.plans``), made in one thread; the normal way's when the
+    plan gives up (an answer that might hold an error is the normal way's, as it was)."""
+    try:
+        data = await asyncio.to_thread(plan.answer, context.services, context.principal,
+                                       request_data.variables)
+    except Exception:  # Fallback, or anything the normal way answers its own way
+        return await normally()
+    return ExecutionResult(data=data, errors=None)
 
 
 @cache

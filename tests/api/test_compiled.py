@@ -1,15 +1,20 @@
-"""Compiled plain fields (``api.compiled``) answer exactly what graphql-core answers.
+"""Compiled plain fields (``api.compiled``) and the plans of the documented queries
+(``api.plans``) answer exactly what graphql-core answers.
 
-Two more services on ``live``'s store, neither keeping answers
-(``AGENT_RECORDS_ANSWER_CACHE=0``) nor projecting: ``compiled`` (the default field
-execution) and ``core`` (``AGENT_RECORDS_FIELD_EXECUTION=graphql-core``). Every
-documented query operation, sent by every role, answers the same data and errors, byte
-for byte (the JSON text, so the fields' order too), on the reference careers; hypothesis
-then draws the variables (agents, dates, page sizes, cursors) and the role.
+Three more services on ``live``'s store, none keeping answers
+(``AGENT_RECORDS_ANSWER_CACHE=0``) nor projecting: ``planned`` (the default field
+execution), ``compiled`` and ``core`` (``AGENT_RECORDS_FIELD_EXECUTION=graphql-core``).
+Every documented query operation, sent by every role, answers the same data and errors,
+byte for byte (the JSON text, so the fields' order too; and the status and media type),
+on the reference careers; hypothesis then draws the variables (agents, dates, page
+sizes, cursors, some the service refuses) and the role. The plans are also run in this
+process on the same store, to show they answer (rather than give up) where the answer
+has no error, with the same text as graphql-core's.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,8 +24,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agent_records.api.auth import Principal
 from agent_records.api.compiled import CompilingExecutor
+from agent_records.api.documents import load_documents
+from agent_records.api.plan_fields import Fallback
+from agent_records.api.plans import plans
 from agent_records.api.schema import build_schema
+from agent_records.api.services import ServiceSettings, open_services
+from agent_records.domain.classification import Role
 from tests.api.career import POST, Career
 from tests.api.conftest import TODAY
 from tests.api.live import Live, operations, serve
@@ -32,12 +43,13 @@ days = st.dates(date(1945, 1, 1), date(1975, 12, 31)).map(date.isoformat)
 
 
 def service(backend_store: str, token_file: tuple[Path, dict[str, str]], folder: Path,
-            execution: str) -> Iterator[Live]:
-    """A service on the store that keeps no answer, projects nothing, runs its fields
-    as ``execution`` says; closed after the module."""
+            execution: str, answers: int = 0) -> Iterator[Live]:
+    """A service on the store that keeps ``answers`` (none by default), projects
+    nothing, runs its fields as ``execution`` says; closed after the module."""
     path, tokens = token_file
     server = serve(backend_store, folder, path, tokens, AGENT_RECORDS_TODAY=TODAY,
-                   AGENT_RECORDS_ANSWER_CACHE="0", AGENT_RECORDS_PROJECTIONS="external",
+                   AGENT_RECORDS_ANSWER_CACHE=str(answers),
+                   AGENT_RECORDS_PROJECTIONS="external",
                    AGENT_RECORDS_FIELD_EXECUTION=execution)
     try:
         yield server
@@ -50,6 +62,21 @@ def compiled(live: Live, backend_store: str, token_file: tuple[Path, dict[str, s
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     yield from service(backend_store, token_file, tmp_path_factory.mktemp("compiled"),
                        "compiled")
+
+
+@pytest.fixture(scope="module")
+def planned(live: Live, backend_store: str, token_file: tuple[Path, dict[str, str]],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    yield from service(backend_store, token_file, tmp_path_factory.mktemp("planned"),
+                       "planned")
+
+
+@pytest.fixture(scope="module")
+def planned_kept(live: Live, backend_store: str, token_file: tuple[Path, dict[str, str]],
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The plans with answers kept (the plan answers in the thread reading the state)."""
+    yield from service(backend_store, token_file, tmp_path_factory.mktemp("kept"),
+                       "planned", answers=1024)
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +196,91 @@ def _end_cursor(value: Any) -> str | None:
             if found:
                 return found
     return None
+
+
+PLANNED = {"AgentCareer", "AuditTrail", "AuditTrailByActor", "AuditTrailByAgent",
+           "PostRoster", "PostRosterPage"}
+"""The documented queries with a plan (``api.plans``); the others run the normal way."""
+
+
+def test_the_documented_queries_have_plans() -> None:
+    made = plans(build_schema(), load_documents())
+    assert {p.name for p in made.values()} == PLANNED
+    assert {p.name for p in made.values()} <= set(QUERIES)
+
+
+def identical(planned: Live, core: Live, op: str, variables: dict[str, Any], role: str
+              ) -> None:
+    """The same status, media type and text from the plan's service and graphql-core's."""
+    fast = planned.op(op, variables, role=role, by_id=True)
+    slow = core.op(op, variables, role=role, by_id=True)
+    assert (fast.status, fast.headers.get("content-type"), fast.text) == \
+        (slow.status, slow.headers.get("content-type"), slow.text), (op, role, variables)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", sorted(PLANNED))
+def test_every_planned_query_and_role(planned: Live, planned_kept: Live, core: Live,
+                                      career: Career, op: str, role: str) -> None:
+    identical(planned, core, op, reference_variables(op, career), role)
+    for _ in range(3):  # answered, answered and kept (its second time), then kept
+        identical(planned_kept, core, op, reference_variables(op, career), role)
+
+
+REFUSED = [
+    ("AgentCareer", {"id": "no-such-agent"}),
+    ("AgentCareer", {"first": 5}),
+    ("AgentCareer", {"id": "<attache>", "first": 0}),
+    ("AgentCareer", {"id": "<attache>", "first": 500}),
+    ("AgentCareer", {"id": "<attache>", "after": "not a cursor"}),
+    ("AgentCareer", {"id": "<attache>", "first": "ten"}),
+    ("PostRoster", {"code": "NOPE", "on": "1952-07-10"}),
+    ("PostRoster", {"code": POST, "on": "not a date"}),
+    ("PostRosterPage", {"code": POST, "on": "1952-07-10", "after": "o:zz"}),
+    ("AuditTrail", {"first": -1}),
+    ("AuditTrail", {"filter": {"recordedFrom": "yesterday"}}),
+    ("AuditTrailByAgent", {"agentId": "<attache>", "after": "v:3"}),
+]
+"""Questions whose answer holds an error (or none found): the plan gives up."""
+
+
+@pytest.mark.parametrize("role", ["council", "auditor"])
+@pytest.mark.parametrize(("op", "variables"), REFUSED)
+def test_refused_questions(planned: Live, core: Live, career: Career, op: str,
+                           variables: dict[str, Any], role: str) -> None:
+    asked = {k: career.attache if v == "<attache>" else v for k, v in variables.items()}
+    identical(planned, core, op, asked, role)
+
+
+@settings(max_examples=30, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_drawn_planned_questions(planned: Live, core: Live, career: Career,
+                                 data: st.DataObject) -> None:
+    op, variables = data.draw(asked(career.ids).filter(lambda q: q[0] in PLANNED))
+    role = data.draw(st.sampled_from(ROLES))
+    identical(planned, core, op, variables, role)
+    cursor = _end_cursor(core.op(op, variables, role=role, by_id=True).json)
+    if cursor is not None and "first" in variables:  # the next page too
+        identical(planned, core, op, {**variables, "after": cursor}, role)
+
+
+def test_plans_answer_without_giving_up(core: Live, career: Career, backend_store: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run here on the same store, each plan answers the council's reference questions
+    itself (no ``Fallback``), with graphql-core's text; a role that may not read the
+    audit trail makes it give up."""
+    monkeypatch.setenv("AGENT_RECORDS_TODAY", TODAY)
+    schema = build_schema()
+    made = {p.name: p for p in plans(schema, load_documents()).values()}
+    services = open_services(ServiceSettings(store=backend_store, inline_projections=False))
+    try:
+        for op, plan in sorted(made.items()):
+            variables = reference_variables(op, career)
+            data = plan.answer(services, Principal("test", Role.COUNCIL), variables)
+            expected = core.op(op, variables, role="council", by_id=True).text
+            assert json.dumps({"data": data}, separators=(",", ":")) == expected, op
+        with pytest.raises(Fallback):
+            made["AuditTrail"].answer(services, Principal("test", Role.HR_CLERK), {})
+    finally:
+        services.close()

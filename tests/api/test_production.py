@@ -43,6 +43,18 @@ def test_ad_hoc_query_refused(production: Live, role: str) -> None:
     assert same_text.codes() == ["TRUSTED_DOCUMENTS_ONLY"], "text is refused, even a known one"
 
 
+@pytest.mark.parametrize("role", REFUSED)
+def test_planned_document_text_refused(production: Live, agent_id: str, role: str) -> None:
+    """A document with a plan (``api.plans``), answered (and kept) by id, is still
+    refused as text."""
+    by_id = production.op("AgentCareer", {"id": agent_id}, role=role, by_id=True)
+    assert by_id.json["data"]["agent"]["fullName"] == "Marie Schmit"
+    as_text = production.post({"query": operation("AgentCareer"),
+                               "operationName": "AgentCareer", "variables": {"id": agent_id}},
+                              role=role)
+    assert as_text.json["data"] is None and as_text.codes() == ["TRUSTED_DOCUMENTS_ONLY"]
+
+
 def test_ad_hoc_mutation_refused_and_nothing_recorded(production: Live) -> None:
     head = production.head()
     reply = production.op("RegisterAgent", {"input": identity("Ad Hoc", "1920-01-01")},

@@ -106,11 +106,7 @@ class Post:
         offset = decode_cursor("o", after)
         rows, total = await blocking(roster_page, ctx(info).services.views, self.row.post_code,
                                      on, offset, page_size(first))
-        edges = [RosterEdge(cursor=cursor("o", offset + i + 1), node=entry)
-                 for i, entry in enumerate(await entries(info, rows))]
-        return RosterConnection(edges=edges, total_count=total, page_info=PageInfo(
-            has_next_page=offset + len(rows) < total,
-            end_cursor=edges[-1].cursor if edges else None))
+        return roster_connection(await entries(info, rows), offset, total)
 
     @described("The head of post on the date.")
     async def head_of_post(self, info: Info, on: date) -> RosterEntry | None:
@@ -137,4 +133,13 @@ async def entries(info: Info, rows: list[Tenure]) -> list[RosterEntry]:
 
 
 AGENT_FIELD = frozenset({"agent"})
+
+
+def roster_connection(found: list[RosterEntry], offset: int, total: int) -> RosterConnection:
+    """A page of the roster: its entries from ``offset`` (offset cursors), of ``total``."""
+    edges = [RosterEdge(cursor=cursor("o", offset + i + 1), node=entry)
+             for i, entry in enumerate(found)]
+    return RosterConnection(edges=edges, total_count=total, page_info=PageInfo(
+        has_next_page=offset + len(found) < total,
+        end_cursor=edges[-1].cursor if edges else None))
 
