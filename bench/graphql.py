@@ -66,6 +66,7 @@ from agent_records.bootstrap import open_records  # noqa: E402
 from agent_records.readside import named  # noqa: E402
 from bench.common import (  # noqa: E402
     ROOT,
+    checked_argv,
     full_size,
     generate,
     log,
@@ -380,7 +381,7 @@ def summary(results: list[dict], title: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = checked_argv(argv, __doc__)
     size = "full" if full_size(argv) else "quick"
     sizes = [int(x) for x in (option(argv, "--agents") or "").split(",") if x] \
         or SIZES[size]["agents"]
