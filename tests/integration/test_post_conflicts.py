@@ -146,8 +146,7 @@ def test_writers_in_separate_processes_conflict_on_the_post_and_are_retried(
 ) -> None:
     setup, apps, agents = setup_writers(store_url, open_app)
     ahead = [serving_secretary(setup) for _ in range(2)]
-    other = open_app(store_url)
-    overtaking = overtaken(apps[0], other, ahead, "BRU", monkeypatch)
+    overtaking = overtaken(apps[0], setup, ahead, "BRU", monkeypatch)  # no more connections
 
     receipts = post_together(apps, agents, "BRU")  # ``apps[0]`` is overtaken twice
 
