@@ -159,19 +159,47 @@ def account_rows(s: CareerState, years: range, known: tuple[int, int] | None = N
     for lv in s.leaves:
         if lv.kind != LeaveKind.EXCEPTIONAL and lv.start.year >= begin:
             counted.setdefault(lv.start.year, []).append(lv)
+    days = {y: (sum(lv.counted_days for lv in leaves), sum(lv.travel_days for lv in leaves))
+            for y, leaves in counted.items()}
+    return _rows(s, years, first, begin, carried, days)
+
+
+NONE_TAKEN = (0, 0)
+
+
+def _rows(s: CareerState, years: range, first: int, begin: int, carried: int,
+          days: dict[int, tuple[int, int]]) -> list[tuple[int, int, int, int, int]]:
+    """The rows of ``years``, counting from ``begin`` with ``carried`` days carried into
+    it, given the (days taken, travel days) of each year from ``begin`` that has leave
+    (``first``: the year of the first posting, from which unused days carry over)."""
     entitled = Entitlements(s, begin, years.stop)
     abroad, start = entitled.abroad, years.start
     accounts = []
     for y in range(begin, years.stop):
-        leaves = counted.get(y)  # most years have none: no sums to make
-        taken = sum(lv.counted_days for lv in leaves) if leaves else 0
+        taken, travel = days.get(y, NONE_TAKEN)  # most years have none
         granted = entitled.of(y) if y in abroad else 0  # ``of`` is 0 when not abroad
         if y >= start:
-            travel = sum(lv.travel_days for lv in leaves) if leaves else 0
             accounts.append((y, granted, carried, taken, travel))
         if granted and y >= first:
             carried = min(CARRY_OVER_CAP, max(0, granted + carried - taken))
     return accounts
+
+
+def year_account(s: CareerState, year: int) -> tuple[int, int, int, int, int]:
+    """``account_rows(s, range(year, year + 1))[0]``, as the fold asks it at each annual
+    or urgency leave: counted on from what the last such leave left (``leave_counted``)
+    when it is of ``year`` or before, so that no leave is walked. The fold takes facts in
+    effective order: the leaves counted so far start in that year or before, and it
+    keeps the days taken in that year (``tests/unit/test_leave_fold.py`` checks this
+    against the whole count at every leave of generated careers, corrections included).
+    """
+    kept = s.leave_counted
+    if kept is None or kept[0] > year:
+        return account_rows(s, range(year, year + 1))[0]
+    begin, carried, taken, travel = kept
+    first = min((p.since.year for p in s.positions), default=year)
+    return _rows(s, range(year, year + 1), first, begin, carried,
+                 {begin: (taken, travel)})[0]
 
 
 def check_authority(s: CareerState, e: LeaveGranted, ck: Check) -> None:
@@ -201,7 +229,8 @@ def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
     ck.require(0 <= e.travel_days < span, "Art. 17", "travel_days_out_of_range",
                f"travel days must be between 0 and {span - 1} for a {span}-day absence",
                "travel_days")
-    other = next((lv for lv in s.leaves if lv.start <= end and start <= lv.end), None)
+    other = None if s.leave_last_end is not None and s.leave_last_end < start else next(
+        (lv for lv in s.leaves if lv.start <= end and start <= lv.end), None)
     ck.require(other is None, "Art. 14", "leave_overlaps",
                f"the agent already has leave from {other and other.start} to "
                f"{other and other.end}", "effective_date")
@@ -247,17 +276,25 @@ def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
                    "exceptional_leave_needs_decree",
                    "leave beyond the regular leave needs a ministerial decree after "
                    "deliberation of the Government in Council", "council_deliberation_ref")
-        return evolve(s, leaves=(*s.leaves, leave),
-                       exceptional_leave_days=s.exceptional_leave_days + leave.counted_days)
+        return evolve(s, leaves=(*s.leaves, leave), leave_last_end=last_end(s, leave),
+                      exceptional_leave_days=s.exceptional_leave_days + leave.counted_days)
     position = s.position_on(e.effective_date)
     ck.require(position is not None and position.kind == PositionKind.ABROAD, "Art. 15",
                "not_abroad", "annual leave under Art. 15 is for agents posted abroad")
-    year = e.effective_date.year
-    known = s.leave_carried_into if s.leave_carried_into and s.leave_carried_into[0] <= year \
-        else None
-    account = leave_accounts(s, range(year, year + 1), known)[0]
-    check_entitlement(leave, account, ck)
-    return evolve(s, leaves=(*s.leaves, leave), leave_carried_into=(year, account.carried_over))
+    year, granted, carried, taken, travel = year_account(s, e.effective_date.year)
+    check_entitlement(leave, LeaveAccount(year, granted, carried, taken, travel), ck)
+    return evolve(s, leaves=(*s.leaves, leave), leave_last_end=last_end(s, leave),
+                  leave_counted=(year, carried, taken + leave.counted_days,
+                                 travel + leave.travel_days))
+
+
+def last_end(s: CareerState, leave: Leave) -> date | None:
+    """``leave_last_end`` once ``leave`` is added to ``s``'s leaves (still None when
+    ``s`` has leaves and does not know their last end)."""
+    if not s.leaves:
+        return leave.end
+    known = s.leave_last_end
+    return None if known is None else max(known, leave.end)
 
 
 def urgency_notified(s: CareerState, e: UrgencyLeaveNotified, ck: Check) -> CareerState:
