@@ -102,7 +102,8 @@ def advance(s: CareerState, e: CareerEvent, ck: Check) -> CareerState:
     day = e.effective_date
     s = timeline.advance(s, day, inclusive=not isinstance(e, TAKEN_BEFORE_THE_DAY))
     ck.require(day >= s.birth_date, None, "effective_before_birth",
-               f"no event can take effect ({day}) before the agent's birth ({s.birth_date})",
+               lambda: f"no event can take effect ({day}) before the agent's birth "
+                       f"({s.birth_date})",
                "effective_date")
     if s.category == Category.PERSONALITY:
         ck.require(type(e) in ALLOWED_FOR_PERSONALITIES, "Art. 10", "not_an_agent",

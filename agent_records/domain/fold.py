@@ -94,7 +94,9 @@ def refold(log: Sequence[CareerEvent], previous: Fold | None = None) -> Fold:
         facts, keys = list(previous.facts), list(previous.keys)
         start = len(facts)
         for event in log[previous.log:]:  # facts only: each takes its place by date
-            at = bisect_right(facts, fold_order(event), key=fold_order)
+            order = fold_order(event)  # mostly after the last: no search
+            at = len(facts) if not facts or fold_order(facts[-1]) <= order else \
+                bisect_right(facts, order, key=fold_order)
             facts.insert(at, event)
             keys.insert(at, (event.originator_version, ()))
             start = min(start, at)

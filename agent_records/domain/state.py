@@ -206,10 +206,15 @@ class CareerState:
     leaves: tuple[Leave, ...] = ()
     exceptional_leave_days: int = 0
     absences: tuple[Absence, ...] = ()
-    leave_carried_into: tuple[int, int] | None = None
-    """(year, days carried into it) as the last annual leave's check found it: the fold
-    takes facts in effective order, so earlier years can no longer change and the next
-    check counts on from there instead of from the first posting (a cache, never shown)."""
+    leave_counted: tuple[int, int, int, int] | None = None
+    """(year, days carried into it, days taken in it, travel days in it) as the last
+    annual or urgency leave left them: the fold takes facts in effective order, so
+    earlier years can no longer change and no leave counted so far starts after that
+    year; the next check counts on from there instead of walking every leave from the
+    first posting (a cache, never shown; ``rules.leave.year_account``)."""
+    leave_last_end: date | None = None
+    """The latest end among ``leaves`` (None: no leave, or not known): a leave starting
+    after it overlaps none, and the check need not walk them (a cache, never shown)."""
     marriage_requests: tuple[MarriageRequest, ...] = ()
     married_to: str | None = None
     extensions: tuple[date, ...] = ()

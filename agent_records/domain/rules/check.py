@@ -18,11 +18,17 @@ class Check:
     found: list[tuple[int, Violation]] = field(default_factory=list)
 
     def require(
-        self, ok: bool, article: str | None, code: str, message: str, field: str | None = None
+        self, ok: bool, article: str | None, code: str, message: str | Callable[[], str],
+        field: str | None = None,
     ) -> bool:
-        """Record a violation unless ``ok``; return ``ok`` so handlers can branch on it."""
+        """Record a violation unless ``ok``; return ``ok`` so handlers can branch on it.
+
+        ``message`` may be a function that makes it: a message that formats dates or
+        numbers is then made only for a breach, not at every fact the fold checks (most
+        pass)."""
         if not ok:
-            self.found.append((self.version, Violation(article, code, message, field)))
+            text = message if isinstance(message, str) else message()
+            self.found.append((self.version, Violation(article, code, text, field)))
         return ok
 
 

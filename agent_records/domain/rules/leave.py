@@ -31,6 +31,23 @@ NOTIFICATION_DELAY_DAYS = 3
 """Art. 16 asks the head of post to notify the minister at once: later is a breach."""
 
 
+KINDS: dict[str, LeaveKind] = {k.value: k for k in LeaveKind}
+AUTHORITIES: dict[str, Authority] = {a.value: a for a in Authority}
+"""The members by their text (a member finds itself: it is equal to its text and hashes
+alike): looked up at every leave the fold checks, where calling the enum, ``LeaveKind(x)``,
+cost more than the rest of the leave's making."""
+
+
+def kind_of(value: str) -> LeaveKind:
+    """``LeaveKind(value)`` (which also says why a value is none of them)."""
+    return KINDS.get(value) or LeaveKind(value)
+
+
+def authority_of(value: str) -> Authority:
+    """``Authority(value)`` (which also says why a value is none of them)."""
+    return AUTHORITIES.get(value) or Authority(value)
+
+
 @dataclass(frozen=True)
 class LeaveAccount:
     """One year's leave: entitlement, carried over, taken and travel days (Art. 15, 17)."""
@@ -159,24 +176,52 @@ def account_rows(s: CareerState, years: range, known: tuple[int, int] | None = N
     for lv in s.leaves:
         if lv.kind != LeaveKind.EXCEPTIONAL and lv.start.year >= begin:
             counted.setdefault(lv.start.year, []).append(lv)
+    days = {y: (sum(lv.counted_days for lv in leaves), sum(lv.travel_days for lv in leaves))
+            for y, leaves in counted.items()}
+    return _rows(s, years, first, begin, carried, days)
+
+
+NONE_TAKEN = (0, 0)
+
+
+def _rows(s: CareerState, years: range, first: int, begin: int, carried: int,
+          days: dict[int, tuple[int, int]]) -> list[tuple[int, int, int, int, int]]:
+    """The rows of ``years``, counting from ``begin`` with ``carried`` days carried into
+    it, given the (days taken, travel days) of each year from ``begin`` that has leave
+    (``first``: the year of the first posting, from which unused days carry over)."""
     entitled = Entitlements(s, begin, years.stop)
     abroad, start = entitled.abroad, years.start
     accounts = []
     for y in range(begin, years.stop):
-        leaves = counted.get(y)  # most years have none: no sums to make
-        taken = sum(lv.counted_days for lv in leaves) if leaves else 0
+        taken, travel = days.get(y, NONE_TAKEN)  # most years have none
         granted = entitled.of(y) if y in abroad else 0  # ``of`` is 0 when not abroad
         if y >= start:
-            travel = sum(lv.travel_days for lv in leaves) if leaves else 0
             accounts.append((y, granted, carried, taken, travel))
         if granted and y >= first:
             carried = min(CARRY_OVER_CAP, max(0, granted + carried - taken))
     return accounts
 
 
+def year_account(s: CareerState, year: int) -> tuple[int, int, int, int, int]:
+    """``account_rows(s, range(year, year + 1))[0]``, as the fold asks it at each annual
+    or urgency leave: counted on from what the last such leave left (``leave_counted``)
+    when it is of ``year`` or before, so that no leave is walked. The fold takes facts in
+    effective order: the leaves counted so far start in that year or before, and it
+    keeps the days taken in that year (``tests/unit/test_leave_fold.py`` checks this
+    against the whole count at every leave of generated careers, corrections included).
+    """
+    kept = s.leave_counted
+    if kept is None or kept[0] > year:
+        return account_rows(s, range(year, year + 1))[0]
+    begin, carried, taken, travel = kept
+    first = min((p.since.year for p in s.positions), default=year)
+    return _rows(s, range(year, year + 1), first, begin, carried,
+                 {begin: (taken, travel)})[0]
+
+
 def check_authority(s: CareerState, e: LeaveGranted, ck: Check) -> None:
     """Art. 16: minister; sovereign for a head of post; head of post in urgency."""
-    by = Authority(e.granted_by)
+    by = authority_of(e.granted_by)
     if s.head_of_post:
         ck.require(by == Authority.SOVEREIGN, "Art. 16", "head_of_post_leave_needs_sovereign",
                    "a head of post's own leave needs the sovereign's authorisation", "granted_by")
@@ -195,16 +240,18 @@ def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
     """Dates in order, travel days within the span, no overlap with another leave."""
     start, end = e.effective_date, e.end_date
     if not ck.require(end >= start, "Art. 15", "leave_ends_before_start",
-                      f"the leave ends ({end}) before it starts ({start})", "end_date"):
+                      lambda: f"the leave ends ({end}) before it starts ({start})",
+                      "end_date"):
         return False
     span = (end - start).days + 1
     ck.require(0 <= e.travel_days < span, "Art. 17", "travel_days_out_of_range",
-               f"travel days must be between 0 and {span - 1} for a {span}-day absence",
+               lambda: f"travel days must be between 0 and {span - 1} for a {span}-day absence",
                "travel_days")
-    other = next((lv for lv in s.leaves if lv.start <= end and start <= lv.end), None)
+    other = None if s.leave_last_end is not None and s.leave_last_end < start else next(
+        (lv for lv in s.leaves if lv.start <= end and start <= lv.end), None)
     ck.require(other is None, "Art. 14", "leave_overlaps",
-               f"the agent already has leave from {other and other.start} to "
-               f"{other and other.end}", "effective_date")
+               lambda: f"the agent already has leave from {other and other.start} to "
+                       f"{other and other.end}", "effective_date")
     away = next((a for a in s.absences if a.start <= end and start <= a.end), None)
     if away:
         ck.require(False, "Art. 14", "absence_during_leave",
@@ -222,12 +269,14 @@ def overlap_message(leave_start: date, leave_end: date, away: date, back: date) 
 def check_entitlement(leave: Leave, account: LeaveAccount, ck: Check) -> None:
     """Art. 15 when the year's entitlement alone is the limit; Art. 17 when days carried
     over from earlier years (capped at three months) are part of it."""
+    if leave.counted_days <= account.available:  # most leaves: no message to make
+        return
     if account.carried_over:
         article, limit = "Art. 17", (f"{account.entitlement}-day entitlement of Art. 15 + "
                                      f"{account.carried_over} carried over under Art. 17")
     else:
         article, limit = "Art. 15", f"{account.entitlement}-day entitlement of Art. 15"
-    ck.require(leave.counted_days <= account.available, article, "leave_exceeds_entitlement",
+    ck.require(False, article, "leave_exceeds_entitlement",
                f"{leave.counted_days} days asked (travel days not counted), "
                f"{account.available} available in {account.year} ({limit} - "
                f"{account.taken} taken)", "end_date")
@@ -236,28 +285,36 @@ def check_entitlement(leave: Leave, account: LeaveAccount, ck: Check) -> None:
 def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
     """Art. 14 to 18."""
     ck.require(s.status == Status.SERVING, "Art. 14", "not_serving",
-               f"leave is granted to an agent in functions; the agent is {s.status}")
+               lambda: f"leave is granted to an agent in functions; the agent is {s.status}")
     if not check_span(s, e, ck):
         return s
     check_authority(s, e, ck)
-    leave = Leave(e.originator_version, LeaveKind(e.kind), e.effective_date, e.end_date,
-                  e.travel_days, Authority(e.granted_by))
+    leave = Leave(e.originator_version, kind_of(e.kind), e.effective_date, e.end_date,
+                  e.travel_days, authority_of(e.granted_by))
     if e.kind == LeaveKind.EXCEPTIONAL:
         ck.require(bool(e.council_deliberation_ref) and bool(e.decision_reference), "Art. 18",
                    "exceptional_leave_needs_decree",
                    "leave beyond the regular leave needs a ministerial decree after "
                    "deliberation of the Government in Council", "council_deliberation_ref")
-        return evolve(s, leaves=(*s.leaves, leave),
-                       exceptional_leave_days=s.exceptional_leave_days + leave.counted_days)
+        return evolve(s, leaves=(*s.leaves, leave), leave_last_end=last_end(s, leave),
+                      exceptional_leave_days=s.exceptional_leave_days + leave.counted_days)
     position = s.position_on(e.effective_date)
     ck.require(position is not None and position.kind == PositionKind.ABROAD, "Art. 15",
                "not_abroad", "annual leave under Art. 15 is for agents posted abroad")
-    year = e.effective_date.year
-    known = s.leave_carried_into if s.leave_carried_into and s.leave_carried_into[0] <= year \
-        else None
-    account = leave_accounts(s, range(year, year + 1), known)[0]
-    check_entitlement(leave, account, ck)
-    return evolve(s, leaves=(*s.leaves, leave), leave_carried_into=(year, account.carried_over))
+    year, granted, carried, taken, travel = year_account(s, e.effective_date.year)
+    check_entitlement(leave, LeaveAccount(year, granted, carried, taken, travel), ck)
+    return evolve(s, leaves=(*s.leaves, leave), leave_last_end=last_end(s, leave),
+                  leave_counted=(year, carried, taken + leave.counted_days,
+                                 travel + leave.travel_days))
+
+
+def last_end(s: CareerState, leave: Leave) -> date | None:
+    """``leave_last_end`` once ``leave`` is added to ``s``'s leaves (still None when
+    ``s`` has leaves and does not know their last end)."""
+    if not s.leaves:
+        return leave.end
+    known = s.leave_last_end
+    return None if known is None else max(known, leave.end)
 
 
 def urgency_notified(s: CareerState, e: UrgencyLeaveNotified, ck: Check) -> CareerState:
