@@ -18,6 +18,7 @@ by this one).
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import threading
 import time
@@ -40,6 +41,19 @@ CACHE_SECONDS = 30.0
 KEY_SIZE = 32
 PREFETCH = 500
 """Key ids per statement of ``prefetch``."""
+CACHED_KEYS = 100_000
+"""Keys (and live keys) a process keeps unwrapped at most, about 25 MiB: past it the
+older half is dropped (read again when needed). Without a bound a rebuild of a sealed
+store kept every key of every agent it had read: 290 MiB at 1 M events (66,000 agents),
+growing with the store. A bulk save's keys (a few thousand agents) stay well within it."""
+
+
+def halve(cache: dict[Any, Any]) -> None:
+    """Drops the first-inserted entries of ``cache`` once it holds more than
+    ``CACHED_KEYS``, down to half of it (amortised: one drop per many additions)."""
+    if len(cache) > CACHED_KEYS:
+        for old in list(itertools.islice(cache, len(cache) - CACHED_KEYS // 2)):
+            del cache[old]
 
 
 def now() -> str:
@@ -185,6 +199,7 @@ class KeyTable:
         with self._lock:
             self._live[(agent_id, data_class)] = (key_id, key)
             self._by_id[key_id] = (key, time.monotonic())
+            self._bound()
         return key_id, key
 
     def take_pending(self) -> list[tuple[str, str, str, bytes, str]]:
@@ -245,6 +260,7 @@ class KeyTable:
                 key = master.unwrap(bytes(row["wrapped"]))
                 self._live[(row["agent_id"], row["data_class"])] = (row["key_id"], key)
                 self._by_id[row["key_id"]] = (key, time.monotonic())
+            self._bound()
 
     def key(self, key_id: str) -> bytes | None:
         """The key ``key_id`` opens with, None once destroyed."""
@@ -260,6 +276,7 @@ class KeyTable:
             if row is not None and row["wrapped"] is not None else None
         with self._lock:
             self._by_id[key_id] = (key, time.monotonic())
+            self._bound()
         return key
 
     def prefetch(self, key_ids: Iterable[str]) -> None:
@@ -285,6 +302,15 @@ class KeyTable:
             for key_id in wanted:  # an id without a row is left to ``key`` (as before)
                 if key_id in found:
                     self._by_id[key_id] = (found[key_id], clock)
+            self._bound()
+
+    def _bound(self) -> None:
+        """Drops the oldest entries of either cache past ``CACHED_KEYS`` (the caller holds the
+        lock). Dicts keep insertion order, so the keys last made or read, a save's pending
+        keys among them, stay; a dropped key is read again from the table, a destroyed
+        one read again as destroyed."""
+        halve(self._by_id)
+        halve(self._live)
 
     def _fresh(self, key_id: str, clock: float) -> bool:
         """Whether ``key`` would answer ``key_id`` from the cache."""

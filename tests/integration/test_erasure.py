@@ -329,3 +329,32 @@ def test_keys_read_at_once_are_those_read_one_by_one(records: AgentRecords,
     finally:
         alone.close()
         at_once.close()
+
+
+def test_the_key_cache_is_bounded_and_a_dropped_key_reads_the_same(
+        records: AgentRecords, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process keeps at most ``CACHED_KEYS`` keys (a rebuild of a sealed store reads the
+    keys of every agent): past it the older half is dropped, and a dropped key, live or
+    destroyed, is read again from the table as it was."""
+    from agent_records.keys import table as tables
+    erase(records, record_careers(records).main, "marriage")
+    reader = open_records(store_url)
+    try:
+        keys = key_table(reader)
+        assert keys is not None
+        with keys._sql(commit=False) as c:
+            rows = keys._run(c, f"SELECT key_id FROM {keys.table} WHERE key_id <> ?",
+                             ("master-check",)).fetchall()
+        ids = [r["key_id"] for r in rows]
+        assert len(ids) >= 4
+        expected = [keys.key(k) for k in ids]
+        assert None in expected and any(k is not None for k in expected)
+        keys._by_id.clear()
+        monkeypatch.setattr(tables, "CACHED_KEYS", 2)
+        assert [keys.key(k) for k in ids] == expected  # each read again past the bound
+        assert len(keys._by_id) <= 2
+        keys.prefetch(ids)
+        assert len(keys._by_id) <= 2
+        assert [keys.key(k) for k in ids] == expected
+    finally:
+        reader.close()
