@@ -29,7 +29,7 @@ from agent_records.domain.classification.classes import DataClass
 from agent_records.domain.classification.events import SEALED, SEALED_CHANGES
 from agent_records.domain.erased import Erased
 from agent_records.domain.events import EventCorrected
-from agent_records.keys.table import KeyTable
+from agent_records.keys.table import KeyTable, halve
 
 ENVELOPE = "_sealed"
 NONCE = 12
@@ -37,6 +37,10 @@ NONCE = 12
 
 def is_envelope(value: Any) -> bool:
     return isinstance(value, Mapping) and ENVELOPE in value and len(value) == 1
+
+
+CACHED_CIPHERS = 10_000
+"""Ciphers a process keeps at most (about 20 MiB)."""
 
 
 class Sealer:
@@ -47,9 +51,15 @@ class Sealer:
         self.ciphers: dict[bytes, AESGCM] = {}
 
     def _cipher(self, key: bytes) -> AESGCM:
+        """The key's cipher, made once while the process keeps it: each holds an OpenSSL
+        context (about 2 KiB), so at most ``CACHED_CIPHERS`` are kept (``halve``):
+        unbounded, a rebuild of a sealed store kept one per agent's key, 200 MiB more at
+        1 M events (150,000 keys) and growing with the store. Making one again costs
+        microseconds."""
         cipher = self.ciphers.get(key)
         if cipher is None:
             cipher = self.ciphers[key] = AESGCM(key)
+            halve(self.ciphers, CACHED_CIPHERS)
         return cipher
 
     # Writing -----------------------------------------------------------------------

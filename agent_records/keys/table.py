@@ -48,11 +48,12 @@ store kept every key of every agent it had read: 290 MiB at 1 M events (66,000 a
 growing with the store. A bulk save's keys (a few thousand agents) stay well within it."""
 
 
-def halve(cache: dict[Any, Any]) -> None:
-    """Drops the first-inserted entries of ``cache`` once it holds more than
-    ``CACHED_KEYS``, down to half of it (amortised: one drop per many additions)."""
-    if len(cache) > CACHED_KEYS:
-        for old in list(itertools.islice(cache, len(cache) - CACHED_KEYS // 2)):
+def halve(cache: dict[Any, Any], limit: int | None = None) -> None:
+    """Drops the first-inserted entries of ``cache`` once it holds more than ``limit``
+    (``CACHED_KEYS``), down to half of it (amortised: one drop per many additions)."""
+    limit = CACHED_KEYS if limit is None else limit
+    if len(cache) > limit:
+        for old in list(itertools.islice(cache, len(cache) - limit // 2)):
             del cache[old]
 
 

@@ -336,6 +336,7 @@ def test_the_key_cache_is_bounded_and_a_dropped_key_reads_the_same(
     """A process keeps at most ``CACHED_KEYS`` keys (a rebuild of a sealed store reads the
     keys of every agent): past it the older half is dropped, and a dropped key, live or
     destroyed, is read again from the table as it was."""
+    from agent_records.eventstore import sealing
     from agent_records.keys import table as tables
     erase(records, record_careers(records).main, "marriage")
     reader = open_records(store_url)
@@ -356,5 +357,15 @@ def test_the_key_cache_is_bounded_and_a_dropped_key_reads_the_same(
         keys.prefetch(ids)
         assert len(keys._by_id) <= 2
         assert [keys.key(k) for k in ids] == expected
+        sealer = reader.mapper.sealer  # its ciphers, one per key, are bounded alike
+        monkeypatch.setattr(sealing, "CACHED_CIPHERS", 2)
+        sealer.ciphers.clear()
+        live = [k for k in expected if k is not None]
+        assert len(set(live)) > 2
+        for key in live * 2:
+            nonce = bytes(12)
+            assert sealer._cipher(key).decrypt(
+                nonce, sealer._cipher(key).encrypt(nonce, b"x", None), None) == b"x"
+        assert len(sealer.ciphers) <= 2
     finally:
         reader.close()
