@@ -138,12 +138,13 @@ def start_worker(url: str, log: Path) -> subprocess.Popen[bytes]:
 
 
 def wait_following(proc: subprocess.Popen[bytes], log: Path, since: int = 0,
-                   timeout: float = 30) -> None:
-    """Waits until the worker has printed its start line (after byte ``since`` of ``log``)."""
+                   timeout: float = 30, interval: float = 0.05) -> None:
+    """Waits until the worker has printed its start line (after byte ``since`` of ``log``),
+    looking every ``interval`` seconds."""
     def started() -> bool:
         assert proc.poll() is None, f"worker exited early: {log.read_text()[since:]}"
         return "following" in log.read_text()[since:]
-    wait_for(started, timeout, "the worker to start")
+    wait_for(started, timeout, "the worker to start", interval=interval)
 
 
 def terminate(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:

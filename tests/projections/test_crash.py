@@ -1,6 +1,11 @@
 """Crash and resume: ``agent-records projections run`` killed with SIGKILL at random
 moments (while careers are still being recorded), restarted, and finally stopped with
-SIGTERM, leaves views equal to a fresh rebuild, with one audit row per event."""
+SIGTERM, leaves views equal to a fresh rebuild, with one audit row per event.
+
+The first kill comes as soon as the worker says it follows, while it catches up on the
+2,300 copied events: once the worker became fast enough to catch up on them within the
+random delays, no kill interrupted a catch-up in some runs (on a quiet machine), and the
+test no longer tested what it says."""
 
 from __future__ import annotations
 
@@ -49,15 +54,18 @@ def test_kill_9_and_resume(records: AgentRecords, store_url: str, tmp_path: Path
     rng = random.Random(seed)
     log = tmp_path / "worker.log"
     interrupted = []
-    for _ in range(KILLS):
+    for turn in range(KILLS):
         since = log.stat().st_size if log.exists() else 0
         head = watcher.store.head()
         proc = start_worker(store_url, log)
         try:
-            wait_following(proc, log, since)
-            deadline = time.monotonic() + rng.uniform(0.05, 0.5)
-            serving_attache(app, post="BRU")  # recorded while the worker runs
-            time.sleep(max(0.0, deadline - time.monotonic()))
+            if turn == 0:  # at once: in the catch-up of the 2,300 events copied above
+                wait_following(proc, log, since, interval=0.001)
+            else:
+                wait_following(proc, log, since)
+                deadline = time.monotonic() + rng.uniform(0.05, 0.5)
+                serving_attache(app, post="BRU")  # recorded while the worker runs
+                time.sleep(max(0.0, deadline - time.monotonic()))
         finally:
             kill(proc)
         assert proc.returncode == -9, log.read_text()[since:]
