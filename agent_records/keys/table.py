@@ -43,18 +43,26 @@ PREFETCH = 500
 """Key ids per statement of ``prefetch``."""
 CACHED_KEYS = 100_000
 """Keys (and live keys) a process keeps unwrapped at most, about 25 MiB: past it the
-older half is dropped (read again when needed). Without a bound a rebuild of a sealed
-store kept every key of every agent it had read: 290 MiB at 1 M events (66,000 agents),
-growing with the store. A bulk save's keys (a few thousand agents) stay well within it."""
+oldest are dropped down to half of it (read again when needed). Without a bound a
+rebuild of a sealed store kept every key of every agent it had read, growing with the
+store. A bulk save's keys (a few thousand agents) stay well within it."""
 
 
 def halve(cache: dict[Any, Any], limit: int | None = None) -> None:
     """Drops the first-inserted entries of ``cache`` once it holds more than ``limit``
-    (``CACHED_KEYS``), down to half of it (amortised: one drop per many additions)."""
+    (``CACHED_KEYS``), down to half of it (amortised: one drop per many additions). Two
+    threads may drop at once (the sealer's ciphers are kept without a lock): an entry the
+    other dropped first is no error."""
     limit = CACHED_KEYS if limit is None else limit
     if len(cache) > limit:
         for old in list(itertools.islice(cache, len(cache) - limit // 2)):
-            del cache[old]
+            cache.pop(old, None)
+
+
+def fresh(cached: tuple[bytes | None, float] | None, clock: float) -> bool:
+    """Whether a cached key (its bytes, None once destroyed, and when it was read) may be
+    used at ``clock``: a destroyed key for ever, a live one for ``CACHE_SECONDS``."""
+    return cached is not None and (cached[0] is None or clock - cached[1] < CACHE_SECONDS)
 
 
 def now() -> str:
@@ -266,8 +274,7 @@ class KeyTable:
     def key(self, key_id: str) -> bytes | None:
         """The key ``key_id`` opens with, None once destroyed."""
         cached = self._by_id.get(key_id)
-        if cached is not None and (cached[0] is None or
-                                   time.monotonic() - cached[1] < CACHE_SECONDS):
+        if cached is not None and fresh(cached, time.monotonic()):
             return cached[0]
         self.create()
         with self._sql(commit=False) as c:
@@ -285,7 +292,7 @@ class KeyTable:
         few hundred per statement, each as ``key`` would: a rebuild opens the sealed
         values of thousands of agents, and one statement per key was most of its time."""
         clock = time.monotonic()
-        wanted = sorted({k for k in key_ids if not self._fresh(k, clock)})
+        wanted = sorted({k for k in key_ids if not fresh(self._by_id.get(k), clock)})
         if not wanted:
             return
         self.create()
@@ -313,10 +320,6 @@ class KeyTable:
         halve(self._by_id)
         halve(self._live)
 
-    def _fresh(self, key_id: str, clock: float) -> bool:
-        """Whether ``key`` would answer ``key_id`` from the cache."""
-        cached = self._by_id.get(key_id)
-        return cached is not None and (cached[0] is None or clock - cached[1] < CACHE_SECONDS)
 
     def destroy_in(self, cursor: Any, agent_id: str, data_class: str) -> None:
         """Destroys the agent's keys of ``data_class`` in the open transaction of
