@@ -115,9 +115,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_service(target: str, env: dict[str, str], workers: int = 1
+def start_service(target: str, env: dict[str, str], workers: int = 1, root: Path = ROOT
                   ) -> tuple[subprocess.Popen, int]:
-    """uvicorn serving ``target`` with ``workers`` processes; waits for ``/healthz``.
+    """uvicorn serving ``target`` with ``workers`` processes, from the source tree at
+    ``root`` (this one by default); waits for ``/healthz``.
 
     Both services use ``agent-records serve``'s HTTP protocol (``TCP_NODELAY``, see
     ``agent_records/api/http.py``): without it every request with two workers or more
@@ -128,7 +129,7 @@ def start_service(target: str, env: dict[str, str], workers: int = 1
         [PYTHON, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1", "--port",
          str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers),
          "--http", HTTP_PROTOCOL],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root), **env})
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:

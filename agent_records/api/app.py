@@ -25,7 +25,7 @@ from agent_records.api.limits import BodyLimit, query_time_budget
 from agent_records.api.routes import export, health
 from agent_records.api.schema import build_schema
 from agent_records.api.services import ServiceSettings, follow_in_background, open_services
-from agent_records.api.transport import RecordsRouter
+from agent_records.api.transport import QuickPlans, RecordsRouter
 
 
 @contextlib.asynccontextmanager
@@ -71,9 +71,11 @@ def create_app(settings: ServiceSettings | None = None, tokens: TokenStore | Non
     app = FastAPI(title="agent-records", lifespan=lifespan)
     app.state.settings = settings = settings or ServiceSettings.from_env()
     app.state.tokens = tokens or TokenStore.load(tokens_path())
-    app.include_router(graphql_router(settings), prefix="/graphql")
+    graphql = graphql_router(settings)
+    app.include_router(graphql, prefix="/graphql")
     app.include_router(export.router)
     app.include_router(health.router)
     app.add_exception_handler(Unauthenticated, unauthenticated)
+    app.add_middleware(QuickPlans, router=graphql)  # inside BodyLimit: bodies are limited
     app.add_middleware(BodyLimit)
     return app

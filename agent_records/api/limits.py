@@ -78,7 +78,7 @@ class BodyLimit:
                 await self._too_large(receive, send, more, size, size)
                 return
             chunks.append(chunk)
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        await self.app(scope, replay(b"".join(chunks), receive), send)
 
 
     async def _too_large(self, receive: Receive, send: Send, more: bool, read: int,
@@ -99,7 +99,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     """The body, already read, as one message; later calls wait for the disconnect."""
     sent = False
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from agent_records.api.auth import Principal
 from agent_records.api.compiled import CompilingExecutor
-from agent_records.api.documents import load_documents
+from agent_records.api.documents import document_id, load_documents
 from agent_records.api.plan_fields import Fallback
 from agent_records.api.plans import plans
 from agent_records.api.schema import build_schema
@@ -34,7 +34,7 @@ from agent_records.api.services import ServiceSettings, open_services
 from agent_records.domain.classification import Role
 from tests.api.career import POST, Career
 from tests.api.conftest import TODAY
-from tests.api.live import Live, operations, serve
+from tests.api.live import Live, Reply, operations, serve
 
 ROLES = ["hr_clerk", "hr_officer", "council", "archivist", "auditor"]
 WHO = ["attache", "envoy", "junior", "lapsed", "resigned", "personality", "official"]
@@ -211,11 +211,17 @@ def test_the_documented_queries_have_plans() -> None:
 
 def identical(planned: Live, core: Live, op: str, variables: dict[str, Any], role: str
               ) -> None:
-    """The same status, media type and text from the plan's service and graphql-core's."""
+    """The same status, headers and text from the plan's service (answered by the quick
+    path, ``transport.QuickPlans``, or handed on) and graphql-core's."""
     fast = planned.op(op, variables, role=role, by_id=True)
     slow = core.op(op, variables, role=role, by_id=True)
-    assert (fast.status, fast.headers.get("content-type"), fast.text) == \
-        (slow.status, slow.headers.get("content-type"), slow.text), (op, role, variables)
+    assert (fast.status, headers(fast), fast.text) == (slow.status, headers(slow), slow.text), \
+        (op, role, variables)
+
+
+def headers(reply: Reply) -> list[tuple[str, str]]:
+    """The reply's headers, in order, but its ``Date`` (the second it was sent)."""
+    return [(k.lower(), v) for k, v in reply.headers.items() if k.lower() != "date"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -284,3 +290,56 @@ def test_plans_answer_without_giving_up(core: Live, career: Career, backend_stor
             made["AuditTrail"].answer(services, Principal("test", Role.HR_CLERK), {})
     finally:
         services.close()
+
+
+ROSTER = {"code": POST, "on": "1952-07-10"}
+SENT: list[tuple[dict[str, Any], dict[str, str], str | None]] = [
+    ({}, {"Accept": "application/graphql-response+json"}, "council"),
+    ({}, {"Accept": "application/graphql-response+json, application/json;q=0.9"}, "auditor"),
+    ({}, {"Accept": "*/*"}, "hr_clerk"),
+    ({}, {"Accept": "text/html"}, "council"),
+    ({}, {"Accept": "text/event-stream"}, "council"),
+    ({}, {"Accept": "multipart/mixed"}, "council"),
+    ({}, {"Content-Type": "text/plain"}, "council"),
+    ({}, {"Content-Type": "application/json; charset=utf-8"}, "council"),
+    ({}, {"X-Request-Id": "quick-1"}, "archivist"),
+    ({}, {}, None),
+    ({}, {"Authorization": "Bearer not-a-token"}, None),
+    ({"operationName": "PostRosterPage"}, {}, "council"),
+    ({"operationName": 5}, {}, "council"),
+    ({"operationName": None}, {}, "council"),
+    ({"variables": ["on"]}, {}, "council"),
+    ({"variables": None}, {}, "council"),
+    ({"query": ""}, {}, "council"),
+    ({"extensions": ["documentId"]}, {}, "council"),
+    ({"extensions": {"documentId": "sha256:0000"}}, {}, "council"),
+]
+"""Variations of a planned request (``PostRoster`` by ``documentId``): its body's
+entries, headers and role. Some the quick path answers, the others it hands on."""
+
+
+@pytest.mark.parametrize(("entries", "sent", "role"), SENT)
+def test_the_quick_path_answers_as_the_view(planned: Live, planned_kept: Live, core: Live,
+                                           entries: dict[str, Any], sent: dict[str, str],
+                                           role: str | None) -> None:
+    """Whatever comes, the quick path's answer (or the view's, where it hands a request
+    on) has the status, headers and text of graphql-core's service: asked three times of
+    the service that keeps answers (answered, kept, served kept), once of the other."""
+    body = {"operationName": "PostRoster", "variables": ROSTER,
+            "extensions": {"documentId": document_id(operations()["PostRoster"])},
+            **entries}
+    expected = core.request("POST", "/graphql", body, role=role, headers=sent)
+    for service, times in ((planned, 1), (planned_kept, 3)):
+        for _ in range(times):
+            got = service.request("POST", "/graphql", body, role=role, headers=sent)
+            assert (got.status, headers(got), got.text) == \
+                (expected.status, headers(expected), expected.text), (entries, sent, role)
+
+
+def test_batches_and_bodies_that_are_not_json(planned: Live, core: Live) -> None:
+    """A batch, a body that is not JSON and an empty one: as the view answers them."""
+    for body in (b"[]", b"not json", b"", b"[{}]", b"null"):
+        expected = core.request("POST", "/graphql", body, role="council")
+        got = planned.request("POST", "/graphql", body, role="council")
+        assert (got.status, headers(got), got.text) == \
+            (expected.status, headers(expected), expected.text), body
