@@ -65,7 +65,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 from strawberry import Schema
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from agent_records.api.auth import Principal
@@ -75,6 +75,7 @@ from agent_records.api.cost import cost_errors
 from agent_records.api.plan_fields import TWINS, Fallback
 from agent_records.api.schema import LIMIT_RULES, PARSE_OPTIONS
 from agent_records.api.services import Services
+from agent_records.domain.classification import Role
 from agent_records.domain.erased import Erased
 
 
@@ -208,10 +209,14 @@ class Planner:
         complete = self.type_step(field.type, node)
         classes = field_classes(parent.name, name)
         if parent.name in ROOTS or not restricted(classes):
+            read, leaf = self.attribute(parent, field, node), leaf_value(field.type)
+            if read is not None and leaf is not None:  # the commonest: one call less each
+                return lambda value, _run: leaf(read(value))
             return lambda value, run: complete(resolve(value, run), run)
+        readers = frozenset(role for role in Role if Principal("plan", role).reads(classes))
 
         def guarded(value: Any, run: Run) -> Any:  # as api.classified's check, or give up
-            if not run.principal.reads(classes):
+            if run.principal.role not in readers:  # Principal.reads, decided per role once
                 raise Fallback
             found = resolve(value, run)
             if isinstance(found, Erased):
@@ -219,6 +224,18 @@ class Planner:
             return complete(found, run)
 
         return guarded
+
+    def attribute(self, parent: GraphQLObjectType, field: GraphQLField, node: FieldNode
+                  ) -> Callable[[Any], Any] | None:
+        """The attribute read of a field strawberry resolves with ``getattr`` (no twin,
+        resolver, argument, extension or permission), else None."""
+        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if definition is None or definition.permission_classes or \
+                (parent.name, node.name.value) in TWINS or field.args or node.arguments or \
+                definition.extensions or definition.base_resolver is not None or \
+                definition.default_resolver is not getattr:
+            return None
+        return attrgetter(definition.python_name)
 
     def resolver(self, parent: GraphQLObjectType, field: GraphQLField, node: FieldNode
                  ) -> Step:
@@ -241,9 +258,9 @@ class Planner:
             raise Unplanned("arguments or extensions without a twin")
         resolver = definition.base_resolver
         if resolver is None:
-            if definition.default_resolver is not getattr:
+            read = self.attribute(parent, field, node)
+            if read is None:
                 raise Unplanned("another default resolver")
-            read = attrgetter(definition.python_name)
             return lambda value, _run: read(value)
         if resolver.is_async or resolver.arguments or resolver.info_parameter or \
                 resolver.self_parameter is None:
@@ -252,6 +269,9 @@ class Planner:
 
     def type_step(self, type_: GraphQLOutputType, node: FieldNode) -> Step:
         """A value of ``type_`` -> its completed value, as ``complete_value`` completes it."""
+        complete = leaf_value(type_)
+        if complete is not None:  # a leaf, or a non-null leaf: completed in one call
+            return lambda value, _run: complete(value)
         if is_non_null_type(type_):
             inner = self.type_step(type_.of_type, node)
 
@@ -273,16 +293,6 @@ class Planner:
                 return [item(v, run) for v in value]
 
             return listed
-        if is_leaf_type(type_):
-            leaf = leaf_step(type_)  # raises Unsure where graphql-core answers an error
-            exact = IDENTICAL.get(type_.name) if type_ is IDENTICAL_TYPES.get(type_.name) \
-                else None
-            if exact is not None:  # a str for String or ID, a bool for Boolean: as it is
-                return lambda value, _run: value if type(value) is exact else leaf(value)
-            if type_ is GraphQLInt:  # an int within 32 bits: as it is
-                return lambda value, _run: value if type(value) is int and \
-                    GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else leaf(value)
-            return lambda value, _run: leaf(value)
         if is_object_type(type_) and type_.is_type_of is None and node.selection_set:
             fields = self.object_step(type_, node.selection_set)
 
@@ -295,3 +305,60 @@ class Planner:
 
             return completed
         raise Unplanned(f"type {type_}")
+
+
+def leaf_value(type_: GraphQLOutputType) -> Callable[[Any], Any] | None:
+    """A value of a leaf type (or a non-null one) -> its completed value, as
+    ``complete_value`` completes it (``Unsure`` or ``Fallback`` where it answers an
+    error); None for other types. Values that complete as they are (a str for String or
+    ID, a bool for Boolean, a 32-bit int for Int) and the members of strawberry's enums
+    (their names, found once per member by the type's own ``coerce_output_value``) are
+    completed without a call."""
+    if is_non_null_type(type_):
+        inner = leaf_value(type_.of_type)
+        if inner is None:
+            return None
+
+        def non_null(value: Any) -> Any:
+            completed = inner(value)
+            if completed is None:
+                raise Fallback
+            return completed
+
+        return non_null
+    if not is_leaf_type(type_):
+        return None
+    leaf = leaf_step(type_)  # raises Unsure where graphql-core answers an error
+    exact = IDENTICAL.get(type_.name) if type_ is IDENTICAL_TYPES.get(type_.name) else None
+    if exact is not None:  # a str for String or ID, a bool for Boolean: as it is
+        return lambda value: value if type(value) is exact else leaf(value)
+    if type_ is GraphQLInt:  # an int within 32 bits: as it is
+        return lambda value: value if type(value) is int and \
+            GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT else leaf(value)
+    if isinstance(type_, CustomGraphQLEnumType):
+        members, names = type_.wrapped_cls, enum_names(type_)
+
+        def enum(value: Any) -> Any:
+            if type(value) is members:
+                name = names.get(value)
+                if name is not None:
+                    return name
+            return leaf(value)
+
+        return enum
+    return leaf
+
+
+def enum_names(type_: CustomGraphQLEnumType) -> dict[Any, str]:
+    """What the enum's ``coerce_output_value`` answers for each member of its Python
+    enum (members it refuses are left out: completed by the call, as before)."""
+    names: dict[Any, str] = {}
+    member: Any
+    for member in type_.wrapped_cls:
+        try:
+            name = type_.coerce_output_value(member)
+        except Exception:  # left to the call, which answers its error
+            continue
+        if isinstance(name, str):
+            names[member] = name
+    return names
