@@ -67,6 +67,7 @@ from graphql.execution.values import VariableValues
 from strawberry import Schema
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
 
 from agent_records.api.auth import Principal
 from agent_records.api.classified import ROOTS, field_classes, restricted
@@ -209,9 +210,12 @@ class Planner:
         complete = self.type_step(field.type, node)
         classes = field_classes(parent.name, name)
         if parent.name in ROOTS or not restricted(classes):
-            read, leaf = self.attribute(parent, field, node), leaf_value(field.type)
-            if read is not None and leaf is not None:  # the commonest: one call less each
+            read = None if (parent.name, name) in TWINS else direct(definition_of(field))
+            leaf = leaf_value(field.type)
+            if read is not None and leaf is not None:  # the commonest: two calls less each
                 return lambda value, _run: leaf(read(value))
+            if read is not None:
+                return lambda value, run: complete(read(value), run)
             return lambda value, run: complete(resolve(value, run), run)
         readers = frozenset(role for role in Role if Principal("plan", role).reads(classes))
 
@@ -225,22 +229,10 @@ class Planner:
 
         return guarded
 
-    def attribute(self, parent: GraphQLObjectType, field: GraphQLField, node: FieldNode
-                  ) -> Callable[[Any], Any] | None:
-        """The attribute read of a field strawberry resolves with ``getattr`` (no twin,
-        resolver, argument, extension or permission), else None."""
-        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        if definition is None or definition.permission_classes or \
-                (parent.name, node.name.value) in TWINS or field.args or node.arguments or \
-                definition.extensions or definition.base_resolver is not None or \
-                definition.default_resolver is not getattr:
-            return None
-        return attrgetter(definition.python_name)
-
     def resolver(self, parent: GraphQLObjectType, field: GraphQLField, node: FieldNode
                  ) -> Step:
         """The field's value before completion: its twin, attribute or plain resolver."""
-        definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        definition = definition_of(field)
         if definition is None or definition.permission_classes:
             raise Unplanned("not a strawberry field")
         twin = TWINS.get((parent.name, node.name.value))
@@ -256,16 +248,10 @@ class Planner:
             return twinned
         if field.args or node.arguments or definition.extensions:
             raise Unplanned("arguments or extensions without a twin")
-        resolver = definition.base_resolver
-        if resolver is None:
-            read = self.attribute(parent, field, node)
-            if read is None:
-                raise Unplanned("another default resolver")
-            return lambda value, _run: read(value)
-        if resolver.is_async or resolver.arguments or resolver.info_parameter or \
-                resolver.self_parameter is None:
-            raise Unplanned("a resolver that needs more than its object")
-        return lambda value, _run: resolver(value)
+        read = direct(definition)
+        if read is None:
+            raise Unplanned("another default resolver, or one that needs more than its object")
+        return lambda value, _run: read(value)
 
     def type_step(self, type_: GraphQLOutputType, node: FieldNode) -> Step:
         """A value of ``type_`` -> its completed value, as ``complete_value`` completes it."""
@@ -362,3 +348,28 @@ def enum_names(type_: CustomGraphQLEnumType) -> dict[Any, str]:
         if isinstance(name, str):
             names[member] = name
     return names
+
+
+def definition_of(field: GraphQLField) -> StrawberryField | None:
+    """strawberry's definition of a GraphQL field (None: not strawberry's)."""
+    found: StrawberryField | None = (field.extensions or {}).get(
+        GraphQLCoreConverter.DEFINITION_BACKREF)
+    return found
+
+
+def direct(definition: StrawberryField | None) -> Callable[[Any], Any] | None:
+    """The value of a field (without twin, argument or extension) from its object alone:
+    the attribute strawberry's default resolver reads (``getattr``), or the function of
+    a synchronous resolver that takes only its object, called as strawberry's resolver
+    calls it; None for any other field."""
+    if definition is None:
+        return None
+    resolver = definition.base_resolver
+    if resolver is None:
+        return attrgetter(definition.python_name) \
+            if definition.default_resolver is getattr else None
+    if resolver.is_async or resolver.arguments or resolver.info_parameter or \
+            resolver.self_parameter is None or not callable(resolver.wrapped_func):
+        return None
+    function: Callable[[Any], Any] = resolver.wrapped_func
+    return function

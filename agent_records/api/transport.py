@@ -21,7 +21,9 @@ of the execution loops (``api.loops``), never on the server's own event loop; a 
 query (by ``documentId``) answered before at the same state is answered from the kept
 answers instead (``api.answers``; kept from a question's second time on), and a
 documented query with a plan is answered by it in one thread whenever its answer has
-no error (``api.plans``).
+no error (``api.plans``). Such a request, sent by POST as a trusted document, is taken
+before FastAPI's routing and strawberry's view (``QuickPlans``, ``RecordsRouter.quick``:
+the same checks and the same answer, status and headers; anything else is handed on).
 """
 
 from __future__ import annotations
