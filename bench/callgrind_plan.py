@@ -28,6 +28,7 @@ from agent_records.api.plans import plans  # noqa: E402
 from agent_records.api.schema import build_schema  # noqa: E402
 from agent_records.api.services import ServiceSettings, open_services  # noqa: E402
 from agent_records.domain.classification import Role  # noqa: E402
+from bench.common import checked_argv  # noqa: E402
 from bench.graphql import DOCUMENTS, agent_ids, request_for  # noqa: E402
 
 
@@ -58,4 +59,7 @@ def main(url: str, name: str, count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    args = checked_argv(None, __doc__)
+    if len(args) != 3:
+        raise SystemExit(__doc__)
+    main(args[0], args[1], int(args[2]))
