@@ -456,7 +456,10 @@ class QuickPlans:
             return
         request = Request(scope, receive)
         body = await request.body()
-        response = await self.router.quick(request, body)
+        try:
+            response = await self.router.quick(request, body)
+        except Exception:  # whatever it is, the view answers it its own way, as before
+            response = None
         if response is None:
             await self.app(scope, replay(body, receive), send)
         else:
