@@ -67,7 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     rounds = int(option(args, "--rounds") or 3)
     before = option(args, "--before")
     kinds = (option(args, "--queries") or ",".join(KINDS)).split(",")
-    token_dir = Path(tempfile.mkdtemp(prefix="bench-graphql-cpu-"))
+    with tempfile.TemporaryDirectory(prefix="bench-graphql-cpu-") as folder:
+        return measure(url, Path(folder), count, rounds, before, kinds)
+
+
+def measure(url: str, token_dir: Path, count: int, rounds: int, before: str | None,
+            kinds: list[str]) -> int:
+    """The figures of the module doc, printed; the services' data folder is ``token_dir``."""
     token = ensure_demo_tokens(token_dir / "tokens.json")["demo-council"]
     ids, _ = agent_ids(url)
     env = {"AGENT_RECORDS_STORE": url, "AGENT_RECORDS_PROJECTIONS": "external",
