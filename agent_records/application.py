@@ -247,7 +247,8 @@ class AgentRecords(Application[UUID]):
                 continue
             receipt = Receipt(agent.id, event.originator_version, event.timestamp,
                               event.correlation_id)
-            loaded = {o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
+            loaded = {} if unread else {  # for ``_moved``, after a refused save of a read
+                o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
             decided = agent if self.stored_form is not None else None
             try:
                 return self._store(receipt, agent, *others, in_transaction=in_transaction,
@@ -287,6 +288,7 @@ class AgentRecords(Application[UUID]):
             receipt.recorded_at.isoformat(), receipt.correlation_id)}
         if in_transaction is not None:
             kwargs["in_transaction"] = in_transaction
+        new = len(decided.pending_events) if decided is not None else 0  # the save takes them
         with guard(self.settings):
             recordings = self.save(*objs, **kwargs)
         if self.agent_cache is not None:  # the next command starts from the record saved
@@ -296,8 +298,7 @@ class AgentRecords(Application[UUID]):
                     self.mapper.to_domain_event(r.notification)
                     for r in recordings if r.domain_event.originator_id in agents])
             if decided is not None:
-                self.agent_cache.decided(decided, sum(
-                    r.domain_event.originator_id == decided.id for r in recordings))
+                self.agent_cache.decided(decided, new)
         return receipt
 
     def once(self, actor_id: str, key: str, command: str, request: Mapping[str, Any],
