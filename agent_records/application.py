@@ -468,11 +468,11 @@ class: the handler takes that class). Every other command records its ``EVENT`` 
 agent (``AgentRecords.record``)."""
 
 
-def uuid4_text(random: bytes) -> str:
-    """``str(uuid.UUID(bytes=random, version=4))`` for 16 random bytes, a command's
+def uuid4_text(entropy: bytes) -> str:
+    """``str(uuid.UUID(bytes=entropy, version=4))`` for 16 random bytes, a command's
     correlation id, made from their hexadecimal digits: the ``UUID`` object cost twice
     as many instructions (``tests/integration/test_career.py`` compares them)."""
-    h = random.hex()
+    h = entropy.hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 

@@ -14,14 +14,17 @@ N - 1:
 - ``command``: ``grant_leave`` through ``AgentRecords.handle``, the whole command;
 - ``fold``: the fold of the new fact and the evaluation alone (``refold`` from the fold
   of the record before it, then ``evaluation``), as ``Agent._emit`` does;
-- ``insert``: the recorder's ``insert_events`` of one stored event (a leave's), as a
-  command's save calls it: the store's side of the command, pool included;
+- ``insert``: the recorder's ``insert_events`` of one stored event (a leave's, made
+  beforehand), as a command's save calls it: the store's side of the command, pool
+  included;
 - ``raw``: (``--postgres`` only) a raw single-row INSERT through psycopg on a connection
-  of its own (``append.raw_insert``), the benchmarks' baseline.
+  of its own (``append.raw_insert``, its ``uuid4`` included), the benchmarks' baseline.
 Divide callgrind's "Collected" by N - 1. Instruction counts are steady within about
-1.5 % on a loaded machine, unlike times; only the client's instructions are counted (the
-server is another process). ``callgrind_annotate --inclusive=yes`` on the output file
-gives the pieces.
+1.5 % on a loaded machine, unlike times, and within 0.01 % with ``PYTHONHASHSEED=0`` in
+the environment (the figures to compare two revisions); only the client's instructions
+are counted (the server is another process). ``callgrind_annotate --inclusive=yes`` on
+the output file gives the C functions (the driver's, the JSON encoder's); a Python
+function's share is measured by running it alone the same way.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ["AGENT_RECORDS_CACHED_AGENTS"] = "1000"
@@ -48,8 +53,19 @@ from agent_records.domain.fold import refold
 from bench.append import nth_leave, raw_insert, serving_agents
 from bench.common import checked_argv, connect, create_raw_table, open_app, temp_schema
 
+MEASURES = ("command", "fold", "insert", "raw")
 LEAVES = 45
 """Leaves on each record: five events of entry into service and 45 leaves, 50 events."""
+
+
+def evaluate(log: list[Any], fold: Any) -> None:
+    """The fold of the record's last event on from the fold before it, and its evaluation."""
+    refold(log, fold).evaluation()
+
+
+def insert(app: AgentRecords, event: StoredEvent) -> None:
+    """One event saved alone through the application's recorder."""
+    app.recorder.insert_events([event])
 
 
 def instrument(on: bool) -> None:
@@ -58,7 +74,7 @@ def instrument(on: bool) -> None:
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def counted(calls: list[Callable[[], object]]) -> None:
+def counted(calls: Sequence[Callable[[], object]]) -> None:
     """Runs the first call uncounted (warm), the others counted."""
     calls[0]()
     instrument(True)
@@ -88,6 +104,8 @@ def store(postgres: bool) -> Iterator[tuple[AgentRecords, str | None]]:
 def main(argv: list[str]) -> None:
     args = [a for a in argv if not a.startswith("--")]
     what, count, postgres = args[0], int(args[1]), "--postgres" in argv
+    if what not in MEASURES or (what == "raw" and not postgres):
+        raise SystemExit(f"unknown measure {what!r} (raw needs --postgres); usage:\n{__doc__}")
     with store(postgres) as (app, schema):
         app.handle(OpenPost(demo.on(date(1945, 1, 1)), code="BRU",
                             name="Légation à Bruxelles", city="Bruxelles", country="BE"))
@@ -96,25 +114,23 @@ def main(argv: list[str]) -> None:
             app.get_agent(aid)
         todo = [nth_leave(aid, LEAVES) for aid in agents]
         if what == "command":
-            counted([lambda c=c: app.handle(c) for c in todo])  # type: ignore[misc]
+            counted([partial(app.handle, command) for command in todo])
         elif what == "fold":
             for command in todo:
                 app.handle(command)
-            logs = [app.repository.get(aid).events for aid in agents[1:]]
+            logs: list[list[Any]] = [app.repository.get(aid).events for aid in agents[1:]]
             folds = [refold(log[:-1]) for log in logs]
             for fold in folds:
                 fold.evaluation()
-            counted([lambda: None] + [  # type: ignore[misc]
-                lambda log=log, fold=fold: refold(log, fold).evaluation()
-                for log, fold in zip(logs, folds, strict=True)])
-        elif what == "insert":
+            counted([lambda: None, *(partial(evaluate, log, fold)
+                                     for log, fold in zip(logs, folds, strict=True))])
+        elif what in ("insert", "raw"):
             app.handle(todo[0])
             [leave] = app.recorder.select_events(agents[0], gt=LEAVES + 5)
-            counted([lambda aid=aid: app.recorder.insert_events(  # type: ignore[misc]
-                [StoredEvent(aid, LEAVES + 7, leave.topic, leave.state)]) for aid in agents])
+        if what == "insert":
+            counted([partial(insert, app, StoredEvent(aid, LEAVES + 7, leave.topic, leave.state))
+                     for aid in agents])
         elif what == "raw" and schema is not None:
-            [leave] = app.recorder.select_events(agents[0], gt=LEAVES + 5) \
-                if app.handle(todo[0]) else []
             with connect(autocommit=True) as conn:
                 raw = create_raw_table(conn, schema)
             op = raw_insert(schema, raw, leave.topic, leave.state, False)(0)
@@ -122,9 +138,6 @@ def main(argv: list[str]) -> None:
                 counted([op] * count)
             finally:
                 op.conn.close()  # type: ignore[attr-defined]
-        else:
-            raise SystemExit(f"unknown measure {what!r} (raw needs --postgres); usage:\n"
-                             f"{__doc__}")
     print(f"{what}: {count - 1} measured")
 
 

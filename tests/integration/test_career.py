@@ -127,8 +127,8 @@ def test_the_same_career_on_sqlite_and_postgresql_gives_the_same_record(
 
 
 @given(st.binary(min_size=16, max_size=16))
-def test_a_correlation_id_is_the_uuid4_of_its_random_bytes(random: bytes) -> None:
-    assert uuid4_text(random) == str(uuid.UUID(bytes=random, version=4))
+def test_a_correlation_id_is_the_uuid4_of_its_random_bytes(entropy: bytes) -> None:
+    assert uuid4_text(entropy) == str(uuid.UUID(bytes=entropy, version=4))
 
 
 def test_a_command_without_a_correlation_id_is_given_a_new_uuid4(
