@@ -20,11 +20,11 @@ N - 1:
 - ``raw``: (``--postgres`` only) a raw single-row INSERT through psycopg on a connection
   of its own (``append.raw_insert``, its ``uuid4`` included), the benchmarks' baseline.
 Divide callgrind's "Collected" by N - 1. Instruction counts are steady within about
-1.5 % on a loaded machine, unlike times, and within 0.01 % with ``PYTHONHASHSEED=0`` in
-the environment (the figures to compare two revisions); only the client's instructions
-are counted (the server is another process). ``callgrind_annotate --inclusive=yes`` on
-the output file gives the C functions (the driver's, the JSON encoder's); a Python
-function's share is measured by running it alone the same way.
+1.5 % on a loaded machine, unlike times, and within about 0.6 % with ``PYTHONHASHSEED=0``
+in the environment (the figures to compare two revisions); only the client's
+instructions are counted (the server is another process). ``callgrind_annotate
+--inclusive=yes`` on the output file gives the C functions (the driver's, the JSON
+encoder's); a Python function's share is measured by running it alone the same way.
 """
 
 from __future__ import annotations
