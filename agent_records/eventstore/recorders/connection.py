@@ -61,7 +61,9 @@ def writer(conn: Connection[Any]) -> Cursor[TupleRow]:
     """The connection's cursor for one-statement saves (rows as tuples), made at its first
     save and kept with it: a cursor made, run and closed per save cost about 50,000
     instructions, half as much as running the statement. Used by one thread at a time,
-    as its connection; each ``execute`` starts it afresh; it goes with the connection."""
+    as its connection; each ``execute`` starts it afresh; it goes with the connection (the
+    two refer to each other: the cycle collector frees them once the pool, having closed
+    the connection, drops it)."""
     cursor: Cursor[TupleRow] | None = conn.__dict__.get(WRITER)
     if cursor is None:
         cursor = conn.__dict__[WRITER] = conn.cursor(row_factory=tuple_row)
