@@ -22,10 +22,10 @@ transaction, with the command's idempotency key when it has one (``once``,
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
@@ -200,7 +200,7 @@ class AgentRecords(Application[UUID]):
 
     def _stamp(self, decision: Decision) -> Decision:
         return decision if decision.correlation_id else dataclasses.replace(
-            decision, correlation_id=str(uuid.uuid4()))
+            decision, correlation_id=uuid4_text(os.urandom(16)))
 
     def _post_lock(self, code: str | None) -> AbstractContextManager[object]:
         """Postings to one post of this store from this process's threads, in turn.
@@ -228,7 +228,7 @@ class AgentRecords(Application[UUID]):
         has moved on since, the save is refused (the event's version is taken) or the
         refusal may be out of date, and the command runs again at once on the record as
         the store has it. With ``expected_version``, the record is read first."""
-        changed, attempt, deadline = f"agent {agent_id}", 0, time.monotonic() + RETRY_SECONDS
+        changed, attempt, deadline = "", 0, time.monotonic() + RETRY_SECONDS
         unread = expected_version is None and self.agent_cache is not None
         while attempt < RETRIES or time.monotonic() < deadline:
             if attempt:
@@ -247,7 +247,8 @@ class AgentRecords(Application[UUID]):
                 continue
             receipt = Receipt(agent.id, event.originator_version, event.timestamp,
                               event.correlation_id)
-            loaded = {o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
+            loaded = {} if unread else {  # for ``_moved``, after a refused save of a read
+                o.id: (o, o.version - len(o.pending_events)) for o in (agent, *others)}
             decided = agent if self.stored_form is not None else None
             try:
                 return self._store(receipt, agent, *others, in_transaction=in_transaction,
@@ -262,7 +263,8 @@ class AgentRecords(Application[UUID]):
                 if expected_version is not None and agent in moved:
                     raise ConcurrencyConflict(f"{changed} was changed by another writer; "
                                               "reload and try again") from None
-        raise ConcurrencyConflict(f"{changed} kept changing: {attempt} attempts in "
+        raise ConcurrencyConflict(f"{changed or f'agent {agent_id}'} kept changing: {attempt} "
+                                  f"attempts in "
                                   f"{RETRY_SECONDS:g} s, another writer saved first each time;"
                                   " try again")
 
@@ -286,16 +288,17 @@ class AgentRecords(Application[UUID]):
             receipt.recorded_at.isoformat(), receipt.correlation_id)}
         if in_transaction is not None:
             kwargs["in_transaction"] = in_transaction
+        new = len(decided.pending_events) if decided is not None else 0  # the save takes them
         with guard(self.settings):
             recordings = self.save(*objs, **kwargs)
         if self.agent_cache is not None:  # the next command starts from the record saved
             agents = {o.id for o in objs if isinstance(o, Agent) and o is not decided}
-            self.agent_cache.saved([  # decoded from the stored form, as a read would give
-                self.mapper.to_domain_event(r.notification)
-                for r in recordings if r.domain_event.originator_id in agents])
+            if agents:
+                self.agent_cache.saved([  # decoded from the stored form, as a read gives
+                    self.mapper.to_domain_event(r.notification)
+                    for r in recordings if r.domain_event.originator_id in agents])
             if decided is not None:
-                self.agent_cache.decided(decided, sum(
-                    r.domain_event.originator_id == decided.id for r in recordings))
+                self.agent_cache.decided(decided, new)
         return receipt
 
     def once(self, actor_id: str, key: str, command: str, request: Mapping[str, Any],
@@ -463,6 +466,14 @@ HANDLERS: dict[type[Command], Callable[[AgentRecords, Any], Receipt]] = {
 """The commands with logic of their own, each with its handler (keyed by the command's
 class: the handler takes that class). Every other command records its ``EVENT`` on its
 agent (``AgentRecords.record``)."""
+
+
+def uuid4_text(entropy: bytes) -> str:
+    """``str(uuid.UUID(bytes=entropy, version=4))`` for 16 random bytes, a command's
+    correlation id, made from their hexadecimal digits: the ``UUID`` object cost twice
+    as many instructions (``tests/integration/test_career.py`` compares them)."""
+    h = entropy.hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def key_table(app: AgentRecords) -> KeyTable | None:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from agent_records.application import AgentRecords
-from agent_records.domain.values import Grade, LeaveKind, PositionKind, Status
+from agent_records.application import AgentRecords, uuid4_text
+from agent_records.domain.commands import RegisterAgent
+from agent_records.domain.values import (
+    Actor,
+    Decision,
+    Grade,
+    LeaveKind,
+    PositionKind,
+    Status,
+)
 from tests.integration.career_script import (
     AUDIT_FIELDS,
     LEGATION,
@@ -113,3 +124,20 @@ def test_the_same_career_on_sqlite_and_postgresql_gives_the_same_record(
     for day in (date(1950, 8, 10), date(1966, 1, 1), date(1986, 6, 1)):
         assert sq.state_on(day) == pg.state_on(day)
     assert on_sqlite.leave_account(sq.id, 1950) == on_postgres.leave_account(pg.id, 1950)
+
+
+@given(st.binary(min_size=16, max_size=16))
+def test_a_correlation_id_is_the_uuid4_of_its_random_bytes(entropy: bytes) -> None:
+    assert uuid4_text(entropy) == str(uuid.UUID(bytes=entropy, version=4))
+
+
+def test_a_command_without_a_correlation_id_is_given_a_new_uuid4(
+        records: AgentRecords) -> None:
+    decision = Decision(date(1950, 1, 1), Actor("clerk-1", "hr_clerk"))
+    receipts = [records.handle(RegisterAgent(decision, full_name="Jean Schmit",
+                                             birth_date=date(1920, 1, 1), nationality="LU"))
+                for _ in range(2)]
+    ids = [uuid.UUID(r.correlation_id) for r in receipts]
+    assert [i.version for i in ids] == [4, 4] and ids[0] != ids[1]
+    assert [str(i) for i in ids] == [r.correlation_id for r in receipts]
+    assert records.get_agent(receipts[0].aggregate_id).events[0].correlation_id == str(ids[0])

@@ -107,7 +107,7 @@ def test_the_attributes_we_rely_on_exist(records: AgentRecords, store_url: str) 
             "sql_create_statements", "create_table_statement_index", "channel_name",
             "events_table_name"])
         missing += attributes_missing(recorder.datastore, [
-            "pool", "schema", "lock_timeout", "originator_id_type"])
+            "pool", "pool_open_timeout", "schema", "lock_timeout", "originator_id_type"])
         with recorder.subscribe(gt=0) as subscription:  # eventstore/recorders/reading.py
             missing += attributes_missing(subscription, [
                 "_recorder", "_has_been_stopped", "_has_been_notified", "_thread_error"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import itertools
 import random
 import sys
@@ -21,9 +22,15 @@ from unittest import TestCase
 
 import psycopg
 import pytest
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
+from agent_records.eventstore.recorders.connection import WRITER, library_error
 from agent_records.eventstore.recorders.postgres import ConcurrentApplicationRecorder
 from agent_records.readside import VIEWS, named
 from bench.variants import (
@@ -314,6 +321,89 @@ def test_a_version_conflict_raises_integrity_error_and_releases_the_lock(
     with new_datastore(datastore.schema, size=1) as elsewhere:  # another session
         [m] = make(elsewhere).insert_events([event()])
     assert ids(recorder) == [n, m]
+
+
+def test_a_save_raises_each_psycopg_error_as_the_library_does(
+        datastore: PostgresDatastore) -> None:
+    """A save of its own takes its connection from the pool directly, not through the
+    library's ``get_connection``: each of psycopg's errors is raised as that raises it."""
+    errors = [c for _, c in inspect.getmembers(psycopg.errors, inspect.isclass)
+              if issubclass(c, psycopg.Error)]
+    assert len(errors) > 200
+    for error in errors:
+        with pytest.raises(Exception) as raised, datastore.get_connection():
+            raise error("message")
+        mine = library_error(error("message"))
+        assert (type(mine), str(mine)) == (raised.type, "message"), error
+
+
+@pytest.fixture
+def lone() -> Iterator[PostgresDatastore]:
+    """A datastore whose pool has one connection, never more."""
+    schema = backends.create_schema()
+    try:
+        with PostgresDatastore(backends.PG_DATABASE, backends.PG_HOST, backends.PG_PORT,
+                               backends.PG_USER, "", schema=schema, pool_size=1,
+                               connect_timeout=2) as store:
+            yield store
+    finally:
+        backends.drop_schema(schema)
+
+
+def test_failed_saves_give_their_connection_back_to_the_pool(lone: PostgresDatastore) -> None:
+    """Conflicts and values the driver cannot send, on a pool of one connection: each
+    failed save handed it back (else the next waits for the pool in vain), unlocked."""
+    recorder = make(lone)
+    stale = event()
+    [n] = recorder.insert_events([stale])
+    for _ in range(5):
+        with pytest.raises(IntegrityError):
+            recorder.insert_events([stale])
+        with pytest.raises(ProgrammingError):  # psycopg cannot adapt the value
+            recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "topic",
+                                                object())])  # type: ignore[arg-type]
+    assert advisory_locks(lone, recorder.lock_key) == 0
+    new = recorder.insert_events([event(), event()])  # the conflicts took ids too
+    assert new == [new[0], new[0] + 1] and new[0] > n
+
+
+def test_a_save_on_a_lost_connection_is_retried_on_a_fresh_one(
+        lone: PostgresDatastore) -> None:
+    """The pooled connection that holds the save's cursor is ended by the server: the
+    save fails on it, the pool drops it, the save is retried on a new connection."""
+    recorder = make(lone)
+    [n] = recorder.insert_events([event()])
+    with lone.get_connection() as conn:
+        used = WRITER in conn.__dict__
+        pid = conn.info.backend_pid
+    assert used, "the save ran through the connection's own cursor"
+    with psycopg.connect(backends.PG_DSN, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert recorder.insert_events([event()]) == [n + 1]
+    with lone.get_connection() as conn:
+        assert conn.info.backend_pid != pid
+    assert advisory_locks(lone, recorder.lock_key) == 0
+
+
+def test_a_save_waits_for_the_lock_no_longer_than_the_lock_timeout() -> None:
+    """``POSTGRES_LOCK_TIMEOUT`` (the datastore's ``lock_timeout``, whole seconds) bounds a
+    save's wait for the advisory lock, as it bounds the library's wait for its table lock."""
+    schema = backends.create_schema()
+    try:
+        with PostgresDatastore(backends.PG_DATABASE, backends.PG_HOST, backends.PG_PORT,
+                               backends.PG_USER, "", schema=schema, lock_timeout=1) as store, \
+                psycopg.connect(backends.PG_DSN, autocommit=True) as other:
+            recorder = make(store)
+            other.execute("SELECT pg_advisory_lock(%s)", (recorder.lock_key,))
+            once = ConcurrentApplicationRecorder.insert_events.__wrapped__  # no retries
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="lock timeout"):
+                once(recorder, [event()])
+            assert 0.9 < time.monotonic() - started < 5
+            other.execute("SELECT pg_advisory_unlock_all()")
+            assert recorder.insert_events([event()]) == [1]  # the first took no id
+    finally:
+        backends.drop_schema(schema)
 
 
 @pytest.mark.parametrize("bulk", [False, True], ids=["single", "with-bulk"])

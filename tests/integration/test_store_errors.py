@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +13,12 @@ from typing import TypeVar
 
 import psycopg
 import pytest
+from eventsourcing.persistence import (
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+)
 
 from agent_records import config
 from agent_records.bootstrap import open_records
@@ -19,7 +26,7 @@ from agent_records.config import STORE_VARIABLE
 from agent_records.domain.commands import RegisterAgent, RenewAppointment
 from agent_records.domain.errors import DomainError
 from agent_records.errors import ConfigurationError, InfrastructureError
-from agent_records.eventstore.errors import StoreUnavailable
+from agent_records.eventstore.errors import StoreUnavailable, guard
 from tests.careers import on, open_legation, serving_attache
 from tests.integration import pgcluster
 
@@ -172,3 +179,32 @@ def test_store_and_setting_errors_are_not_refusals() -> None:
                            "print(sorted(m for m in sys.modules if '.domain' in m))"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+@pytest.mark.parametrize(("error", "said"), [
+    (OperationalError("server closed the connection\nmore"), "is unavailable"),
+    (psycopg.OperationalError("connection refused"), "is unavailable"),
+    (psycopg.InterfaceError("the connection is closed"), "is unavailable"),
+    (sqlite3.OperationalError("database is locked"), "is unavailable"),
+    (ConnectionResetError("reset"), "is unavailable"),
+    (ProgrammingError("relation does not exist"), "refused the operation"),
+    (PersistenceError("no"), "refused the operation"),
+    (psycopg.errors.UndefinedTable("relation does not exist"), "refused the operation"),
+    (IntegrityError("duplicate key"), None),
+    (ValueError("not the store's"), None),
+], ids=lambda x: type(x).__name__ if isinstance(x, BaseException) else str(x))
+def test_guard_names_the_store_and_lets_conflicts_and_other_errors_pass(
+        error: Exception, said: str | None) -> None:
+    """A store failure becomes one sentence naming the store; a version conflict and
+    an error that is not the store's pass as they are."""
+    settings = config.parse_store(NOBODY)
+    with pytest.raises(Exception) as raised, guard(settings):
+        raise error
+    if said is None:
+        assert raised.value is error
+        return
+    assert isinstance(raised.value, StoreUnavailable) and raised.value.__cause__ is error
+    assert str(raised.value).startswith(f"the event store {said} ({settings.display})")
+    assert "\n" not in str(raised.value)
+    with guard(settings):
+        pass

@@ -3,9 +3,10 @@
 The library's recorder holds ``LOCK TABLE ... IN EXCLUSIVE MODE`` from each insert through
 its commit (fsync included), so that a follower never passes over an id that commits late.
 
-Writing. A save is one autocommit statement, one round trip like a raw INSERT: it takes a
-session advisory lock keyed on the table, inserts its events (VALUES up to 16, ``unnest``
-beyond), releases the lock, then commits: a save's ids are contiguous, its xid (assigned at
+Writing. A save is one autocommit statement, one round trip like a raw INSERT (on a pooled
+connection through its own cursor, ``insert_alone``): it takes a session advisory lock
+keyed on the table, inserts its events (VALUES up to 16, ``unnest`` beyond), releases the
+lock, then commits: a save's ids are contiguous, its xid (assigned at
 the insert, inside the lock; column ``tx_id xid8 DEFAULT pg_current_xact_id()``) grows with
 its ids, and concurrent commits overlap. A save of ``COPY_ROWS`` events or more (no upper
 limit: 200,000 in one save are tested) is one transaction of four statements instead: the
@@ -47,13 +48,19 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection, Cursor
-from psycopg.rows import DictRow, tuple_row
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Identifier, Literal
 
 from agent_records.eventstore.idempotency import COLUMNS as KEY_COLUMNS
 from agent_records.eventstore.idempotency import KeyedResult, KeyTaken
 from agent_records.eventstore.idempotency import create_table as create_keys_table
-from agent_records.eventstore.recorders.connection import COLUMNS, copy_rows, release
+from agent_records.eventstore.recorders.connection import (
+    COLUMNS,
+    copy_rows,
+    library_error,
+    release,
+    writer,
+)
 from agent_records.eventstore.recorders.reading import BelowHorizonRecorder
 
 VALUES_ROWS = 16
@@ -98,6 +105,8 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         self.statements: dict[tuple[int, bool], bytes] = {}  # rendered once, as the reads
         self.sequence: str | None = None  # of notification_id, looked up on first COPY
         self.insert_key_statement: bytes | None = None
+        self.timeout = f"{datastore.lock_timeout}s"
+        """The lock timeout of a save, as the library's (``SET LOCAL lock_timeout``)."""
 
     def create_table(self) -> None:
         """Creates the types, the table and its migration under a session lock: processes
@@ -117,46 +126,47 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
 
     def statement(self, count: int, locked: bool, conn: Connection[Any]) -> bytes:
         """The INSERT of ``count`` events: alone (``locked`` False) or as one statement that
-        takes the session lock, inserts, releases the lock (and sends the ``notice``)."""
+        takes the session lock, inserts, releases the lock (and sends the ``notice``). Its
+        parameters are positional (``params``); the lock's key and timeout are literals:
+        psycopg dumps and reorders named parameters on every save."""
         key = (min(count, VALUES_ROWS + 1), locked)
         if key not in self.statements:
             id_type = Identifier(self.datastore.originator_id_type)
             if count <= VALUES_ROWS:  # planned faster than unnest (~0.1 ms a save)
                 rows = SQL("(VALUES {}) AS e(originator_id, originator_version, topic, state)"
                            ).format(SQL(", ").join(SQL(
-                               f"(%(i{k})s::{{t}}, %(v{k})s::bigint, %(p{k})s::text, "
-                               f"%(s{k})s::bytea)").format(t=id_type) for k in range(count)))
+                               "(%s::{t}, %s::bigint, %s::text, %s::bytea)").format(t=id_type)
+                               for _ in range(count)))
             else:
-                rows = SQL("unnest(%(i)s::{t}[], %(v)s::bigint[], %(p)s::text[], "
-                           "%(s)s::bytea[]) AS e(originator_id, originator_version, topic, state)"
+                rows = SQL("unnest(%s::{t}[], %s::bigint[], %s::text[], %s::bytea[]) "
+                           "AS e(originator_id, originator_version, topic, state)"
                            ).format(t=id_type)
             insert = SQL("INSERT INTO {} (originator_id, originator_version, topic, state) "
                          "SELECT e.* FROM {}{} RETURNING notification_id").format(
                 self.table, SQL("locked, " if locked else ""), rows)
             if locked:
+                lock = Literal(self.lock_key)
                 insert = (SQL(
-                    "WITH locked AS MATERIALIZED (SELECT pg_advisory_lock(%(key)s) FROM "
-                    "(SELECT set_config('lock_timeout', %(timeout)s, true)) AS c), ins AS (")
-                    + insert + SQL("), released AS MATERIALIZED (SELECT "
-                                   "pg_advisory_unlock(%(key)s)")
+                    "WITH locked AS MATERIALIZED (SELECT pg_advisory_lock({key}) FROM "
+                    "(SELECT set_config('lock_timeout', {timeout}, true)) AS c), ins AS ("
+                ).format(key=lock, timeout=Literal(self.timeout)) + insert + SQL(
+                    "), released AS MATERIALIZED (SELECT pg_advisory_unlock({})").format(lock)
                     + self.notice()
                     + SQL(" FROM (SELECT count(*) FROM ins) AS n) "
                           "SELECT notification_id FROM ins, released ORDER BY notification_id"))
             self.statements[key] = insert.as_bytes(conn)
         return self.statements[key]
 
-    def params(self, stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
-        params: dict[str, Any] = {"key": self.lock_key,
-                                  "timeout": f"{self.datastore.lock_timeout}s"}
+    @staticmethod
+    def params(stored_events: Sequence[StoredEvent]) -> list[Any]:
+        """The parameters of ``statement``: each event's four columns in turn, or (beyond
+        ``VALUES_ROWS``) four arrays."""
         if len(stored_events) > VALUES_ROWS:
-            params.update(i=[e.originator_id for e in stored_events],
-                          v=[e.originator_version for e in stored_events],
-                          p=[e.topic for e in stored_events], s=[e.state for e in stored_events])
-            return params
-        for k, e in enumerate(stored_events):
-            params.update({f"i{k}": e.originator_id, f"v{k}": e.originator_version,
-                           f"p{k}": e.topic, f"s{k}": e.state})
-        return params
+            return [[e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                    [e.topic for e in stored_events], [e.state for e in stored_events]]
+        return [value for e in stored_events
+                for value in (e.originator_id, e.originator_version, e.topic, e.state)]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent],
@@ -170,15 +180,12 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         hooked = type(self)._insert_events is not PostgresApplicationRecorder._insert_events
         keyed: KeyedResult | None = kwargs.get("idempotency")
         also = kwargs.get("in_transaction")
+        if not hooked and keyed is None and also is None and len(stored_events) < self.COPY_ROWS:
+            return self.insert_alone(stored_events)
         with self.datastore.get_connection() as conn:
             try:
                 if not hooked and also is None and len(stored_events) >= self.COPY_ROWS:
                     return self.copy_events(conn, stored_events, keyed)
-                if not hooked and keyed is None and also is None:  # one round trip
-                    with conn.cursor(row_factory=tuple_row) as plain:  # no dict a row
-                        plain.execute(self.statement(len(stored_events), True, conn),
-                                      self.params(stored_events), prepare=True)
-                        return [row[0] for row in plain.fetchall()]
                 with conn.transaction(), conn.cursor() as curs:
                     self._insert_events(curs, stored_events, **kwargs)
                     ids = self._insert_stored_events(curs, stored_events)
@@ -190,6 +197,34 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
             except BaseException:
                 release(conn)
                 raise
+
+    def insert_alone(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """A save of its own: one autocommit statement, one round trip (the module's
+        docstring), on a connection taken from the pool and given back directly, through
+        the connection's own cursor (``writer``). The library's ``get_connection`` and a
+        cursor made and closed per save cost as many instructions as psycopg's execution
+        of the statement (``bench/callgrind_command.py insert``); its errors are raised
+        as it raises them (``library_error``), after ``release``."""
+        datastore = self.datastore
+        pool = datastore.pool
+        try:
+            pool.open(datastore.pool_open_timeout is not None,
+                      datastore.pool_open_timeout or 30.0)
+            conn = pool.getconn()
+        except psycopg.Error as exc:
+            raise library_error(exc) from exc
+        try:
+            cursor = writer(conn)
+            cursor.execute(self.statement(len(stored_events), True, conn),
+                           self.params(stored_events), prepare=True)
+            return [row[0] for row in cursor.fetchall()]
+        except BaseException as exc:
+            release(conn)
+            if isinstance(exc, psycopg.Error):
+                raise library_error(exc) from exc
+            raise
+        finally:
+            pool.putconn(conn)
 
     def copy_events(self, conn: Connection[Any], stored_events: Sequence[StoredEvent],
                     keyed: KeyedResult | None = None) -> list[int]:
@@ -230,7 +265,7 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         the save back rather than return wrong ids. Ours, not the library's: named after
         its ``_insert_stored_events``, the step it replaces for a large save."""
         curs.execute("SELECT set_config('lock_timeout', %s, true), pg_advisory_lock(%s)",
-                     (f"{self.datastore.lock_timeout}s", self.lock_key), prepare=True)
+                     (self.timeout, self.lock_key), prepare=True)
         sequence = self.sequence or self.find_sequence(curs)
         before = curs.execute(SQL("SELECT last_value, is_called FROM {}").format(
             SQL(sequence))).fetchone()
@@ -268,13 +303,13 @@ class ConcurrentApplicationRecorder(BelowHorizonRecorder):
         Overrides the library's private step (its own takes ``LOCK TABLE``) so that the
         transaction path of ``insert_events`` here, and any library code calling the step,
         takes the advisory lock that the COPY and the reads rely on."""
-        params = self.params(stored_events)
         # A SELECT without FROM returns exactly one row: psycopg types `fetchone` as
         # optional for every query.
         fresh = curs.execute("SELECT set_config('lock_timeout', %s, true), "
                              "pg_current_xact_id_if_assigned() IS NULL AS fresh",
-                             (params["timeout"],)).fetchone()["fresh"]  # type: ignore[index]
+                             (self.timeout,)).fetchone()["fresh"]  # type: ignore[index]
         insert = self.statement(len(stored_events), False, curs.connection)
+        params = self.params(stored_events)
         if fresh:  # a savepoint, so that the lock is released even when the insert fails
             curs.execute("SELECT pg_advisory_lock(%s)", (self.lock_key,), prepare=True)
             try:
