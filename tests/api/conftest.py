@@ -54,12 +54,9 @@ def live(backend_store: str, token_file: tuple[Path, dict[str, str]],
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The service on this module's store (development mode: GraphiQL, introspection)."""
     path, tokens = token_file
-    server = serve(backend_store, tmp_path_factory.mktemp("server"), path, tokens,
-                   AGENT_RECORDS_TODAY=TODAY)
-    try:
+    with serve(backend_store, tmp_path_factory.mktemp("server"), path, tokens,
+               AGENT_RECORDS_TODAY=TODAY) as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="module")

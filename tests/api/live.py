@@ -145,6 +145,12 @@ class Live:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
 
+    def __enter__(self) -> Live:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """SIGTERM, then SIGKILL after 10 s: the process never outlives its fixture."""
         if self.process and self.process.poll() is None:

@@ -284,12 +284,9 @@ def hurried(backend_store: str, token_file: tuple[Path, dict[str, str]],
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The service with a query time budget of 1 ms."""
     path, tokens = token_file
-    server = serve(backend_store, tmp_path_factory.mktemp("hurried"), path, tokens,
-                   AGENT_RECORDS_QUERY_BUDGET="0.001")
-    try:
+    with serve(backend_store, tmp_path_factory.mktemp("hurried"), path, tokens,
+               AGENT_RECORDS_QUERY_BUDGET="0.001") as server:
         yield server
-    finally:
-        server.close()
 
 
 def test_a_query_over_its_time_budget(hurried: Live) -> None:

@@ -34,13 +34,10 @@ def fresh(live: Live, backend_store: str, token_file: tuple[Path, dict[str, str]
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """A service on ``live``'s store that keeps no answer and projects nothing."""
     path, tokens = token_file
-    server = serve(backend_store, tmp_path_factory.mktemp("fresh"), path, tokens,
-                   AGENT_RECORDS_TODAY=TODAY, AGENT_RECORDS_ANSWER_CACHE="0",
-                   AGENT_RECORDS_PROJECTIONS="external")
-    try:
+    with serve(backend_store, tmp_path_factory.mktemp("fresh"), path, tokens,
+               AGENT_RECORDS_TODAY=TODAY, AGENT_RECORDS_ANSWER_CACHE="0",
+               AGENT_RECORDS_PROJECTIONS="external") as server:
         yield server
-    finally:
-        server.close()
 
 
 def query(draw: st.DrawFn, ids: dict[str, str]) -> tuple[str, dict[str, Any]]:

@@ -47,14 +47,11 @@ def service(backend_store: str, token_file: tuple[Path, dict[str, str]], folder:
     """A service on the store that keeps ``answers`` (none by default), projects
     nothing, runs its fields as ``execution`` says; closed after the module."""
     path, tokens = token_file
-    server = serve(backend_store, folder, path, tokens, AGENT_RECORDS_TODAY=TODAY,
-                   AGENT_RECORDS_ANSWER_CACHE=str(answers),
-                   AGENT_RECORDS_PROJECTIONS="external",
-                   AGENT_RECORDS_FIELD_EXECUTION=execution)
-    try:
+    with serve(backend_store, folder, path, tokens, AGENT_RECORDS_TODAY=TODAY,
+               AGENT_RECORDS_ANSWER_CACHE=str(answers),
+               AGENT_RECORDS_PROJECTIONS="external",
+               AGENT_RECORDS_FIELD_EXECUTION=execution) as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="module")

@@ -34,11 +34,8 @@ def test_a_retry_answers_the_first_result_in_any_service_process(
 
     assert register(live, KEY) == first
     path, tokens = token_file
-    other = serve(backend_store, tmp_path_factory.mktemp("second"), path, tokens)
-    try:
+    with serve(backend_store, tmp_path_factory.mktemp("second"), path, tokens) as other:
         assert register(other, KEY) == first
-    finally:
-        other.close()
     assert live.head() == head
 
 

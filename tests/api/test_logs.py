@@ -21,12 +21,9 @@ from tests.api.test_stopped_view import write_poison
 def json_live(backend_store: str, token_file: tuple[Path, dict[str, str]],
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     path, tokens = token_file
-    server = serve(backend_store, tmp_path_factory.mktemp("server"), path, tokens,
-                   "--log-format", "json")
-    try:
+    with serve(backend_store, tmp_path_factory.mktemp("server"), path, tokens,
+               "--log-format", "json") as server:
         yield server
-    finally:
-        server.close()
 
 
 def lines(live: Live) -> list[dict[str, Any]]:

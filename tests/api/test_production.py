@@ -19,12 +19,9 @@ REFUSED = ["hr_clerk", "hr_officer", "archivist", "auditor"]
 def production(backend_store: str, token_file: tuple[Path, dict[str, str]],
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     path, tokens = token_file
-    server = serve(backend_store, tmp_path_factory.mktemp("production"), path, tokens,
-                   AGENT_RECORDS_MODE="production")
-    try:
+    with serve(backend_store, tmp_path_factory.mktemp("production"), path, tokens,
+               AGENT_RECORDS_MODE="production") as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="module")

@@ -30,12 +30,9 @@ def workers(backend_store: str, token_file: tuple[Path, dict[str, str]],
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The service with two worker processes and external projections."""
     path, tokens = token_file
-    server = serve(backend_store, tmp_path_factory.mktemp("workers"), path, tokens,
-                   "--workers", "2", AGENT_RECORDS_PROJECTIONS="external")
-    try:
+    with serve(backend_store, tmp_path_factory.mktemp("workers"), path, tokens,
+               "--workers", "2", AGENT_RECORDS_PROJECTIONS="external") as server:
         yield server
-    finally:
-        server.close()
 
 
 def test_several_workers_need_external_projections(
