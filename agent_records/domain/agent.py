@@ -22,7 +22,7 @@ from eventsourcing.utils import get_topic
 from agent_records.domain import bounds
 from agent_records.domain.calendar import age_on
 from agent_records.domain.career import Evaluation, effective_facts, evaluate
-from agent_records.domain.coercion import coerce, field_types
+from agent_records.domain.coercion import typers
 from agent_records.domain.errors import InvalidInput, NotFound, RuleViolation
 from agent_records.domain.events import (
     CORRECTABLE_METADATA,
@@ -68,14 +68,14 @@ def typed_payload(cls: type[CareerEvent], payload: dict[str, Any],
     """The payload checked against the event's declared fields, coerced to their types
     and within their bounds on ``today``, the recording day."""
     today = today or bounds.utc_today()
-    hints = field_types(cls)
     expected = payload_fields(cls)
-    missing, unknown = expected - payload.keys(), payload.keys() - expected
-    if missing or unknown:
+    if payload.keys() != expected:
+        missing, unknown = expected - payload.keys(), payload.keys() - expected
         name = sorted(missing or unknown)[0]
         raise InvalidInput(f"{cls.__name__}: {'missing' if missing else 'unknown'} field "
                            f"{name}", field=name)
-    return {k: bounds.bounded(k, coerce(hints[k], v, k), today) for k, v in payload.items()}
+    typed = typers(cls)
+    return {k: typed[k](v, today) for k, v in payload.items()}
 
 
 @functools.cache
@@ -149,10 +149,9 @@ class Agent(Aggregate):
         if unknown:
             raise InvalidInput(f"{unknown[0]} is not a correctable field of "
                                f"{type(target).__name__}", field=unknown[0])
-        hints = field_types(type(target))
+        typed_as = typers(type(target))
         now = EventCorrected.create_timestamp()
-        typed = {k: bounds.bounded(k, coerce(hints[k], v, k), now.date())
-                 for k, v in changes.items()}
+        typed = {k: typed_as[k](v, now.date()) for k, v in changes.items()}
         payload = {"corrected_version": corrected_version, "changes": typed, "annulled": annulled}
         return self._emit(EventCorrected, {**metadata(EventCorrected, decision, payload,
                                                       now.date()), **payload}, now,
