@@ -104,7 +104,12 @@ def date_span(field: str, today: date) -> Span:
 
 def text_limit(field: str) -> int:
     """The greatest length of a text field, in characters."""
-    return LONG_TEXT if leaf(field) in FREE_TEXTS else SHORT_TEXT
+    return _limit(leaf(field))
+
+
+def _limit(name: str) -> int:
+    """``text_limit`` of a field by its own name (``leaf``)."""
+    return LONG_TEXT if name in FREE_TEXTS else SHORT_TEXT
 
 
 def text(field: str, value: str) -> str:
@@ -115,7 +120,7 @@ def text(field: str, value: str) -> str:
     id) holds no surrogate and no control character and is its own NFC (``normalize``
     gives back the very string): only its length and content are checked."""
     name = leaf(field)
-    limit = text_limit(field)
+    limit = _limit(name)
     if len(value) > 4 * limit:  # before normalising a huge value
         raise _too_long(field, len(value))
     if not (value.isascii() and value.isprintable()):
