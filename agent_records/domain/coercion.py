@@ -103,25 +103,26 @@ def typer(field: str, tp: Any) -> Typer:
 
     union = typing.get_origin(tp) in (typing.Union, types.UnionType)
     inner = next(a for a in typing.get_args(tp) if a is not type(None)) if union else tp
-    exact: type
-    bound: Callable[[Any, date], Any]
+    exact: type = inner
+    check: Callable[..., Any] | None = None  # the bound; None: the value as it is
+    dated = inner is date  # the bound takes the recording day
     members: dict[str, Any] = {}
     if inner is date:
-        exact, bound = date, lambda value, today: bounds.day(field, value, today)
+        check = functools.partial(bounds.day, field)
     elif inner is str:
-        exact, bound = str, lambda value, today: bounds.text(field, value)
+        check = functools.partial(bounds.text, field)
     elif inner is int:
-        exact, bound = int, lambda value, today: bounds.integer(field, value)
-    elif inner is bool or (isinstance(inner, type) and issubclass(inner, Enum)):
-        exact, bound = inner, lambda value, today: value
-        if inner is not bool:  # ``inner(text)``: the member of that value
-            members = {m.value: m for m in inner}
-    else:
+        check = functools.partial(bounds.integer, field)
+    elif isinstance(inner, type) and issubclass(inner, Enum):
+        members = {m.value: m for m in inner}  # ``inner(text)``: the member of that value
+    elif inner is not bool:
         return general
 
     def fast(value: Any, today: date) -> Any:
         if type(value) is exact:
-            return bound(value, today)
+            if check is None:
+                return value
+            return check(value, today) if dated else check(value)
         if value is None and union:
             return None
         if members and type(value) is str and value in members:

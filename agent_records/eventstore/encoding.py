@@ -80,11 +80,8 @@ class FastJSONTranscoder(JSONTranscoder):
             self.readers[transcoding.type] = reader
 
     def read_back_values(self, state: dict[str, Any]) -> None:
-        """Each value of ``state`` (an event's) replaced by ``read_back``'s, in place;
-        those read back as they are (most: texts, numbers, dates) found first, in one C
-        pass over their types."""
-        if set(map(type, state.values())) <= self.unchanged:
-            return
+        """Each value of ``state`` (an event's) replaced by ``read_back``'s, in place:
+        most (texts, numbers, dates) are read back as they are and stay."""
         read_back, unchanged = self.read_back, self.unchanged
         for name, value in state.items():  # values replaced, none added: iteration holds
             if type(value) not in unchanged:

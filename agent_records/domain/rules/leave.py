@@ -214,6 +214,8 @@ def year_account(s: CareerState, year: int) -> tuple[int, int, int, int, int]:
     if kept is None or kept[0] > year:
         return account_rows(s, range(year, year + 1))[0]
     begin, carried, taken, travel = kept
+    if begin == year:  # a leave of the same year as the last: its row alone, no carry on
+        return year, Entitlements(s, year, year + 1).of(year), carried, taken, travel
     first = min((p.since.year for p in s.positions), default=year)
     return _rows(s, range(year, year + 1), first, begin, carried,
                  {begin: (taken, travel)})[0]
@@ -252,7 +254,8 @@ def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
     ck.require(other is None, "Art. 14", "leave_overlaps",
                lambda: f"the agent already has leave from {other and other.start} to "
                        f"{other and other.end}", "effective_date")
-    away = next((a for a in s.absences if a.start <= end and start <= a.end), None)
+    away = next((a for a in s.absences if a.start <= end and start <= a.end), None) \
+        if s.absences else None
     if away:
         ck.require(False, "Art. 14", "absence_during_leave",
                    overlap_message(start, end, away.start, away.end), "effective_date")
