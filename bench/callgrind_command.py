@@ -2,6 +2,7 @@
 
     valgrind --tool=callgrind --instr-atstart=no python bench/callgrind_command.py command 100
     valgrind --tool=callgrind --instr-atstart=no python bench/callgrind_command.py fold 100
+    valgrind --tool=callgrind --instr-atstart=no python bench/callgrind_command.py decide 100
 
 N serving secretaries of 50 events (``append.serving_agents``) in a SQLite store in a
 temporary directory, kept evaluated (``agent_cache``) and warmed by one read each; one
@@ -9,7 +10,10 @@ command is run first (imports, caches). Instrumentation is switched on (by
 ``callgrind_control``) around the other N - 1:
 - ``command``: ``grant_leave`` through ``AgentRecords.handle``, the whole command;
 - ``fold``: the fold of the new fact and the evaluation alone (``refold`` from the fold
-  of the record before it, then ``evaluation``), as ``Agent._emit`` does.
+  of the record before it, then ``evaluation``), as ``Agent._emit`` does;
+- ``decide``: the decision alone, ``Agent.record`` of the leave on a copy of each cached
+  agent with the application's ``stored_form`` (typing, bounds, the event, its stored
+  form, the fold and the checks), without the save.
 Divide callgrind's "Collected" by N - 1. Instruction counts are steady within about
 1.5 % on a loaded machine, unlike times.
 """
@@ -29,6 +33,7 @@ os.environ["AGENT_RECORDS_CACHED_AGENTS"] = "1000"
 from agent_records import demo
 from agent_records.bootstrap import open_records
 from agent_records.domain.commands import OpenPost
+from agent_records.domain.events import LeaveGranted
 from agent_records.domain.fold import refold
 from bench.append import nth_leave, serving_agents
 
@@ -55,6 +60,13 @@ def main(what: str, count: int) -> None:
         instrument(True)
         for command in todo[1:]:
             app.handle(command)
+        instrument(False)
+    elif what == "decide":
+        copies = [app.get_agent(aid, fresh=False).clone() for aid in agents[1:]]
+        given = [(app._stamp(c.decision), c.payload()) for c in todo[1:]]
+        instrument(True)
+        for agent, (decision, payload) in zip(copies, given, strict=True):
+            agent.record(LeaveGranted, decision, stored_form=app.stored_form, **payload)
         instrument(False)
     else:
         for command in todo[1:]:
