@@ -4,6 +4,7 @@
     valgrind --tool=callgrind --instr-atstart=no python bench/callgrind_command.py fold 100
     valgrind --tool=callgrind --instr-atstart=no python bench/callgrind_command.py \
         command 100 --postgres
+    valgrind --tool=callgrind --instr-atstart=no python bench/callgrind_command.py decide 100
 
 N serving secretaries of 50 events (``append.serving_agents``) in a SQLite store in a
 temporary directory, or with ``--postgres`` in a fresh schema of the benchmarks' server
@@ -14,6 +15,9 @@ N - 1:
 - ``command``: ``grant_leave`` through ``AgentRecords.handle``, the whole command;
 - ``fold``: the fold of the new fact and the evaluation alone (``refold`` from the fold
   of the record before it, then ``evaluation``), as ``Agent._emit`` does;
+- ``decide``: the decision alone, ``Agent.record`` of the leave on a copy of each cached
+  agent with the application's ``stored_form`` (typing, bounds, the event, its stored
+  form, the fold and the checks), without the save;
 - ``insert``: the recorder's ``insert_events`` of one stored event (a leave's, made
   beforehand), as a command's save calls it: the store's side of the command, pool
   included;
@@ -49,11 +53,12 @@ from agent_records import demo
 from agent_records.application import AgentRecords
 from agent_records.bootstrap import open_records
 from agent_records.domain.commands import OpenPost
+from agent_records.domain.events import LeaveGranted
 from agent_records.domain.fold import refold
 from bench.append import nth_leave, raw_insert, serving_agents
 from bench.common import checked_argv, connect, create_raw_table, open_app, temp_schema
 
-MEASURES = ("command", "fold", "insert", "raw")
+MEASURES = ("command", "decide", "fold", "insert", "raw")
 LEAVES = 45
 """Leaves on each record: five events of entry into service and 45 leaves, 50 events."""
 
@@ -115,6 +120,14 @@ def main(argv: list[str]) -> None:
         todo = [nth_leave(aid, LEAVES) for aid in agents]
         if what == "command":
             counted([partial(app.handle, command) for command in todo])
+        elif what == "decide":
+            app.handle(todo[0])
+            copies = [app.get_agent(aid, fresh=False).clone() for aid in agents[1:]]
+            given = [(app._stamp(c.decision), c.payload()) for c in todo[1:]]
+            counted([lambda: None, *(
+                partial(agent.record, LeaveGranted, decision, stored_form=app.stored_form,
+                        **payload)
+                for agent, (decision, payload) in zip(copies, given, strict=True))])
         elif what == "fold":
             for command in todo:
                 app.handle(command)

@@ -104,23 +104,34 @@ def date_span(field: str, today: date) -> Span:
 
 def text_limit(field: str) -> int:
     """The greatest length of a text field, in characters."""
-    return LONG_TEXT if leaf(field) in FREE_TEXTS else SHORT_TEXT
+    return _limit(leaf(field))
+
+
+def _limit(name: str) -> int:
+    """``text_limit`` of a field by its own name (``leaf``)."""
+    return LONG_TEXT if name in FREE_TEXTS else SHORT_TEXT
 
 
 def text(field: str, value: str) -> str:
     """``value`` normalised to NFC, refused if it has a lone surrogate, a control
-    character (free texts may hold line breaks and tabs) or too many characters."""
+    character (free texts may hold line breaks and tabs) or too many characters.
+
+    Printable ASCII (most texts: every command's actor, role, reason and correlation
+    id) holds no surrogate and no control character and is its own NFC (``normalize``
+    gives back the very string): only its length and content are checked."""
     name = leaf(field)
-    if len(value) > 4 * text_limit(field):  # before normalising a huge value
+    limit = _limit(name)
+    if len(value) > 4 * limit:  # before normalising a huge value
         raise _too_long(field, len(value))
-    if _SURROGATE.search(value):
-        raise InvalidInput(f"{field}: a lone surrogate is not a character", field=field)
-    value = unicodedata.normalize("NFC", value)
-    control = (_CONTROL_IN_FREE_TEXT if name in FREE_TEXTS else _CONTROL).search(value)
-    if control:
-        raise InvalidInput(f"{field}: control character U+{ord(control.group()):04X} at "
-                           f"position {control.start()}", field=field)
-    if len(value) > text_limit(field):
+    if not (value.isascii() and value.isprintable()):
+        if _SURROGATE.search(value):
+            raise InvalidInput(f"{field}: a lone surrogate is not a character", field=field)
+        value = unicodedata.normalize("NFC", value)
+        control = (_CONTROL_IN_FREE_TEXT if name in FREE_TEXTS else _CONTROL).search(value)
+        if control:
+            raise InvalidInput(f"{field}: control character U+{ord(control.group()):04X} "
+                               f"at position {control.start()}", field=field)
+    if len(value) > limit:
         raise _too_long(field, len(value))
     if name in NOT_EMPTY and not value.strip():
         raise InvalidInput(f"{field} must not be empty", field=field)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def add_years(day: date, years: int) -> date:
-    """The same calendar day ``years`` later; 29 February becomes 28 February."""
+    """The same calendar day ``years`` later; 29 February becomes 28 February (kept for
+    the last days asked: the fold asks a person's 65th birthday at every fact)."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:

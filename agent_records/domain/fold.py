@@ -29,7 +29,7 @@ from agent_records.domain.career import (
     step,
 )
 from agent_records.domain.errors import Violation
-from agent_records.domain.events import CareerEvent, EventCorrected
+from agent_records.domain.events import AgentRegistered, CareerEvent, EventCorrected
 from agent_records.domain.rules.check import Check
 from agent_records.domain.state import CareerState
 
@@ -87,8 +87,13 @@ def refold(log: Sequence[CareerEvent], previous: Fold | None = None) -> Fold:
     """The fold of ``log`` (an agent's events in version order), from ``previous`` (a fold
     of the same agent's record, longer or shorter) where the two agree."""
     agent = log[0].originator_id if log else None
-    if previous is not None and previous.agent != agent:
+    if previous is not None and previous.agent is not agent and previous.agent != agent:
         previous = None
+    if previous is not None and len(log) == previous.log + 1 and previous.facts and \
+            _extends(log, previous):
+        appended = _appended(agent, log, previous)
+        if appended is not None:
+            return appended
     if previous is not None and _extends(log, previous) and not any(
             isinstance(e, EventCorrected) for e in log[previous.log:]):
         facts, keys = list(previous.facts), list(previous.keys)
@@ -106,6 +111,25 @@ def refold(log: Sequence[CareerEvent], previous: Fold | None = None) -> Fold:
         facts, keys = [f for f, _ in pairs], [(f.originator_version, k) for f, k in pairs]
         start = _agreeing(previous.keys, keys) if previous is not None else 0
     return _fold_from(agent, log, facts, keys, start, previous)
+
+
+def _appended(agent: UUID | None, log: Sequence[CareerEvent], previous: Fold) -> Fold | None:
+    """``_fold_from`` for a record one fact longer whose new fact is taken after every
+    other (a command's, mostly: dated after the last fact): the last state steps once
+    (None for anything else: a correction, a fact dated back). Its marks are those
+    ``_fold_from`` keeps (every ``STRIDE``-th, and one after the last)."""
+    event, last = log[-1], previous.facts[-1]
+    if isinstance(event, EventCorrected | AgentRegistered) or \
+            not last.effective_date < event.effective_date:
+        return None
+    marks = previous.marks if previous.marks[-1].count % STRIDE == 0 else previous.marks[:-1]
+    base = previous.marks[-1]
+    ck = Check(found=list(previous.found))
+    s = step(base.state, event, ck)
+    count = base.count + 1
+    return Fold(agent, len(log), event, (*previous.facts, event),
+                (*previous.keys, (event.originator_version, ())),
+                (*marks, Mark(count, s, len(ck.found))), tuple(ck.found))
 
 
 def _extends(log: Sequence[CareerEvent], previous: Fold) -> bool:

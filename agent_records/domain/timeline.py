@@ -19,6 +19,10 @@ from agent_records.domain.values import IN_SERVICE, Grade, Status
 DAY = timedelta(days=1)
 TERM = "Art. 7"
 AGE_LIMIT = "Art. 21"
+ATTACHE, SUSPENDED = Grade.ATTACHE, Status.SUSPENDED
+"""Members read once: an enum's member read from its class costs ten times a name of
+the module (the enums' metaclass has a ``__getattr__``), and the fold reads these at
+every fact."""
 
 
 def _renewal_start(s: CareerState) -> date | None:
@@ -28,7 +32,7 @@ def _renewal_start(s: CareerState) -> date | None:
 
 def _term_end(s: CareerState) -> date | None:
     """The day a serving attaché's term is over: out of service from that day (Art. 7)."""
-    if s.grade == Grade.ATTACHE and s.status in IN_SERVICE and s.term_end:
+    if s.grade == ATTACHE and s.status in IN_SERVICE and s.term_end:
         return s.term_end
     return None
 
@@ -46,7 +50,7 @@ def next_date(s: CareerState) -> date | None:
     and ``min`` over a generator cost more than the four dates)."""
     due = _renewal_start(s)
     for day in (_term_end(s), _activity_end(s),
-                s.suspended_until if s.status == Status.SUSPENDED else None):
+                s.suspended_until if s.status == SUSPENDED else None):
         if day is not None and (due is None or day < due):
             due = day
     return due
@@ -65,7 +69,7 @@ def _apply(s: CareerState, day: date) -> CareerState:
     """The consequences due on ``day``, in the order the decree needs them."""
     if _renewal_start(s) == day:
         s = evolve(s, renewals=s.renewals + 1)
-    if s.status == Status.SUSPENDED and s.suspended_until == day:
+    if s.status == SUSPENDED and s.suspended_until == day:
         s = evolve(s, status=Status.SERVING, suspended_until=None)
     if _term_end(s) == day:
         s = ended(s, Status.LAPSED, day, TERM)

@@ -12,10 +12,10 @@ the integrity chain hashes them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 # typeshed leaves out `c_make_encoder`: the C encoder json.JSONEncoder builds on every call.
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from json.scanner import make_scanner
 from typing import Any, cast
@@ -55,6 +55,9 @@ class FastJSONTranscoder(JSONTranscoder):
             else None
 
         self.decoders: dict[str, Any] = {}
+        self.readers: dict[type, Reader] = {}
+        self.unchanged: set[type] = {str, int, bool, type(None)}
+        """The types ``read_back`` gives back as they are."""
         # typeshed types make_scanner's argument as its own class; it takes a decoder
         self.scan = make_scanner(type(self.decoder)(  # type: ignore[arg-type]
             object_hook=self._fast_decode_obj))
@@ -66,8 +69,46 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
-        self.decoders[transcoding.name] = FAST_DECODERS.get(
-            (type(transcoding), transcoding.name), transcoding.decode)
+        key = (type(transcoding), transcoding.name)
+        self.decoders[transcoding.name] = FAST_DECODERS.get(key, transcoding.decode)
+        reader = FAST_READERS.get(key) or getattr(transcoding, "read_back", None)
+        self.readers.pop(transcoding.type, None)
+        self.unchanged.discard(transcoding.type)
+        if reader is _same:
+            self.unchanged.add(transcoding.type)
+        elif reader is not None:
+            self.readers[transcoding.type] = reader
+
+    def read_back_values(self, state: dict[str, Any]) -> None:
+        """Each value of ``state`` (an event's) replaced by ``read_back``'s, in place:
+        most (texts, numbers, dates) are read back as they are and stay."""
+        read_back, unchanged = self.read_back, self.unchanged
+        for name, value in state.items():  # values replaced, none added: iteration holds
+            if type(value) not in unchanged:
+                state[name] = read_back(value)
+
+    def read_back(self, obj: Any) -> Any:
+        """``decode(encode(obj))`` without the text, for the values an event holds: a
+        text, a number, a truth value, None, a calendar date or a UTC instant as they
+        are, an enum member as its text, lists for tuples, a value object made again
+        from its fields read back. ``Unread`` for anything else (another type, a float,
+        a mapping the decoding would read otherwise): the caller decodes instead."""
+        kind = type(obj)
+        if kind in self.unchanged:
+            return obj
+        if kind is tuple or kind is list:
+            return [self.read_back(v) for v in obj]
+        if isinstance(obj, str):  # an enum member: encoded (and so read back) as its text
+            return str.__str__(obj)
+        if kind is dict:
+            if any(type(k) is not str for k in obj) or (
+                    len(obj) == 2 and "_type_" in obj and "_data_" in obj):
+                raise Unread(obj)
+            return {k: self.read_back(v) for k, v in obj.items()}
+        reader = self.readers.get(kind)
+        if reader is None:
+            raise Unread(obj)
+        return reader(obj, self.read_back)
 
     def decode(self, data: bytes) -> Any:
         """The library's decoding, with less work per event (a rebuild decodes every event
@@ -92,6 +133,30 @@ class FastJSONTranscoder(JSONTranscoder):
         return d
 
 
+class Unread(Exception):
+    """A value ``FastJSONTranscoder.read_back`` does not read back: decode it."""
+
+
+Reader = Callable[[Any, Callable[[Any], Any]], Any]
+"""A transcoding's ``read_back``: a value of its type as decoding its encoding gives it,
+given how to read back the values it holds."""
+
+
+def _same(obj: Any, read_back: Callable[[Any], Any]) -> Any:
+    """A calendar date is decoded equal to itself, of its type (``date.fromisoformat``
+    of its ISO text): ``read_back`` gives it as it is (``unchanged``)."""
+    return obj
+
+
+def _instant(obj: datetime, read_back: Callable[[Any], Any]) -> datetime:
+    """A UTC or naive instant is decoded equal to itself (its ISO text keeps every
+    microsecond and the offset, and ``fromisoformat`` gives ``timezone.utc`` for +00:00);
+    not another zone, nor the second of two same wall times (``fold``)."""
+    if obj.fold or (obj.tzinfo is not None and obj.tzinfo is not UTC):
+        raise Unread(obj)
+    return obj
+
+
 def _fast_decoders() -> dict[tuple[type, str], Any]:
     """The transcodings whose decoding is one C call with the same result and errors for
     the values they meet (``fromisoformat`` of a string; anything else falls back)."""
@@ -103,6 +168,17 @@ def _fast_decoders() -> dict[tuple[type, str], Any]:
 
 
 FAST_DECODERS = _fast_decoders()
+
+
+def _fast_readers() -> dict[tuple[type, str], Reader]:
+    """The library's datetimes and our dates: read back as they are (``read_back``)."""
+    from eventsourcing.persistence import DatetimeAsISO
+
+    from agent_records.eventstore.transcoding import DateAsISO
+    return {(DatetimeAsISO, "datetime_iso"): _instant, (DateAsISO, "date_iso"): _same}
+
+
+FAST_READERS = _fast_readers()
 
 
 class EventsFirst(ProcessingEvent[Any]):
@@ -121,6 +197,14 @@ class EventsFirst(ProcessingEvent[Any]):
             else:
                 super().collect_events(obj)
         self.saved_kwargs.update(kwargs)
+
+
+def _made(cls: type, state: dict[str, Any]) -> DomainEventProtocol[Any]:
+    """An event of ``cls`` with ``state`` as its attributes, as the library's mapper makes
+    it (without running ``__init__``)."""
+    event: DomainEventProtocol[Any] = object.__new__(cls)
+    object.__setattr__(event, "__dict__", state)
+    return event
 
 
 class FastMapper(Mapper[Any]):
@@ -156,6 +240,26 @@ class FastMapper(Mapper[Any]):
         its version and its id conversion looked up once per topic and type of id (the
         rebuild decodes every event of the log); None (the library's path, with its
         errors) for anything else or anything that fails."""
+        known = self._known(stored)
+        if known is None:
+            return None
+        cls, convert, class_version = known
+        try:
+            state: dict[str, Any] = self.transcoder.decode(stored.state)
+            from_version = state.pop("class_version", 1)
+            while from_version < class_version:  # as the library upcasts
+                getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+                from_version += 1
+        except Exception:
+            return None
+        state["originator_id"] = convert(stored.originator_id)
+        state["originator_version"] = stored.originator_version
+        return _made(cls, state)
+
+    def _known(self, stored: StoredEvent) -> tuple[type, Any, int] | None:
+        """The event class of a stored event, its id conversion and its class version,
+        looked up once per topic and type of id; None without compressor or cipher, or
+        if the topic resolves to nothing (the library's path then says why)."""
         if self.compressor or self.cipher:
             return None
         topic, oid = stored.topic, stored.originator_id
@@ -168,20 +272,7 @@ class FastMapper(Mapper[Any]):
             except Exception:
                 return None
             self.topics[(topic, type(oid))] = known
-        cls, convert, class_version = known
-        try:
-            state: dict[str, Any] = self.transcoder.decode(stored.state)
-            from_version = state.pop("class_version", 1)
-            while from_version < class_version:  # as the library upcasts
-                getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-                from_version += 1
-        except Exception:
-            return None
-        state["originator_id"] = convert(oid)
-        state["originator_version"] = stored.originator_version
-        event: DomainEventProtocol[Any] = object.__new__(cls)
-        object.__setattr__(event, "__dict__", state)
-        return event
+        return known
 
     def to_stored_event(self, domain_event: DomainEventProtocol[Any]) -> StoredEvent:
         """The event encoded (and sealed); the encoding of this thread's last
@@ -202,7 +293,33 @@ class FastMapper(Mapper[Any]):
         (``Agent._emit``)."""
         stored = self._stored(domain_event, sealed=False)
         self.last.form = (domain_event, stored)
-        return self.to_sealed_event(stored)
+        form = self._read_back(domain_event, stored)
+        return self.to_sealed_event(stored) if form is None else form
+
+    def _read_back(self, domain_event: Any, stored: StoredEvent) -> Any:
+        """``to_sealed_event(stored)`` made from ``domain_event``'s values, which
+        ``stored`` encodes, without decoding its text (a command's event: a third of
+        ``stored_form``): the same class, the values as ``read_back`` gives them in the
+        same order, the id and version last, as ``fast_domain_event`` makes the event.
+        None where the decoding is needed (``Unread``, another class, a shape that the
+        class upcasts; ``tests/integration/test_stored_form.py`` compares the two)."""
+        known = self._known(stored)
+        transcoder = self.transcoder
+        if known is None or known[0] is not type(domain_event) or \
+                not isinstance(transcoder, FastJSONTranscoder):
+            return None
+        cls, convert, _ = known
+        state = dict(vars(domain_event))
+        del state["originator_id"], state["originator_version"]
+        if "class_version" in state:  # the decoding would take it as the stored shape's
+            return None
+        try:
+            transcoder.read_back_values(state)
+        except Unread:
+            return None
+        state["originator_id"] = convert(stored.originator_id)
+        state["originator_version"] = stored.originator_version
+        return _made(cls, state)
 
     def _stored(self, domain_event: DomainEventProtocol[Any], sealed: bool) -> StoredEvent:
         if self.compressor or self.cipher:

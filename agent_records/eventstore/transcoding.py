@@ -8,6 +8,7 @@ bytes, which the integrity chain hashes: old events must keep loading.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -42,6 +43,11 @@ class ValueAsDict(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(**data)
+
+    def read_back(self, obj: Any, read_back: Callable[[Any], Any]) -> Any:
+        """``decode(encode(obj))`` as the transcoder reads it back without the text
+        (``FastJSONTranscoder.read_back``): made again from its fields read back."""
+        return self.type(**{name: read_back(getattr(obj, name)) for name in self.fields})
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:

@@ -30,6 +30,13 @@ CARRY_OVER_CAP = 90
 NOTIFICATION_DELAY_DAYS = 3
 """Art. 16 asks the head of post to notify the minister at once: later is a breach."""
 
+SERVING, ABROAD = Status.SERVING, PositionKind.ABROAD
+EXCEPTIONAL, URGENCY = LeaveKind.EXCEPTIONAL, LeaveKind.URGENCY
+SOVEREIGN, MINISTER, HEAD_OF_POST = Authority.SOVEREIGN, Authority.MINISTER, Authority.HEAD_OF_POST
+"""Members read once: an enum's member read from its class costs ten times a name of
+the module (the enums' metaclass has a ``__getattr__``), and the fold reads these at
+every fact."""
+
 
 KINDS: dict[str, LeaveKind] = {k.value: k for k in LeaveKind}
 AUTHORITIES: dict[str, Authority] = {a.value: a for a in Authority}
@@ -68,7 +75,7 @@ def abroad_in(s: CareerState, year: int) -> bool:
     """Whether the agent held a post abroad at some time in ``year``."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     return any(
-        p.kind == PositionKind.ABROAD and p.since <= last and (p.ended is None or p.ended > first)
+        p.kind == ABROAD and p.since <= last and (p.ended is None or p.ended > first)
         for p in s.positions
     )
 
@@ -103,7 +110,7 @@ class Entitlements:
         self.s = s
         self.abroad: set[int] = set()
         for p in s.positions:
-            if p.kind == PositionKind.ABROAD:  # p.since <= 31 Dec y and p.ended > 1 Jan y
+            if p.kind == ABROAD:  # p.since <= 31 Dec y and p.ended > 1 Jan y
                 last = stop - 1 if p.ended is None else (
                     p.ended.year - (1 if (p.ended.month, p.ended.day) == (1, 1) else 0))
                 self.abroad.update(range(max(p.since.year, begin), min(last, stop - 1) + 1))
@@ -127,7 +134,7 @@ class Entitlements:
 
 def counted_leaves(s: CareerState, year: int) -> list[Leave]:
     """Leaves that count against ``year``'s entitlement (annual and urgency)."""
-    return [lv for lv in s.leaves if lv.start.year == year and lv.kind != LeaveKind.EXCEPTIONAL]
+    return [lv for lv in s.leaves if lv.start.year == year and lv.kind != EXCEPTIONAL]
 
 
 def leave_account(s: CareerState, year: int) -> LeaveAccount:
@@ -174,7 +181,7 @@ def account_rows(s: CareerState, years: range, known: tuple[int, int] | None = N
         begin, carried = known
     counted: dict[int, list[Leave]] = {}
     for lv in s.leaves:
-        if lv.kind != LeaveKind.EXCEPTIONAL and lv.start.year >= begin:
+        if lv.kind != EXCEPTIONAL and lv.start.year >= begin:
             counted.setdefault(lv.start.year, []).append(lv)
     days = {y: (sum(lv.counted_days for lv in leaves), sum(lv.travel_days for lv in leaves))
             for y, leaves in counted.items()}
@@ -214,6 +221,8 @@ def year_account(s: CareerState, year: int) -> tuple[int, int, int, int, int]:
     if kept is None or kept[0] > year:
         return account_rows(s, range(year, year + 1))[0]
     begin, carried, taken, travel = kept
+    if begin == year:  # a leave of the same year as the last: its row alone, no carry on
+        return year, Entitlements(s, year, year + 1).of(year), carried, taken, travel
     first = min((p.since.year for p in s.positions), default=year)
     return _rows(s, range(year, year + 1), first, begin, carried,
                  {begin: (taken, travel)})[0]
@@ -223,15 +232,15 @@ def check_authority(s: CareerState, e: LeaveGranted, ck: Check) -> None:
     """Art. 16: minister; sovereign for a head of post; head of post in urgency."""
     by = authority_of(e.granted_by)
     if s.head_of_post:
-        ck.require(by == Authority.SOVEREIGN, "Art. 16", "head_of_post_leave_needs_sovereign",
+        ck.require(by == SOVEREIGN, "Art. 16", "head_of_post_leave_needs_sovereign",
                    "a head of post's own leave needs the sovereign's authorisation", "granted_by")
-        ck.require(e.kind != LeaveKind.URGENCY, "Art. 16", "urgency_leave_for_subordinates",
+        ck.require(e.kind != URGENCY, "Art. 16", "urgency_leave_for_subordinates",
                    "urgency leave is granted by a head of post to a subordinate", "kind")
-    elif e.kind == LeaveKind.URGENCY:
-        ck.require(by == Authority.HEAD_OF_POST, "Art. 16", "urgency_leave_by_head_of_post",
+    elif e.kind == URGENCY:
+        ck.require(by == HEAD_OF_POST, "Art. 16", "urgency_leave_by_head_of_post",
                    "urgency leave is granted by the head of post", "granted_by")
     else:
-        ck.require(by == Authority.MINISTER, "Art. 16", "leave_granted_by_minister",
+        ck.require(by == MINISTER, "Art. 16", "leave_granted_by_minister",
                    "leave is granted by the minister on the head of post's proposal",
                    "granted_by")
 
@@ -252,7 +261,8 @@ def check_span(s: CareerState, e: LeaveGranted, ck: Check) -> bool:
     ck.require(other is None, "Art. 14", "leave_overlaps",
                lambda: f"the agent already has leave from {other and other.start} to "
                        f"{other and other.end}", "effective_date")
-    away = next((a for a in s.absences if a.start <= end and start <= a.end), None)
+    away = next((a for a in s.absences if a.start <= end and start <= a.end), None) \
+        if s.absences else None
     if away:
         ck.require(False, "Art. 14", "absence_during_leave",
                    overlap_message(start, end, away.start, away.end), "effective_date")
@@ -284,14 +294,14 @@ def check_entitlement(leave: Leave, account: LeaveAccount, ck: Check) -> None:
 
 def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
     """Art. 14 to 18."""
-    ck.require(s.status == Status.SERVING, "Art. 14", "not_serving",
+    ck.require(s.status == SERVING, "Art. 14", "not_serving",
                lambda: f"leave is granted to an agent in functions; the agent is {s.status}")
     if not check_span(s, e, ck):
         return s
     check_authority(s, e, ck)
     leave = Leave(e.originator_version, kind_of(e.kind), e.effective_date, e.end_date,
                   e.travel_days, authority_of(e.granted_by))
-    if e.kind == LeaveKind.EXCEPTIONAL:
+    if e.kind == EXCEPTIONAL:
         ck.require(bool(e.council_deliberation_ref) and bool(e.decision_reference), "Art. 18",
                    "exceptional_leave_needs_decree",
                    "leave beyond the regular leave needs a ministerial decree after "
@@ -299,7 +309,7 @@ def leave_granted(s: CareerState, e: LeaveGranted, ck: Check) -> CareerState:
         return evolve(s, leaves=(*s.leaves, leave), leave_last_end=last_end(s, leave),
                       exceptional_leave_days=s.exceptional_leave_days + leave.counted_days)
     position = s.position_on(e.effective_date)
-    ck.require(position is not None and position.kind == PositionKind.ABROAD, "Art. 15",
+    ck.require(position is not None and position.kind == ABROAD, "Art. 15",
                "not_abroad", "annual leave under Art. 15 is for agents posted abroad")
     year, granted, carried, taken, travel = year_account(s, e.effective_date.year)
     check_entitlement(leave, LeaveAccount(year, granted, carried, taken, travel), ck)
@@ -320,7 +330,7 @@ def last_end(s: CareerState, leave: Leave) -> date | None:
 def urgency_notified(s: CareerState, e: UrgencyLeaveNotified, ck: Check) -> CareerState:
     """Art. 16: the head of post makes the reasons known to the minister at once."""
     leave = next((lv for lv in s.leaves if lv.version == e.leave_version), None)
-    if not ck.require(leave is not None and leave.kind == LeaveKind.URGENCY, "Art. 16",
+    if not ck.require(leave is not None and leave.kind == URGENCY, "Art. 16",
                       "not_an_urgency_leave", f"event {e.leave_version} is not an urgency leave",
                       "leave_version"):
         return s
