@@ -67,7 +67,7 @@ class Sql:
     def __init__(self, cursor: Any, postgres: bool) -> None:
         self.cursor = cursor
         self.postgres = postgres
-        if postgres:
+        if postgres and cursor.row_factory is dict_row:  # the same rows, names interned
             cursor.row_factory = named_rows
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:

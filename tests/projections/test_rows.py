@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from agent_records.bootstrap import open_records
 from projections.engine.store import Sql, ViewStore
@@ -55,3 +55,11 @@ def test_a_statement_without_rows_to_make_is_answered_as_psycopg_answers(
             conn.cursor(row_factory=dict_row).execute(
                 "SET LOCAL statement_timeout = 0").fetchall()
     assert type(ours.value) is type(theirs.value)
+
+
+def test_a_cursor_of_tuples_keeps_its_rows(store: ViewStore) -> None:
+    """Only mappings are made anew: a caller's cursor of tuples (a maintenance connection,
+    the integrity tests' intruder) reads tuples as before."""
+    with store.tracking.datastore.get_connection() as conn, \
+            conn.cursor(row_factory=tuple_row) as cursor:
+        assert Sql(cursor, True).execute("SELECT 1 AS n, 'x' AS s").fetchone() == (1, "x")
