@@ -31,7 +31,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
-from agent_records.eventstore.sealing import Sealer
+from agent_records.eventstore.sealing import MARK, Sealer
 
 
 class FastJSONTranscoder(JSONTranscoder):
@@ -150,6 +150,12 @@ class FastMapper(Mapper[Any]):
         if event is None:
             event = super().to_domain_event(stored_event)
         return event
+
+    def may_be_sealed(self, stored: StoredEvent) -> bool:
+        """Whether ``stored`` may hold an envelope (``sealing.MARK`` in its state, or a state
+        compressed or encrypted by the library): a reader of many looks for envelopes in
+        those only, a search of bytes instead of a walk of each event's fields."""
+        return bool(self.compressor or self.cipher) or MARK in stored.state
 
     def fast_domain_event(self, stored: StoredEvent) -> DomainEventProtocol[Any] | None:
         """The library's ``to_domain_event`` without compressor or cipher, the event class,
