@@ -42,8 +42,11 @@ class Resealer:
         if mapper.sealer is None:
             raise ValueError("the store does not seal: nothing to seal again")
         self.mapper, self.keys = mapper, mapper.sealer.keys
-        self.events = [mapper.to_domain_event(StoredEvent(oid, version, topic, state))
+        self.events = [mapper.to_sealed_event(StoredEvent(oid, version, topic, state))
                        for oid, version, topic, state in rows if MARK in state]
+        for start in range(0, len(self.events), BATCH):  # keys read as a rebuild reads them
+            for event in mapper.sealer.prefetch(self.events[start:start + BATCH]):
+                mapper.sealer.open_event(event)
         for event in self.events:
             if any(isinstance(v, Erased) for v in vars(event).values()):
                 raise ValueError(f"an erased value in {event.originator_id}: not copied")
