@@ -151,11 +151,14 @@ class FastMapper(Mapper[Any]):
             event = super().to_domain_event(stored_event)
         return event
 
-    def may_be_sealed(self, stored: StoredEvent) -> bool:
-        """Whether ``stored`` may hold an envelope (``sealing.MARK`` in its state, or a state
-        compressed or encrypted by the library): a reader of many looks for envelopes in
-        those only, a search of bytes instead of a walk of each event's fields."""
-        return bool(self.compressor or self.cipher) or MARK in stored.state
+    def maybe_sealed(self, read: list[tuple[StoredEvent, Any]]) -> list[Any]:
+        """The events of ``read`` (each stored event and its decoding) that may hold an
+        envelope: those whose state holds ``sealing.MARK`` (all, if the library compresses
+        or encrypts states). A reader of many looks for envelopes in those only: a search
+        of bytes instead of a walk of each event's fields."""
+        if self.compressor or self.cipher:
+            return [event for _, event in read]
+        return [event for stored, event in read if MARK in stored.state]
 
     def fast_domain_event(self, stored: StoredEvent) -> DomainEventProtocol[Any] | None:
         """The library's ``to_domain_event`` without compressor or cipher, the event class,

@@ -107,10 +107,10 @@ def decoded_notes(notes: Iterable[Notification], mapper: Any, name: str
     at a time: decoded with their sealed values as stored, the keys they need read in
     one statement (``Sealer.prefetch``; one per key was most of a sealed store's
     rebuild), then opened. Only the notes whose state names an envelope
-    (``may_be_sealed``: a search of bytes) are looked into. A poison event stops at its
+    (``maybe_sealed``: a search of bytes) are looked into. A poison event stops at its
     position as one by one would: the events before it are given first."""
     sealer = getattr(mapper, "sealer", None)
-    if sealer is None or not hasattr(mapper, "may_be_sealed"):
+    if sealer is None or not hasattr(mapper, "maybe_sealed"):
         for note in notes:
             yield note.id, decoded(mapper, note, name)
         return
@@ -124,8 +124,7 @@ def decoded_notes(notes: Iterable[Notification], mapper: Any, name: str
             except ProjectionStopped as stop:
                 poison = stop
                 break
-        sealed = {id(event) for event in sealer.prefetch(
-            event for note, event in done if mapper.may_be_sealed(note))}
+        sealed = {id(event) for event in sealer.prefetch(mapper.maybe_sealed(done))}
         for note, event in done:
             if id(event) in sealed:  # the others hold no envelope: nothing to open
                 try:

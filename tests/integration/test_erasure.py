@@ -379,7 +379,7 @@ def test_the_key_cache_is_bounded_and_a_dropped_key_reads_the_same(
 def test_a_rebuild_reads_each_event_as_it_reads_alone(records: AgentRecords,
                                                       store_url: str) -> None:
     """A rebuild reads a window of events at once: it looks for envelopes only in the
-    states that name one (``FastMapper.may_be_sealed``), reads their keys in one statement
+    states that name one (``FastMapper.maybe_sealed``), reads their keys in one statement
     and opens them; every event, erased values and corrections included, is the one
     ``to_domain_event`` reads alone, and the views rebuilt in one pass (two processes on
     PostgreSQL) equal those the worker kept event by event."""
