@@ -1,7 +1,8 @@
 """Ten million events, measured: a store of that size made fast, then every large operation.
 
     python bench/tenmillion.py [--full] [--events N] [--base-agents N] [--database NAME]
-                               [--keep] [--reuse] [--seconds S] [--skip rebuild,export,...]
+                               [--sealed] [--keep] [--reuse] [--seconds S]
+                               [--skip rebuild,export,...]
 
 QUICK makes 100,000 events, FULL 10,000,000, in a PostgreSQL database of their own
 (``bench_tenm_quick``, ``bench10m``), created and dropped at the end (``--keep`` keeps
@@ -12,7 +13,9 @@ Making the store, in two steps, both timed:
    generator's bulk path (``bench.common.generate``: every event from the application's
    own commands, every rule checked), personal values in clear (``RECORDS_SEALING=off``,
    ``open_clear``): a sealed value's associated data names its stream, so a copy under
-   a fresh id would not open, whatever keys were copied with it;
+   a fresh id would not open, whatever keys were copied with it. ``--sealed`` (database
+   ``<name>_sealed``): sealed, as the application stores them, and each copy's sealed
+   values sealed again under its own ids with keys of its own (``bench.resealing``);
 2. copies of those careers in SQL until the log holds ``--events``: each copy gives
    every agent stream a fresh id (``md5(id || '/' || copy)``) with its events byte for
    byte, and adds to each post's stream the ``PostMemberJoined`` of the copied agents
@@ -67,6 +70,7 @@ from bench.common import (
     server_facts,
     table,
 )
+from bench.resealing import Resealer
 
 SIZES = {"quick": {"events": 100_000, "base": 1_000, "database": "bench_tenm_quick"},
          "full": {"events": 10_000_000, "base": 20_000, "database": "bench10m"}}
@@ -118,11 +122,13 @@ def open_clear(url: str) -> AgentRecords:
             os.environ["RECORDS_SEALING"] = before
 
 
-def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = None
-                 ) -> dict[str, Any]:
+def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = None,
+                 sealed_by: AgentRecords | None = None) -> dict[str, Any]:
     """Copies the store's careers (fresh agent ids) until the log holds ``target`` events
-    (the store in ``schema`` of that database, or its default schema). Refuses sealed
-    events: made by ``open_clear``, the careers hold their personal values in clear."""
+    (the store in ``schema`` of that database, or its default schema). Sealed values are
+    sealed again for each copy by ``sealed_by``, the store's application
+    (``bench.resealing``); without it, sealed events are refused (careers made by
+    ``open_clear`` hold their personal values in clear)."""
     t0 = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
         if schema:
@@ -142,10 +148,7 @@ def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = 
             "LATERAL (SELECT convert_from(e.state, 'UTF8')::json->>'agent_id' AS member) m "
             "WHERE e.topic = %s AND m.member::uuid IN (SELECT id FROM src_agents)"
         ).format(e=events), (JOINED,))
-        if conn.execute("SELECT 1 FROM src WHERE position('\"_sealed\"' IN "
-                        "convert_from(state, 'UTF8')) > 0 LIMIT 1").fetchone():
-            raise ValueError("the careers hold sealed values, which do not open under fresh "
-                             "ids: make them with RECORDS_SEALING=off (open_clear)")
+        resealer = sealed_copies(conn, sealed_by)
         per_copy = conn.execute("SELECT count(*) FROM src").fetchone()[0]  # type: ignore[index]
         head = conn.execute(sql.SQL("SELECT count(*) FROM {e}").format(e=events)
                             ).fetchone()[0]  # type: ignore[index]
@@ -156,17 +159,23 @@ def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = 
             "CASE WHEN s.member IS NULL THEN s.originator_version ELSE top.v + row_number() "
             "OVER (PARTITION BY s.originator_id, s.member IS NULL ORDER BY s.notification_id)"
             " END, s.topic, "
-            "CASE WHEN s.member IS NULL THEN s.state ELSE convert_to(replace(convert_from("
-            "s.state, 'UTF8'), '\"agent_id\":\"' || s.member || '\"', '\"agent_id\":\"' || "
+            "CASE WHEN s.member IS NULL THEN coalesce(r.state, s.state) ELSE "
+            "convert_to(replace(convert_from(s.state, 'UTF8'), '\"agent_id\":\"' || "
+            "s.member || '\"', '\"agent_id\":\"' || "
             "md5(s.member || '/' || %(k)s)::uuid || '\"'), 'UTF8') END "
             "FROM src s LEFT JOIN (SELECT p.id, (SELECT max(originator_version) FROM {e} "
             "WHERE originator_id = p.id) AS v FROM (SELECT DISTINCT originator_id AS id "
             "FROM src WHERE member IS NOT NULL) p) top ON top.id = s.originator_id "
-            "AND s.member IS NOT NULL ORDER BY s.notification_id").format(e=events)
+            "AND s.member IS NOT NULL LEFT JOIN resealed r ON s.member IS NULL AND "
+            "r.id = s.originator_id AND r.version = s.originator_version "
+            "ORDER BY s.notification_id").format(e=events)
         copies = 0
         while head < target:
             copies += 1
-            conn.execute(insert, {"k": str(copies)})
+            with conn.transaction():  # the copy's keys with its events
+                if resealer is not None:
+                    reseal(conn, resealer, copies)
+                conn.execute(insert, {"k": str(copies)})
             head += per_copy
             rate = copies * per_copy / (time.perf_counter() - t0)
             log(f"  copy {copies}: {head:,} events, {rate:,.0f} events copied a second")
@@ -176,17 +185,46 @@ def copy_careers(dsn: str, events_table: str, target: int, schema: str | None = 
             "copy_s": round(t_copy, 1), "analyze_s": round(time.perf_counter() - t0 - t_copy, 1)}
 
 
-def make_store(url: str, base: int, target: int) -> dict[str, Any]:
-    """``base`` generated careers, then copies of them up to ``target`` events."""
-    app = open_clear(url)
-    log(f"generating {base:,} careers into {url}")
-    stats = generate(app, base, jobs=os.cpu_count() or 1, progress=progress_line(base))
-    table_name = app.recorder.events_table_name
-    app.close()
-    gen = stats.row()
-    log(f"copying careers up to {target:,} events")
-    copied = copy_careers(database_dsn(url.rsplit("/", 1)[1]), table_name, target)
-    return {"generate": gen, "copy": copied}
+def make_store(url: str, base: int, target: int, sealed: bool = False) -> dict[str, Any]:
+    """``base`` generated careers, then copies of them up to ``target`` events; ``sealed``:
+    personal values sealed in the careers and, again, in each copy."""
+    app = open_records(url) if sealed else open_clear(url)
+    try:
+        log(f"generating {base:,} careers into {url}")
+        stats = generate(app, base, jobs=os.cpu_count() or 1, progress=progress_line(base))
+        log(f"copying careers up to {target:,} events")
+        copied = copy_careers(database_dsn(url.rsplit("/", 1)[1]),
+                              app.recorder.events_table_name, target,
+                              sealed_by=app if sealed else None)
+    finally:
+        app.close()
+    return {"generate": stats.row(), "copy": copied}
+
+
+def sealed_copies(conn: psycopg.Connection[Any], sealed_by: AgentRecords | None
+                  ) -> Resealer | None:
+    """The careers' sealed events opened once (``sealed_by``), or a refusal when there is
+    none to seal them again; and the table of each copy's states sealed again."""
+    rows = conn.execute("SELECT originator_id, originator_version, topic, state FROM src "
+                        "WHERE member IS NULL AND position('\"_sealed\"' IN "
+                        "convert_from(state, 'UTF8')) > 0").fetchall()
+    if rows and sealed_by is None:
+        raise ValueError("the careers hold sealed values, which do not open under fresh "
+                         "ids: make them with RECORDS_SEALING=off (open_clear), or seal "
+                         "them again (sealed_by)")
+    conn.execute("CREATE TEMP TABLE resealed (id uuid, version bigint, state bytea, "
+                 "PRIMARY KEY (id, version))")
+    return Resealer(sealed_by, [tuple(r) for r in rows]) if rows and sealed_by else None
+
+
+def reseal(conn: psycopg.Connection[Any], resealer: Resealer, copy: int) -> None:
+    """Copy ``copy``'s sealed states (and its agents' keys) in its open transaction."""
+    with conn.cursor() as cur:
+        states = list(resealer.states(copy, cur))
+        cur.execute("TRUNCATE resealed")
+        with cur.copy("COPY resealed FROM STDIN") as out:
+            for row in states:
+                out.write_row(row)
 
 
 def child(script: str, args: list[str]) -> str:
@@ -254,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = SIZES[size]
     target = int(option(argv, "--events") or cfg["events"])
     base = int(option(argv, "--base-agents") or cfg["base"])
-    name = option(argv, "--database") or str(cfg["database"])
+    sealed = "--sealed" in argv
+    name = option(argv, "--database") or str(cfg["database"]) + ("_sealed" if sealed else "")
     skip = set((option(argv, "--skip") or "").split(","))
     seconds = option(argv, "--seconds") or ("10" if size == "full" else "3")
     url = store_of(name)
@@ -266,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         if "--reuse" not in argv:
             create_database(name)
             t = time.perf_counter()
-            data["make"] = make_store(url, base, target)
+            data["make"] = make_store(url, base, target, sealed)
             data["make"]["total_s"] = round(time.perf_counter() - t, 1)
             data["load_after_make"] = uptime()
         app = open_records(url)

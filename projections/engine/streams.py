@@ -106,10 +106,11 @@ def decoded_notes(notes: Iterable[Notification], mapper: Any, name: str
     """Each note's position and domain event, in order; with sealing, ``WINDOW`` notes
     at a time: decoded with their sealed values as stored, the keys they need read in
     one statement (``Sealer.prefetch``; one per key was most of a sealed store's
-    rebuild), then opened. A poison event stops at its position as one by one would:
-    the events before it are given first."""
+    rebuild), then opened. Only the notes whose state names an envelope
+    (``maybe_sealed``: a search of bytes) are looked into. A poison event stops at its
+    position as one by one would: the events before it are given first."""
     sealer = getattr(mapper, "sealer", None)
-    if sealer is None or not hasattr(mapper, "to_sealed_event"):
+    if sealer is None or not hasattr(mapper, "maybe_sealed"):
         for note in notes:
             yield note.id, decoded(mapper, note, name)
         return
@@ -123,7 +124,7 @@ def decoded_notes(notes: Iterable[Notification], mapper: Any, name: str
             except ProjectionStopped as stop:
                 poison = stop
                 break
-        sealed = {id(event) for event in sealer.prefetch(event for _, event in done)}
+        sealed = {id(event) for event in sealer.prefetch(mapper.maybe_sealed(done))}
         for note, event in done:
             if id(event) in sealed:  # the others hold no envelope: nothing to open
                 try:

@@ -32,13 +32,18 @@ from agent_records.domain.commands import (
 from agent_records.domain.erased import Erased
 from agent_records.domain.errors import RuleViolation
 from agent_records.domain.values import Actor, Decision
+from agent_records.eventstore.sealing import MARK
 from agent_records.integrity.service import seal
 from agent_records.integrity.verify import verify
 from agent_records.keys.master import MasterKeyError
+from agent_records.readside import named
+from projections.engine.runner import Worker
 from projections.engine.store import ViewStore
+from projections.engine.streams import decoded_notes
 from tests import backends
 from tests.archive.helpers import FACTS, JUSTIFICATION, SPOUSE, record_careers, stored_events
 from tests.careers import on, open_legation, serving_attache
+from tests.projections.helpers import NAMES, assert_equals_rebuild
 
 OFFICER = Actor("officer-1", "hr_officer")
 CLEAR = (SPOUSE, FACTS, JUSTIFICATION, "Dr Weber", "Parquet général", "1920-05-05")
@@ -369,3 +374,27 @@ def test_the_key_cache_is_bounded_and_a_dropped_key_reads_the_same(
         assert len(sealer.ciphers) <= 2
     finally:
         reader.close()
+
+
+def test_a_rebuild_reads_each_event_as_it_reads_alone(records: AgentRecords,
+                                                      store_url: str) -> None:
+    """A rebuild reads a window of events at once: it looks for envelopes only in the
+    states that name one (``FastMapper.maybe_sealed``), reads their keys in one statement
+    and opens them; every event, erased values and corrections included, is the one
+    ``to_domain_event`` reads alone, and the views rebuilt in one pass (two processes on
+    PostgreSQL) equal those the worker kept event by event."""
+    erase(records, record_careers(records).main, "marriage")
+    notes = records.recorder.select_notifications(1, 10**6)
+    assert 0 < sum(MARK in n.state for n in notes) < len(notes)
+    alone = [vars(records.mapper.to_domain_event(n)) for n in notes]
+    fresh = open_records(store_url)  # no key cached
+    try:
+        at_once = [vars(e) for _, e in decoded_notes(notes, fresh.mapper, "rebuild")]
+    finally:
+        fresh.close()
+    assert at_once == alone
+    assert any(isinstance(v, Erased) for state in alone for v in state.values())
+    worker = Worker(records, named(NAMES))
+    while worker.run_once():
+        pass
+    assert_equals_rebuild(records, together=True, processes=2)

@@ -6,6 +6,8 @@ behaviour is tested on both backends in ``test_erasure``); the transcoder is the
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from datetime import date
 from typing import Any
@@ -13,6 +15,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +99,83 @@ def test_a_destroyed_key_opens_as_erased() -> None:
     keys.by_id[keys.live[(str(stream), "marriage")]] = None
     assert seal.open(state["spouse_name"], stream, 7, "spouse_name") == Erased("marriage")
     assert seal.open(state["request_version"], stream, 7, "request_version") == 3  # kept
+
+
+def first_open(seal: Sealer, envelope: Any, stream: Any, version: int, path: str) -> Any:
+    """``Sealer.open`` as first written (``base64.b64decode``, the associated data formatted
+    for each value, a new cipher each time): the reference the faster opening keeps to."""
+    sealed = envelope["_sealed"]
+    key = seal.keys.key(sealed["key"])
+    if key is None:
+        return Erased(sealed["class"])
+    plain = AESGCM(key).decrypt(base64.b64decode(sealed["nonce"]),
+                                base64.b64decode(sealed["ct"]),
+                                f"{stream}/{version}/{path}".encode())
+    if b'"_type_"' not in plain:
+        return json.loads(plain)
+    return seal.transcoder.decode(plain)
+
+
+def outcome(call: Any) -> tuple[str, Any]:
+    """What ``call`` gives: its value (with its type), or its error's type and text."""
+    try:
+        value = call()
+    except Exception as exc:
+        return "error", (type(exc), str(exc))
+    return "value", (type(value), value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=values, version=st.integers(1, 10**6))
+def test_opening_gives_what_the_first_opening_gave(value: Any, version: int) -> None:
+    seal, _ = sealer()
+    stream = uuid4()
+    state: dict[str, Any] = {"spouse_name": value}
+    seal.seal(MarriageRecorded, state, stream, version)
+    if value is None:
+        return
+    envelope = state["spouse_name"]
+    assert seal.open(envelope, stream, version, "spouse_name") == \
+        first_open(seal, envelope, stream, version, "spouse_name")
+
+
+def spoilt(envelope: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """``envelope`` with some of its fields changed (None: removed)."""
+    inner = {k: v for k, v in {**envelope["_sealed"], **changes}.items() if v is not None}
+    return {"_sealed": inner}
+
+
+@pytest.mark.parametrize("changes", [
+    {"nonce": "!!!"}, {"nonce": "é"}, {"nonce": 5}, {"nonce": b"AAAAAAAAAAAAAAAA"},
+    {"nonce": "AAAAAAAAAAAAAAAA"}, {"ct": "A"}, {"ct": "AAAA"}, {"ct": "AAAA AAAA"},
+    {"ct": ["x"]}, {"ct": None}, {"nonce": None}, {"key": "no such key"},
+    {"key": "no such key", "class": None}, {"key": 7}])
+def test_a_spoilt_envelope_fails_as_it_failed(changes: dict[str, Any]) -> None:
+    seal, _ = sealer()
+    stream = uuid4()
+    state: dict[str, Any] = {"spouse_name": "Zoé"}
+    seal.seal(MarriageRecorded, state, stream, 3)
+    envelope = spoilt(state["spouse_name"], **changes)
+    assert outcome(lambda: seal.open(envelope, stream, 3, "spouse_name")) == \
+        outcome(lambda: first_open(seal, envelope, stream, 3, "spouse_name"))
+
+
+def test_an_event_opens_every_envelope_in_its_place() -> None:
+    """``open_event`` binds each value to its own field (the associated data's start is
+    made once an event), corrections' changes included."""
+    seal, _ = sealer()
+    stream = uuid4()
+    state: dict[str, Any] = {"spouse_name": "Zoé", "spouse_nationality": "LU",
+                             "request_version": 3}
+    seal.seal(MarriageRecorded, state, stream, 7)
+    event = object.__new__(MarriageRecorded)
+    object.__setattr__(event, "__dict__", {**state, "originator_id": stream,
+                                           "originator_version": 7})
+    seal.open_event(event)
+    assert (event.spouse_name, event.spouse_nationality, event.request_version) == \
+        ("Zoé", "LU", 3)
+    swapped = {**state, "spouse_name": state["spouse_nationality"],
+               "originator_id": stream, "originator_version": 7}
+    object.__setattr__(event, "__dict__", swapped)
+    with pytest.raises(InvalidTag):
+        seal.open_event(event)
