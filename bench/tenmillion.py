@@ -192,13 +192,14 @@ def make_store(url: str, base: int, target: int, sealed: bool = False) -> dict[s
     try:
         log(f"generating {base:,} careers into {url}")
         stats = generate(app, base, jobs=os.cpu_count() or 1, progress=progress_line(base))
+        made = stats.row()  # now: the copies' time is not the generator's
         log(f"copying careers up to {target:,} events")
         copied = copy_careers(database_dsn(url.rsplit("/", 1)[1]),
                               app.recorder.events_table_name, target,
                               sealed_by=app if sealed else None)
     finally:
         app.close()
-    return {"generate": stats.row(), "copy": copied}
+    return {"generate": made, "copy": copied}
 
 
 def sealed_copies(conn: psycopg.Connection[Any], sealed_by: AgentRecords | None
