@@ -159,6 +159,7 @@ class Answers:
         if self.size <= 0 or not keepable(result):
             return result
         answer = self.entries[(request, state)] = kept(result)
+        self.entries.move_to_end((request, state))  # kept again by a concurrent miss
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
         return answer
